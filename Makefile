@@ -1,0 +1,12 @@
+.PHONY: demo test bootstrap lint bench
+demo:        ## set everything up and run the demo at http://127.0.0.1:8000
+	scripts/demo.sh
+test:        ## set everything up and run the whole suite on SQLite and PostgreSQL
+	scripts/test.sh
+bootstrap:   ## install system packages and Python requirements only
+	scripts/bootstrap.sh
+lint:
+	.venv/bin/ruff check .
+bench:       ## run the benchmarks (prints figures and ratios against the named peers)
+	.venv/bin/python bench/bench_ingest.py
+	.venv/bin/python bench/bench_frames.py

@@ -1,0 +1,20 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cmr_reader.accounts.roles import Role, has_role, roles_of
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's starting page: what to do next, with links for the roles the user holds."""
+    return render(
+        request,
+        "home.html",
+        {
+            "roles": roles_of(request.user),
+            "is_coordinator": has_role(request.user, Role.COORDINATOR),
+            "is_statistician": has_role(request.user, Role.STATISTICIAN),
+            "is_reader": has_role(request.user, Role.READER),
+        },
+    )

@@ -1,0 +1,157 @@
+"""Import jobs: the coordinator-visible record of an import, and running one with progress.
+
+Views and commands call ``start_*`` (which enqueue a background task) or ``run_import_job``
+(which does the work, in a task or in the foreground for the command line).
+"""
+
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from cmr_reader.imaging.ingest import ImportSummary, import_sources
+from cmr_reader.imaging.models import ImportJob
+from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.sources import DicomSource, iter_path_sources
+
+logger = logging.getLogger(__name__)
+
+# How often a running import writes its progress row: often enough for a progress bar, rarely
+# enough that a 5,000-file import does not spend its time updating one row.
+PROGRESS_INTERVAL_S = 0.5
+
+
+def site_pseudonymizer() -> Pseudonymizer:
+    return Pseudonymizer(settings.PSEUDONYM_KEY)
+
+
+def staging_dir_for(job: ImportJob) -> Path:
+    return Path(settings.UPLOAD_STAGING_ROOT) / str(job.pk)
+
+
+@transaction.atomic
+def create_upload_job(*, files: Iterable[UploadedFile], user) -> ImportJob:
+    """Stage uploaded files (names made safe, order kept) and record a queued job."""
+    job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, created_by=user)
+    staging = staging_dir_for(job)
+    staging.mkdir(parents=True, exist_ok=True)
+    names = []
+    for index, upload in enumerate(files):
+        # The browser's file name is untrusted: keep only its last component for display, and
+        # store under a numbered name that cannot escape the staging folder.
+        display = Path(upload.name or "file").name[:120]
+        target = staging / f"{index:06d}-{_safe_name(display)}"
+        with target.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        names.append(display)
+    job.total_files = len(names)
+    job.label = _upload_label(names)
+    job.save(update_fields=["total_files", "label"])
+    return job
+
+
+def create_paths_job(*, paths: list[Path], user=None) -> ImportJob:
+    return ImportJob.objects.create(
+        source=ImportJob.Source.PATHS,
+        created_by=user,
+        label=", ".join(str(p) for p in paths)[:255],
+        summary={"paths": [str(p) for p in paths]},
+    )
+
+
+def enqueue_import_job(job: ImportJob) -> None:
+    from cmr_reader.imaging.tasks import run_import_job_task
+
+    # Enqueue after commit so the worker never sees a job id whose row it cannot read yet.
+    transaction.on_commit(lambda: run_import_job_task.enqueue(job_id=str(job.pk)))
+
+
+def sources_for_job(job: ImportJob) -> Iterator[DicomSource]:
+    if job.source == ImportJob.Source.UPLOAD:
+        return iter_path_sources([staging_dir_for(job)])
+    if job.source == ImportJob.Source.PATHS:
+        return iter_path_sources([Path(p) for p in job.summary.get("paths", [])])
+    raise ValueError(f"job {job.pk} has no file sources ({job.source})")
+
+
+def run_import_job(
+    *,
+    job: ImportJob,
+    sources: Iterable[DicomSource] | None = None,
+    total: int | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ImportSummary:
+    """Run a job to the end, writing progress as it goes; a crash marks it failed with the error."""
+    if sources is None:
+        sources = list(sources_for_job(job))
+        total = len(sources)
+    job.state = ImportJob.State.RUNNING
+    job.started_at = timezone.now()
+    job.total_files = total if total is not None else job.total_files
+    job.save(update_fields=["state", "started_at", "total_files"])
+    last_write = [clock()]
+
+    def on_progress(summary: ImportSummary) -> None:
+        if clock() - last_write[0] >= PROGRESS_INTERVAL_S:
+            _write_progress(job, summary)
+            last_write[0] = clock()
+
+    try:
+        summary = import_sources(
+            sources,
+            pseudonymizer=site_pseudonymizer(),
+            storage_root=Path(settings.DICOM_STORAGE_ROOT),
+            on_progress=on_progress,
+        )
+    except Exception as error:
+        logger.exception("import job %s failed", job.pk)
+        job.state = ImportJob.State.FAILED
+        job.error = str(error)[:2000]
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "error", "finished_at"])
+        raise
+    _write_progress(job, summary)
+    job.state = ImportJob.State.DONE
+    job.finished_at = timezone.now()
+    job.summary = {**job.summary, **summary.as_dict()}
+    job.save(update_fields=["state", "finished_at", "summary"])
+    if job.source == ImportJob.Source.UPLOAD:
+        shutil.rmtree(staging_dir_for(job), ignore_errors=True)
+    return summary
+
+
+def _write_progress(job: ImportJob, summary: ImportSummary) -> None:
+    job.processed_files = summary.processed_files
+    job.instances_imported = summary.instances_imported
+    job.duplicates_skipped = summary.duplicates_skipped
+    job.rejected = [{"file": r.file, "reason": r.reason} for r in summary.rejected]
+    if job.total_files < job.processed_files:
+        job.total_files = job.processed_files
+    job.save(
+        update_fields=[
+            "processed_files",
+            "instances_imported",
+            "duplicates_skipped",
+            "rejected",
+            "total_files",
+        ]
+    )
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "file"
+
+
+def _upload_label(names: list[str]) -> str:
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return f"{names[0]} (+{len(names) - 1})"

@@ -1,0 +1,93 @@
+"""Where de-identified instances live on disk, and how they are written.
+
+Every stored file is Explicit VR Little Endian with native (uncompressed) pixel data, and its
+Pixel Data element is written last by hand, so the byte offset of frame *n* is known at write
+time. WADO-RS then serves frames with a seek and a read (see ``dicomweb_frames``), never a parse.
+"""
+
+import io
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.uid import ExplicitVRLittleEndian
+
+PIXEL_DATA_TAG = 0x7FE00010
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    relative_path: str
+    size: int
+    pixel_data_offset: int
+    frame_length: int
+    number_of_frames: int
+
+
+def relative_path_for(ds: pydicom.Dataset) -> str:
+    """A stable path from the (already de-identified) UIDs, so a re-import overwrites, never forks."""
+    return f"{ds.StudyInstanceUID}/{ds.SeriesInstanceUID}/{ds.SOPInstanceUID}.dcm"
+
+
+def frame_length_of(ds: pydicom.Dataset) -> int:
+    samples = int(getattr(ds, "SamplesPerPixel", 1) or 1)
+    return int(ds.Rows) * int(ds.Columns) * samples * int(ds.BitsAllocated) // 8
+
+
+def encode_instance(ds: pydicom.Dataset) -> tuple[bytes, bytes, int]:
+    """Return (header bytes, pixel element header, pixel bytes) for a native-pixel dataset."""
+    pixel_bytes = ds.PixelData
+    # Nothing after Pixel Data is kept (trailing padding, digital signatures of the original).
+    for tag in [tag for tag in ds.keys() if tag >= PIXEL_DATA_TAG]:
+        del ds[tag]
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
+    header = buffer.getvalue()
+    if len(pixel_bytes) % 2:
+        pixel_bytes += b"\x00"
+    vr = b"OW" if int(ds.BitsAllocated) > 8 else b"OB"
+    element = struct.pack("<HH2sHI", 0x7FE0, 0x0010, vr, 0, len(pixel_bytes))
+    return header, element, pixel_bytes
+
+
+def write_instance(ds: pydicom.Dataset, *, root: Path) -> StoredFile:
+    """Write a de-identified, native-pixel dataset atomically (temp file, fsync-free rename).
+
+    The caller has already removed identifiers; ``ds`` is consumed (Pixel Data is detached).
+    """
+    relative = relative_path_for(ds)
+    frame_length = frame_length_of(ds)
+    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    header, element, pixel_bytes = encode_instance(ds)
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A killed import leaves at worst a stray temp file, never a half-written instance.
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(header)
+            handle.write(element)
+            handle.write(pixel_bytes)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    size = len(header) + len(element) + len(pixel_bytes)
+    return StoredFile(
+        relative_path=relative,
+        size=size,
+        pixel_data_offset=len(header) + len(element),
+        frame_length=frame_length,
+        number_of_frames=frames,
+    )
+
+
+def absolute_path(relative: str, *, root: Path) -> Path:
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ValueError("path escapes the storage root")
+    return path

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cmr_reader.imaging import views
+
+app_name = "imaging"
+urlpatterns = [
+    path("cases/", views.case_list, name="cases"),
+    path("upload/", views.upload, name="upload"),
+    path("imports/<uuid:job_id>/", views.import_job, name="import_job"),
+]

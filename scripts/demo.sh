@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up and run the demo at http://127.0.0.1:8000: embedded SQLite, local files, one database
+# task worker beside the web server. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_SYSTEM_PACKAGES=0 scripts/bootstrap.sh
+DEMO_PASSWORD=${DEMO_PASSWORD:-demo-password-2026}
+PY=.venv/bin/python
+$PY manage.py migrate --noinput
+$PY manage.py seed_demo --password "$DEMO_PASSWORD"
+$PY manage.py db_worker --queue-name '*' --no-reload &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo
+echo "CMR Reader demo: http://127.0.0.1:8000  (users coordinator, statistician, reader1-3; password: $DEMO_PASSWORD)"
+$PY manage.py runserver 127.0.0.1:8000 --noreload

@@ -1,0 +1,61 @@
+"""Fixtures shared by every test package: personas and a private storage area per test."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from cmr_reader.accounts.roles import Role
+
+SHARED_REAL_CINE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real-cmr-cine-rvla"
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Every test writes DICOM, staging and demo files under its own temporary folder."""
+    settings.DATA_DIR = tmp_path / "var"
+    settings.DICOM_STORAGE_ROOT = tmp_path / "var" / "dicom"
+    settings.UPLOAD_STAGING_ROOT = tmp_path / "var" / "staging"
+    settings.PSEUDONYM_KEY = "test-pseudonym-key"
+    return settings.DICOM_STORAGE_ROOT
+
+
+@pytest.fixture
+def real_cine_dir() -> Path:
+    if not SHARED_REAL_CINE.is_dir():
+        pytest.skip(f"real CMR cine not available at {SHARED_REAL_CINE} (../shared/data is absent)")
+    return SHARED_REAL_CINE
+
+
+def _user_with_role(username: str, role: Role | None):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    if role is not None:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def coordinator(db):
+    return _user_with_role("carol_coordinator", Role.COORDINATOR)
+
+
+@pytest.fixture
+def statistician(db):
+    return _user_with_role("sam_statistician", Role.STATISTICIAN)
+
+
+@pytest.fixture
+def reader(db):
+    return _user_with_role("rita_reader", Role.READER)
+
+
+@pytest.fixture
+def other_reader(db):
+    return _user_with_role("otto_reader", Role.READER)
+
+
+@pytest.fixture
+def outsider(db):
+    return _user_with_role("olga_outsider", None)
