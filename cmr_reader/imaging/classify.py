@@ -1,0 +1,285 @@
+"""Classify a CMR series as a cine or LGE view, or another kind, from its headers alone.
+
+Two witnesses are combined: the description (SeriesDescription, and ProtocolName where it
+survived de-identification) read against a vendor vocabulary (``series_keywords``), and the facts
+that the headers prove (``series_facts``). Descriptions are often missing ("Series 7"), terse, or
+wrong after a protocol was copied; the data cannot be wrong about its shape but cannot tell a
+four-chamber view from a two-chamber one. So:
+
+1. **The data gives the shape and a family.** Its shape is *cine-like* (at least 6 phases per
+   position whose trigger times span at least half the R-R interval, or 250 ms when the interval
+   is unrecorded), *dynamic* (10 or more frames per position at a near-constant trigger time),
+   *single-phase* (one trigger time per position) or *unclear*. Some facts name a family outright
+   and are **decisive**: ImageType LOCALIZER (localizer), an ImageType map such as "T1 MAP"
+   (mapping), phase or velocity images with a cine-like shape (flow). Others suggest one: three or
+   more inversion times at a position (a MOLLI-style mapping acquisition), cine-like (cine),
+   dynamic (perfusion), single-phase with an inversion time (LGE), single-phase in several
+   non-parallel planes without one (localizer).
+2. **Keywords refine the family within what the shape allows.** The highest-priority keyword
+   family that the shape permits wins (cine and flow need a cine-like shape, perfusion a dynamic
+   one, LGE and localizer a single phase, mapping any shape; an unclear shape permits all), so
+   "flow" turns a cine-like series into flow and "MOLLI" a single-phase one into mapping.
+3. **Keywords that contradict the shape do not win.** A "cine" description over a single-phase
+   inversion-recovery series is LGE; over a single-phase series without an inversion time it is
+   unknown. A decisive data family overrules every keyword.
+4. **Keywords decide the view** of a cine or LGE series. Without a view keyword, three or more
+   parallel slice positions are a short-axis stack (cine_sax, lge_sax) and anything else is
+   "other long axis" (cine_lax_other) or lge_lax.
+
+An inversion-time scout (Look-Locker, "TI scout") is cine-like but not a cine; it is unknown.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import pydicom
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cmr_reader.imaging.series_facts import SeriesFacts, measure_series
+from cmr_reader.imaging.series_keywords import SeriesFamily, SeriesView, read_keywords
+from cmr_reader.imaging.series_kind import SeriesKind
+
+CINE_MIN_PHASES = 6
+CINE_MIN_RR_COVERAGE = 0.5
+CINE_MIN_SPREAD_WITHOUT_RR_MS = 250.0
+DYNAMIC_MIN_FRAMES = 10
+MAPPING_MIN_INVERSION_TIMES = 3
+STACK_MIN_POSITIONS = 3
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A series kind and a short, human-readable account of what decided it."""
+
+    kind: SeriesKind
+    reason: str
+
+
+class Shape(Enum):
+    CINE_LIKE = "cine_like"
+    DYNAMIC = "dynamic"
+    SINGLE_PHASE = "single_phase"
+    UNCLEAR = "unclear"
+
+
+@dataclass(frozen=True)
+class DataReading:
+    shape: Shape
+    family: SeriesFamily | None
+    is_decisive: bool
+
+
+# Which keyword families each shape leaves possible (step 2 of the module docstring).
+ALLOWED_FAMILIES: dict[Shape, frozenset[SeriesFamily]] = {
+    Shape.CINE_LIKE: frozenset(
+        {SeriesFamily.CINE, SeriesFamily.FLOW, SeriesFamily.MAPPING, SeriesFamily.TI_SCOUT}
+    ),
+    Shape.DYNAMIC: frozenset({SeriesFamily.PERFUSION, SeriesFamily.MAPPING, SeriesFamily.TI_SCOUT}),
+    Shape.SINGLE_PHASE: frozenset({SeriesFamily.LGE, SeriesFamily.LOCALIZER, SeriesFamily.MAPPING}),
+    Shape.UNCLEAR: frozenset(SeriesFamily),
+}
+
+FAMILY_KINDS: dict[SeriesFamily, SeriesKind] = {
+    SeriesFamily.TI_SCOUT: SeriesKind.UNKNOWN,
+    SeriesFamily.LOCALIZER: SeriesKind.LOCALIZER,
+    SeriesFamily.MAPPING: SeriesKind.MAPPING,
+    SeriesFamily.FLOW: SeriesKind.FLOW,
+    SeriesFamily.PERFUSION: SeriesKind.PERFUSION,
+}
+
+CINE_VIEW_KINDS: dict[SeriesView, SeriesKind] = {
+    SeriesView.LAX_OTHER_RV: SeriesKind.CINE_LAX_OTHER,
+    SeriesView.FOUR_CH: SeriesKind.CINE_4CH,
+    SeriesView.THREE_CH: SeriesKind.CINE_3CH,
+    SeriesView.TWO_CH: SeriesKind.CINE_2CH,
+    SeriesView.SAX: SeriesKind.CINE_SAX,
+    SeriesView.LAX_OTHER: SeriesKind.CINE_LAX_OTHER,
+}
+
+
+def classify_series(headers: Sequence[pydicom.Dataset]) -> Classification:
+    """Classify one series from the headers of all its instances (pixel data is not needed).
+
+    The rules, and how description keywords and header facts combine, are in the module
+    docstring. An empty series is unknown.
+    """
+    if not headers:
+        return Classification(kind=SeriesKind.UNKNOWN, reason=_("The series has no images."))
+    facts = measure_series(headers=headers)
+    reading = read_data(facts=facts)
+    hints = read_keywords(descriptions=_descriptions(headers[0]))
+    facts_text = describe_facts(facts=facts)
+
+    allowed = [f for f in hints.families if f in ALLOWED_FAMILIES[reading.shape]]
+    if reading.is_decisive or not hints.families:
+        family = reading.family
+    elif allowed:
+        family = allowed[0]
+    else:
+        family = reading.family  # keywords contradict the shape; step 3
+
+    family_reason = _family_reason(
+        family=family, reading=reading, keywords=hints.families, facts_text=facts_text
+    )
+    if family is SeriesFamily.CINE or family is SeriesFamily.LGE:
+        kind, view_reason = _view(family=family, facts=facts, views=hints.views)
+        return Classification(kind=kind, reason=f"{family_reason}; {view_reason}.")
+    kind = FAMILY_KINDS[family] if family is not None else SeriesKind.UNKNOWN
+    return Classification(kind=kind, reason=f"{family_reason}.")
+
+
+def read_data(*, facts: SeriesFacts) -> DataReading:
+    """Read a shape and, where the facts allow, a family from the header facts (step 1)."""
+    shape = _shape(facts=facts)
+    if facts.has_localizer_image_type:
+        return DataReading(shape=shape, family=SeriesFamily.LOCALIZER, is_decisive=True)
+    if facts.has_map_image_type:
+        return DataReading(shape=shape, family=SeriesFamily.MAPPING, is_decisive=True)
+    if facts.has_phase_image_type and shape is Shape.CINE_LIKE:
+        return DataReading(shape=shape, family=SeriesFamily.FLOW, is_decisive=True)
+    family = None
+    if facts.inversion_times_per_position >= MAPPING_MIN_INVERSION_TIMES:
+        family = SeriesFamily.MAPPING
+    elif shape is Shape.CINE_LIKE:
+        family = SeriesFamily.CINE
+    elif shape is Shape.DYNAMIC:
+        family = SeriesFamily.PERFUSION
+    elif shape is Shape.SINGLE_PHASE and facts.inversion_times_ms:
+        family = SeriesFamily.LGE
+    elif shape is Shape.SINGLE_PHASE and facts.plane_count > 1:
+        family = SeriesFamily.LOCALIZER
+    return DataReading(shape=shape, family=family, is_decisive=False)
+
+
+def describe_facts(*, facts: SeriesFacts) -> str:
+    """A short account of the facts that classification used, e.g. "25 phases ... position"."""
+    parts = []
+    phases = facts.phases_per_position
+    if phases is None:
+        timing = _("an unknown number of phases")
+    else:
+        timing = ngettext("%(count)d phase", "%(count)d phases", phases) % {"count": phases}
+    if phases and phases > 1 and facts.rr_coverage is not None:
+        timing += " " + _("covering %(percent)d%% of the R-R interval") % {
+            "percent": round(100 * facts.rr_coverage)
+        }
+    elif phases and phases > 1 and facts.trigger_spread_ms is not None:
+        timing += " " + _("over %(ms)d ms") % {"ms": round(facts.trigger_spread_ms)}
+    if facts.frames_per_position >= DYNAMIC_MIN_FRAMES and _shape(facts=facts) is Shape.DYNAMIC:
+        timing = _("%(count)d frames at a near-constant trigger time") % {"count": facts.frames_per_position}
+    where = ngettext("at %(count)d slice position", "at %(count)d slice positions", facts.position_count) % {
+        "count": facts.position_count
+    }
+    parts.append(f"{timing} {where}")
+    if facts.plane_count > 1:
+        parts.append(_("in %(count)d non-parallel planes") % {"count": facts.plane_count})
+    if facts.inversion_times_per_position >= MAPPING_MIN_INVERSION_TIMES:
+        parts.append(
+            _("%(count)d inversion times at one position") % {"count": facts.inversion_times_per_position}
+        )
+    elif facts.inversion_times_ms:
+        parts.append(_("inversion time %(ms)d ms") % {"ms": round(facts.inversion_times_ms[0])})
+    if facts.has_localizer_image_type:
+        parts.append(_("ImageType LOCALIZER"))
+    if facts.has_map_image_type:
+        parts.append(_("ImageType marks a parametric map"))
+    if facts.has_phase_image_type:
+        parts.append(_("ImageType marks phase or velocity images"))
+    return ", ".join(parts)
+
+
+def _shape(*, facts: SeriesFacts) -> Shape:
+    phases = facts.phases_per_position
+    if phases == 1:
+        return Shape.SINGLE_PHASE
+    if phases is not None and phases >= CINE_MIN_PHASES and _spans_cycle(facts=facts):
+        return Shape.CINE_LIKE
+    if facts.frames_per_position >= DYNAMIC_MIN_FRAMES and facts.trigger_spread_ms is not None:
+        return Shape.DYNAMIC
+    if phases is not None and phases >= CINE_MIN_PHASES and facts.trigger_spread_ms is None:
+        return Shape.CINE_LIKE  # a declared phase count, no trigger times to check it against
+    return Shape.UNCLEAR
+
+
+def _spans_cycle(*, facts: SeriesFacts) -> bool:
+    if facts.trigger_spread_ms is None:
+        return False
+    if facts.rr_coverage is not None:
+        return facts.rr_coverage >= CINE_MIN_RR_COVERAGE
+    return facts.trigger_spread_ms >= CINE_MIN_SPREAD_WITHOUT_RR_MS
+
+
+def _view(
+    *,
+    family: SeriesFamily,
+    facts: SeriesFacts,
+    views: dict[SeriesView, tuple[str, ...]],
+) -> tuple[SeriesKind, str]:
+    is_lge = family is SeriesFamily.LGE
+    if views:
+        view, words = next(iter(views.items()))
+        if is_lge:
+            kind = SeriesKind.LGE_SAX if view is SeriesView.SAX else SeriesKind.LGE_LAX
+        else:
+            kind = CINE_VIEW_KINDS[view]
+        return kind, _("view from keyword %(keywords)s") % {"keywords": _quoted(words)}
+    if facts.plane_count == 1 and facts.position_count >= STACK_MIN_POSITIONS:
+        kind = SeriesKind.LGE_SAX if is_lge else SeriesKind.CINE_SAX
+        reason = _("no view keyword, so %(count)d parallel slice positions are a short-axis stack")
+        return kind, reason % {"count": facts.position_count}
+    kind = SeriesKind.LGE_LAX if is_lge else SeriesKind.CINE_LAX_OTHER
+    return kind, _("no view keyword and no short-axis stack, so taken as a long axis")
+
+
+def _family_reason(
+    *,
+    family: SeriesFamily | None,
+    reading: DataReading,
+    keywords: dict[SeriesFamily, tuple[str, ...]],
+    facts_text: str,
+) -> str:
+    values = {"facts": facts_text}
+    if family is None:
+        if keywords:
+            values["keywords"] = _quoted(w for words in keywords.values() for w in words)
+            return _("Unknown: description keywords %(keywords)s contradict the data (%(facts)s)") % values
+        return _("Unknown: neither the description nor the data identify the series (%(facts)s)") % values
+    values["family"] = _family_label(family)
+    if family in keywords:
+        values["keywords"] = _quoted(keywords[family])
+        if family is reading.family:
+            return _("%(family)s: description keywords %(keywords)s agree with the data (%(facts)s)") % values
+        return (
+            _("%(family)s from description keywords %(keywords)s, consistent with the data (%(facts)s)")
+            % values
+        )
+    if keywords:
+        values["keywords"] = _quoted(w for words in keywords.values() for w in words)
+        return (
+            _("%(family)s from the data (%(facts)s), overruling description keywords %(keywords)s") % values
+        )
+    return _("%(family)s from the data (%(facts)s); the description names no series type") % values
+
+
+def _family_label(family: SeriesFamily) -> str:
+    labels = {
+        SeriesFamily.TI_SCOUT: _("Unknown (inversion-time scout)"),
+        SeriesFamily.LOCALIZER: _("Localizer"),
+        SeriesFamily.MAPPING: _("Parametric mapping"),
+        SeriesFamily.FLOW: _("Phase-contrast flow"),
+        SeriesFamily.PERFUSION: _("Perfusion"),
+        SeriesFamily.LGE: _("LGE"),
+        SeriesFamily.CINE: _("Cine"),
+    }
+    return labels[family]
+
+
+def _quoted(words: Iterable[str]) -> str:
+    return ", ".join(f'"{word}"' for word in dict.fromkeys(words))
+
+
+def _descriptions(header: pydicom.Dataset) -> list[str]:
+    texts = (header.get("SeriesDescription"), header.get("ProtocolName"))
+    return [str(text) for text in texts if text]
