@@ -90,8 +90,10 @@ def run_import_job(
 ) -> ImportSummary:
     """Run a job to the end, writing progress as it goes; a crash marks it failed with the error."""
     if sources is None:
-        sources = list(sources_for_job(job))
-        total = len(sources)
+        # Count first, then import from a fresh iterator: sources stay lazy (a zip archive is
+        # read member by member while it is open), and the progress bar knows its end.
+        total = sum(1 for _source in sources_for_job(job))
+        sources = sources_for_job(job)
     job.state = ImportJob.State.RUNNING
     job.started_at = timezone.now()
     job.total_files = total if total is not None else job.total_files

@@ -5,9 +5,9 @@ where the bytes came from (disk, zip member, PACS response).
 """
 
 import zipfile
-from functools import partial
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "DICOMDIR"}

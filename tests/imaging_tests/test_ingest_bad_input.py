@@ -1,6 +1,7 @@
 """Bad input gets a clear reason, the rest of the import goes on, and nothing stored is touched."""
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -100,7 +101,7 @@ def test_rle_compressed_pixels_are_decoded_and_stored_natively(private_storage):
 def test_jpeg2000_lossless_pixels_are_decoded_by_the_pylibjpeg_plugin(private_storage):
     from pydicom.uid import JPEG2000Lossless
 
-    ds = make_mr()
+    ds = make_mr(rows=64, columns=64)  # openjpeg refuses to encode images smaller than its tiles
     expected = ds.pixel_array.copy()
     ds.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg")
 
@@ -133,3 +134,41 @@ def test_a_series_uid_reused_by_another_study_is_rejected_as_inconsistent(privat
 
     assert summary.instances_imported == 1
     assert "inconsistent series" in reasons_by_file(summary)["intruder.dcm"]
+
+
+PYDICOM_TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_implicit.dcm"],
+)
+def test_encoded_variants_of_one_mr_image_all_store_the_same_native_pixels(name, private_storage):
+    reference = pydicom.dcmread(PYDICOM_TEST_FILES / "MR_small.dcm").pixel_array
+    ds = pydicom.dcmread(PYDICOM_TEST_FILES / name)
+    # pydicom's sample says DERIVED\SECONDARY, which ingest rejects (possible burned-in text).
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "OTHER"]
+
+    summary = run([source(name, to_bytes(ds))], private_storage)
+
+    assert summary.instances_imported == 1, summary.rejected
+    stored = pydicom.dcmread(absolute_path(Instance.objects.get().file_path, root=private_storage))
+    assert stored.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    np.testing.assert_array_equal(stored.pixel_array, reference)
+
+
+def test_a_jpeg_lossy_image_is_decoded_and_keeps_its_lossy_flag(private_storage):
+    ds = pydicom.dcmread(PYDICOM_TEST_FILES / "SC_rgb_jpeg_dcmtk.dcm")
+    ds.Modality = "MR"  # the shipped JPEG baseline sample is a secondary capture; relabel it to exercise the decoder
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
+    ds.BurnedInAnnotation = "NO"
+    ds.ImageType = ["ORIGINAL", "PRIMARY"]
+    expected = ds.pixel_array.copy()
+
+    summary = run([source("jpeg.dcm", to_bytes(ds))], private_storage)
+
+    assert summary.instances_imported == 1, summary.rejected
+    stored = pydicom.dcmread(absolute_path(Instance.objects.get().file_path, root=private_storage))
+    np.testing.assert_array_equal(stored.pixel_array, expected)
+    assert stored.LossyImageCompression == "01"
+
