@@ -1,0 +1,94 @@
+"""Web upload: a coordinator uploads files or a zip, a real task worker imports them."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from cmr_reader.imaging.models import Case, ImportJob, Instance
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_worker():
+    call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+def uploads_of(paths):
+    return [SimpleUploadedFile(p.name, p.read_bytes(), content_type="application/dicom") for p in paths]
+
+
+def test_coordinator_uploads_files_and_the_worker_imports_them(client, coordinator, real_cine_dir, settings):
+    client.force_login(coordinator)
+    files = sorted(real_cine_dir.glob("*.dcm"))[:6]
+
+    response = client.post(reverse("imaging:upload"), {"files": uploads_of(files) + [SimpleUploadedFile("notes.txt", b"hello")]})
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("imaging:import_job", kwargs={"job_id": job.pk})
+    assert job.state == ImportJob.State.QUEUED
+    assert job.total_files == 7
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE
+    assert job.instances_imported == 6
+    assert [r["reason"] for r in job.rejected] == ["not a DICOM file"]
+    assert Instance.objects.count() == 6
+    assert not (settings.UPLOAD_STAGING_ROOT / str(job.pk)).exists(), "staged uploads are deleted"
+    progress = client.get(reverse("import-job-detail", kwargs={"pk": job.pk})).json()
+    assert (progress["state"], progress["percent_done"], progress["instances_imported"]) == ("done", 100, 6)
+    page = client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk}))
+    assert b"notes.txt" in page.content
+
+
+def test_coordinator_uploads_a_zip_archive(client, coordinator, real_cine_dir):
+    client.force_login(coordinator)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(real_cine_dir.glob("*.dcm")):
+            zf.write(path, f"export/{path.name}")
+
+    client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("export.zip", buffer.getvalue())]})
+    run_worker()
+
+    assert ImportJob.objects.get().instances_imported == 25
+    assert Case.objects.count() == 1
+
+
+def test_upload_file_names_cannot_escape_the_staging_folder(client, coordinator, settings):
+    client.force_login(coordinator)
+
+    client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("../../evil.dcm", b"x")]})
+
+    job = ImportJob.objects.get()
+    staged = list((settings.UPLOAD_STAGING_ROOT / str(job.pk)).iterdir())
+    assert [p.name for p in staged] == ["000000-evil.dcm"]
+
+
+def test_reader_cannot_upload(client, reader):
+    client.force_login(reader)
+
+    assert client.get(reverse("imaging:upload")).status_code == 403
+    assert client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("a.dcm", b"x")]}).status_code == 403
+    assert ImportJob.objects.count() == 0
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get(reverse("imaging:upload"))
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_reader_cannot_see_import_progress(client, reader, coordinator):
+    job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, created_by=coordinator)
+    client.force_login(reader)
+
+    assert client.get(reverse("import-job-detail", kwargs={"pk": job.pk})).status_code == 403
+    assert client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).status_code == 403
