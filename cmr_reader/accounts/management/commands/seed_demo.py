@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.accounts.demo_users import create_demo_users
 from cmr_reader.imaging.import_jobs import create_paths_job, run_import_job
+from cmr_reader.imaging.sources import iter_path_sources
 from cmr_reader.synthetic import write_cases
 
 
@@ -16,16 +17,20 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True, help=_("Password for every demo user."))
         parser.add_argument("--cases", type=int, default=6, help=_("Number of synthetic cases."))
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--matrix", type=int, default=None, help=_("Image matrix (smaller is faster)."))
+        parser.add_argument("--phases", type=int, default=None, help=_("Cine phases (fewer is faster)."))
 
-    def handle(self, *args, password: str, cases: int, seed: int, **options):
+    def handle(self, *args, password: str, cases: int, seed: int, matrix, phases, **options):
         users = create_demo_users(password=password)
         self.stdout.write(_("Demo users: %(users)s") % {"users": ", ".join(users)})
         # Same seed, same bytes: a second run regenerates identical files, which import as
         # duplicates, so the demo never grows by running the command again.
-        out_dir = Path(settings.DATA_DIR) / "demo-cases" / f"seed-{seed}"
-        case_dirs = write_cases(out_dir, cases=cases, seed=seed)
+        out_dir = Path(settings.DATA_DIR) / "demo-cases" / f"seed-{seed}-{matrix}-{phases}"
+        case_dirs = write_cases(out_dir, cases=cases, seed=seed, matrix=matrix, phases=phases)
+        # Only the DICOM: each case folder also holds its ground_truth.json.
+        dicom_files = sorted(p for case_dir in case_dirs for p in case_dir.glob("*.dcm"))
         job = create_paths_job(paths=case_dirs)
-        summary = run_import_job(job=job)
+        summary = run_import_job(job=job, sources=iter_path_sources(dicom_files), total=len(dicom_files))
         self.stdout.write(
             _("Synthetic cases: %(new)d instances imported, %(dup)d already present, %(bad)d rejected.")
             % {
