@@ -15,6 +15,22 @@ from dataclasses import dataclass
 
 import pydicom
 
+# Every header attribute classification reads. Ingest rebuilds small header datasets from the
+# stored DICOM JSON with only these, so reclassifying a 300-image series stays cheap.
+CLASSIFICATION_KEYWORDS = (
+    "SeriesDescription",
+    "ProtocolName",
+    "ImageType",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "SliceLocation",
+    "TriggerTime",
+    "CardiacNumberOfImages",
+    "NominalInterval",
+    "HeartRate",
+    "InversionTime",
+)
+
 SAME_POSITION_MM = 1.0
 PARALLEL_COSINE = math.cos(math.radians(10))
 

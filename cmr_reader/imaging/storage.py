@@ -55,28 +55,12 @@ def encode_instance(ds: pydicom.Dataset) -> tuple[bytes, bytes, int]:
 
 
 def write_instance(ds: pydicom.Dataset, *, root: Path) -> StoredFile:
-    """Write a de-identified, native-pixel dataset atomically (temp file, fsync-free rename).
-
-    The caller has already removed identifiers; ``ds`` is consumed (Pixel Data is detached).
-    """
+    """Write a de-identified, native-pixel dataset; ``ds`` is consumed (Pixel Data is detached)."""
     relative = relative_path_for(ds)
     frame_length = frame_length_of(ds)
     frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
     header, element, pixel_bytes = encode_instance(ds)
-    target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A killed import leaves at worst a stray temp file, never a half-written instance.
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(header)
-            handle.write(element)
-            handle.write(pixel_bytes)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    size = len(header) + len(element) + len(pixel_bytes)
+    size = write_parts([header, element, pixel_bytes], relative=relative, root=root)
     return StoredFile(
         relative_path=relative,
         size=size,
@@ -84,6 +68,25 @@ def write_instance(ds: pydicom.Dataset, *, root: Path) -> StoredFile:
         frame_length=frame_length,
         number_of_frames=frames,
     )
+
+
+def write_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -> int:
+    """Write a file atomically (temp file in the same folder, then rename); return its size.
+
+    A killed import leaves at worst a stray temp file, never a half-written instance.
+    """
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return sum(len(part) for part in parts)
 
 
 def absolute_path(relative: str, *, root: Path) -> Path:
