@@ -118,6 +118,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 DICOM_STORAGE_ROOT = Path(os.environ.get("DICOM_STORAGE_ROOT", MEDIA_ROOT / "dicom"))
 # Uploads land here before the import task de-identifies them; the task deletes them after.
 UPLOAD_STAGING_ROOT = Path(os.environ.get("UPLOAD_STAGING_ROOT", DATA_DIR / "staging"))
+# Processes that prepare (read, check, de-identify, encode) files during an import; the
+# database work stays in one process. 1 turns the pool off.
+INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", min(4, os.cpu_count() or 1)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

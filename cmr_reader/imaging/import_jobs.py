@@ -111,6 +111,7 @@ def run_import_job(
             pseudonymizer=site_pseudonymizer(),
             storage_root=Path(settings.DICOM_STORAGE_ROOT),
             on_progress=on_progress,
+            workers=settings.INGEST_WORKERS,
         )
     except Exception as error:
         logger.exception("import job %s failed", job.pk)
