@@ -1,0 +1,1 @@
+"""Helpers shared by test packages (external servers, fixtures' building blocks); no tests here."""
