@@ -17,9 +17,11 @@ costs the same CPU for both servers and caps both alike.
 """
 
 import argparse
+import base64
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -287,6 +289,76 @@ def load(urls: list[str], *, clients: int, rounds: int, auth=None, cookies=None)
     return Pass(latencies=[latency for per_client in latencies for latency in per_client], seconds=elapsed)
 
 
+WRK_SCRIPT = r"""
+-- Each wrk thread walks the frame list from its own offset; done() prints one JSON line.
+local paths = {PATHS}
+local counter = 0
+local offset = 0
+local threads = {}
+function setup(thread)
+  thread:set("offset", #threads * 37)
+  table.insert(threads, thread)
+end
+function init(args)
+  offset = tonumber(wrk.thread:get("offset")) or 0
+  for name, value in pairs({HEADERS}) do wrk.headers[name] = value end
+end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[((counter + offset) % #paths) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "non2xx": %d, '
+    .. '"errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    summary.errors.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def wrk_load(urls: list[str], *, clients: int, seconds: int, headers: dict[str, str]) -> dict:
+    """Load with wrk (C, event-driven): the client costs far less CPU than the servers it loads."""
+    from urllib.parse import urlsplit
+
+    root = urlsplit(urls[0])
+    paths = "{" + ", ".join(lua_string(urlsplit(u).path) for u in urls) + "}"
+    header_table = "{" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()) + "}"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT.replace("{PATHS}", paths).replace("{HEADERS}", header_table))
+    try:
+        result = subprocess.run(
+            ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s",
+             "-s", script.name, f"{root.scheme}://{root.netloc}/"],
+            capture_output=True, text=True, check=True,
+        )
+    finally:
+        os.unlink(script.name)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("WRK "))
+    stats = json.loads(line[4:])
+    if stats["non2xx"] or stats["errors"]:
+        raise SystemExit(f"wrk saw failures: {stats}\n{result.stdout}")
+    return stats
+
+
+def summarize_wrk(passes: list[dict]) -> dict:
+    requests_total = sum(p["requests"] for p in passes)
+    seconds = sum(p["duration_us"] for p in passes) / 1e6
+    return {
+        "frames": requests_total,
+        "seconds": round(seconds, 3),
+        "frames_per_s": round(requests_total / seconds, 1),
+        "frames_per_s_by_pass": [round(p["requests"] / (p["duration_us"] / 1e6), 1) for p in passes],
+        "p50_ms": round(statistics.median(p["p50_us"] for p in passes) / 1000, 2),
+        "p95_ms": round(max(p["p95_us"] for p in passes) / 1000, 2),
+    }
+
+
 def summarize(passes: list[Pass]) -> dict:
     every = sorted(latency for one in passes for latency in one.latencies)
     seconds = sum(one.seconds for one in passes)
@@ -308,6 +380,13 @@ def main() -> None:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--gunicorn-threads", type=int, default=4)
     parser.add_argument("--orthanc-threads", type=int, default=8)
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator: wrk (Debian package, C) or Python threads (the fallback)",
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="wrk: seconds per measured pass")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmr_reader.settings")
 
@@ -348,10 +427,22 @@ def main() -> None:
                             if name == "orthanc"
                             else (our_urls, None, cookies)
                         )
-                        passes[name].append(
-                            load(urls, clients=args.clients, rounds=args.rounds, auth=auth, cookies=jar)
-                        )
-                results = {name: summarize(runs) for name, runs in passes.items()}
+                        if args.client == "wrk":
+                            headers = {"Accept": FRAME_ACCEPT}
+                            if jar:
+                                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+                            if auth:
+                                token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+                                headers["Authorization"] = f"Basic {token}"
+                            passes[name].append(
+                                wrk_load(urls, clients=args.clients, seconds=args.seconds, headers=headers)
+                            )
+                        else:
+                            passes[name].append(
+                                load(urls, clients=args.clients, rounds=args.rounds, auth=auth, cookies=jar)
+                            )
+                summary = summarize_wrk if args.client == "wrk" else summarize
+                results = {name: summary(runs) for name, runs in passes.items()}
             finally:
                 ours.stop()
     report(results, args)
@@ -376,6 +467,7 @@ def report(results: dict, args) -> None:
     setup = {
         "stack": f"{SLICES} slices x {PHASES} phases = {SLICES * PHASES} frames of {ROWS}x{COLUMNS} uint16",
         "clients": args.clients,
+        "load_generator": args.client,
         "rounds": args.rounds,
         "repeats": args.repeats,
         "ours": (

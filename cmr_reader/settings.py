@@ -80,7 +80,8 @@ DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -118,6 +119,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 DICOM_STORAGE_ROOT = Path(os.environ.get("DICOM_STORAGE_ROOT", MEDIA_ROOT / "dicom"))
 # Uploads land here before the import task de-identifies them; the task deletes them after.
 UPLOAD_STAGING_ROOT = Path(os.environ.get("UPLOAD_STAGING_ROOT", DATA_DIR / "staging"))
+# Serve WADO-RS frames to recently authorised sessions without the Django stack (see
+# cmr_reader/imaging/frame_fast_lane.py). Off: every frame request goes through Django.
+FRAME_FAST_LANE = env_bool("FRAME_FAST_LANE", True)
+
 # Processes that prepare (read, check, de-identify, encode) files during an import; the
 # database work stays in one process. 1 turns the pool off.
 INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", min(4, os.cpu_count() or 1)))

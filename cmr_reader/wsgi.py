@@ -1,16 +1,15 @@
-"""
-WSGI config for cmr_reader project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""WSGI entry point: Django, behind the WADO-RS frame fast lane (see frame_fast_lane.py)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'cmr_reader.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmr_reader.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
+
+from cmr_reader.imaging.frame_fast_lane import FrameFastLane  # noqa: E402  (needs settings loaded)
+
+application = FrameFastLane(django_application) if settings.FRAME_FAST_LANE else django_application

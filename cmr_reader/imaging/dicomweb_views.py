@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cmr_reader.imaging import dicomweb_search, multipart, stored_bytes
+from cmr_reader.imaging import dicomweb_search, frame_grants, multipart, stored_bytes
 from cmr_reader.imaging.dicom_json import PIXEL_DATA
 from cmr_reader.imaging.dicomweb_access import may_use_dicomweb
 from cmr_reader.imaging.dicomweb_query import InvalidQuery, parse_query
@@ -178,6 +178,8 @@ def retrieve_frames(
         frame_length=frame_length,
         frame_numbers=numbers,
     )
+    # This session may now take the fast lane for its next frame requests (frame_fast_lane.py).
+    frame_grants.grant(request.session.session_key, user=request.user)
     return _octet_stream_response(data, part_format=part_format, transfer_syntax=transfer_syntax)
 
 
@@ -205,16 +207,8 @@ def retrieve_bulk_data(
 
 
 def _octet_stream_response(parts: list[bytes], *, part_format: str, transfer_syntax: str) -> HttpResponse:
-    # Cornerstone3D's image loader reads the transfer syntax from the part's Content-Type.
-    part_type = f"{OCTET_STREAM}; transfer-syntax={transfer_syntax}"
-    if part_format == "single":
-        response = HttpResponse(parts[0], content_type=part_type)
-    else:
-        boundary = multipart.new_boundary()
-        response = HttpResponse(
-            multipart.encode_parts(parts, boundary=boundary, content_type=part_type),
-            content_type=multipart.multipart_content_type(part_type=OCTET_STREAM, boundary=boundary),
-        )
+    body, content_type = multipart.octet_stream_body(parts, part_format=part_format, transfer_syntax=transfer_syntax)
+    response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = BINARY_CACHE_CONTROL
     return response
 

@@ -8,6 +8,7 @@ stored file intact and is simply run again (held instances are recognised by the
 Instance UID, and a file written whose row was lost is rewritten with the same bytes).
 """
 
+import dataclasses
 import logging
 import multiprocessing
 from collections import deque
@@ -127,6 +128,14 @@ def _prepare_or_reject(name: str, raw: bytes, pseudonymizer: Pseudonymizer) -> P
         return Rejection(name, rejected.reason)
 
 
+def _prepare_in_worker(name: str, raw: bytes, pseudonymizer: Pseudonymizer) -> PreparedInstance | Rejection:
+    outcome = _prepare_or_reject(name, raw, pseudonymizer)
+    if isinstance(outcome, PreparedInstance) and isinstance(outcome.pixel_data, memoryview):
+        # A memoryview cannot cross the process boundary; bytes can.
+        outcome = dataclasses.replace(outcome, pixel_data=bytes(outcome.pixel_data))
+    return outcome
+
+
 def _prepared(
     sources: Iterable[DicomSource], *, pseudonymizer: Pseudonymizer, workers: int
 ) -> Iterator[tuple[DicomSource, PreparedInstance | Rejection]]:
@@ -145,7 +154,7 @@ def _prepared(
             except Exception as error:
                 in_flight.append((source, Rejection(source.name, _("could not be read (%(error)s)") % {"error": short_error(error)})))
             else:
-                in_flight.append((source, pool.submit(_prepare_or_reject, source.name, raw, pseudonymizer)))
+                in_flight.append((source, pool.submit(_prepare_in_worker, source.name, raw, pseudonymizer)))
             while len(in_flight) > workers * PREFETCH_PER_WORKER:
                 yield _settle(in_flight.popleft())
         while in_flight:

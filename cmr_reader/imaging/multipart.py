@@ -125,3 +125,18 @@ def stream_parts(parts: Iterable[Iterable[bytes]], *, boundary: str, content_typ
         yield from chunks
         yield b"\r\n"
     yield closing_delimiter(boundary)
+
+
+def octet_stream_body(parts: list[bytes], *, part_format: str, transfer_syntax: str) -> tuple[bytes, str]:
+    """(body, Content-Type) for frames or bulk data: one bare part, or multipart/related.
+
+    Cornerstone3D's image loader reads the transfer syntax from the part's Content-Type.
+    """
+    part_type = f"application/octet-stream; transfer-syntax={transfer_syntax}"
+    if part_format == "single":
+        return parts[0], part_type
+    boundary = new_boundary()
+    return (
+        encode_parts(parts, boundary=boundary, content_type=part_type),
+        multipart_content_type(part_type="application/octet-stream", boundary=boundary),
+    )
