@@ -156,4 +156,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # dicomweb-client and urllib3 log request URLs, which carry the PACS's original UIDs.
+        "dicomweb_client": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
 }

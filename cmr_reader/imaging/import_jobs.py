@@ -120,6 +120,8 @@ def run_import_job(
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "finished_at"])
         raise
+    # The announced total (a PACS's instance counts, say) can differ from what arrived.
+    job.total_files = summary.processed_files
     _write_progress(job, summary)
     job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
