@@ -69,7 +69,7 @@ IMPLEMENTATION_VERSION_NAME = "CMR_READER_1"
 DEIDENTIFICATION_METHOD = "PS3.15 E Basic Profile; RtnPatChars; ModifDates; CleanDesc"
 
 # CID 7050 De-identification Method, in the order the options are listed in PS3.15 E.3.
-_METHOD_CODES = (
+METHOD_CODES = (
     ("113100", "Basic Application Confidentiality Profile"),
     ("113105", "Clean Descriptors Option"),
     ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
@@ -78,7 +78,7 @@ _METHOD_CODES = (
 
 # Placeholder Patient IDs left by earlier, partial anonymisation. Taken at face value they would
 # merge every such patient into one pseudonym and one date shift, so each study stands alone.
-_PLACEHOLDER_PATIENT_IDS = frozenset(
+PLACEHOLDER_PATIENT_IDS = frozenset(
     {"", "0", "-", "ANON", "ANONYMOUS", "ANONYMIZED", "ANONYMISED", "UNKNOWN", "NONE", "NULL"}
 )
 
@@ -86,7 +86,7 @@ _PLACEHOLDER_PATIENT_IDS = frozenset(
 # information) are dropped, and the instance UID and implementation are rewritten.
 _KEPT_FILE_META = frozenset({0x00020001, 0x00020002, 0x00020010})
 _BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
-_DUMMY_TEXT = "ANONYMIZED"
+DUMMY_TEXT = "ANONYMIZED"
 
 
 class RejectedFile(Exception):
@@ -192,7 +192,7 @@ def deidentify(ds: pydicom.Dataset, *, pseudonymizer: Pseudonymizer) -> Deidenti
             code="missing_uid",
         )
     original_patient_id = str(ds.get("PatientID", "") or "").strip()
-    if original_patient_id.upper() in _PLACEHOLDER_PATIENT_IDS:
+    if original_patient_id.upper() in PLACEHOLDER_PATIENT_IDS:
         original_patient_id = original_study_uid
     accession = str(ds.get("AccessionNumber", "") or "").strip()
     identity = DeidentifiedIdentity(
@@ -249,7 +249,7 @@ def _empty(ds: Dataset, tag: int, elem, context: _Context) -> None:
 
 
 def _dummy(ds: Dataset, tag: int, elem, context: _Context) -> None:
-    _replace(ds, tag, _vr_of(tag, elem), _DUMMY_TEXT)
+    _replace(ds, tag, _vr_of(tag, elem), DUMMY_TEXT)
 
 
 def _remap_uid(ds: Dataset, tag: int, elem, context: _Context) -> None:
@@ -263,13 +263,13 @@ def _remap_uid(ds: Dataset, tag: int, elem, context: _Context) -> None:
 
 
 def _shift_dates(ds: Dataset, tag: int, elem, context: _Context) -> None:
-    shifted = [_shift_date(value, days=context.shift_days) for value in _ascii_values(ds, tag, elem)]
+    shifted = [shift_date(value, days=context.shift_days) for value in _ascii_values(ds, tag, elem)]
     _replace(ds, tag, "DA", shifted if len(shifted) > 1 else shifted[0])
 
 
 def _shift_datetimes(ds: Dataset, tag: int, elem, context: _Context) -> None:
     values = _ascii_values(ds, tag, elem)
-    shifted = [_shift_datetime(value, days=context.shift_days) for value in values]
+    shifted = [shift_datetime(value, days=context.shift_days) for value in values]
     _replace(ds, tag, "DT", shifted if len(shifted) > 1 else shifted[0])
 
 
@@ -359,7 +359,7 @@ def _ascii_values(ds: Dataset, tag: int, elem) -> list[str]:
     return [part.strip(" \x00") for part in text.split("\\")]
 
 
-def _parse_date(text: str) -> datetime.date | None:
+def parse_date(text: str) -> datetime.date | None:
     digits = text.replace(".", "")  # ACR-NEMA wrote dates as YYYY.MM.DD
     if len(digits) != 8 or not digits.isdigit():
         return None
@@ -369,9 +369,9 @@ def _parse_date(text: str) -> datetime.date | None:
         return None
 
 
-def _shift_date(text: str, *, days: int) -> str:
+def shift_date(text: str, *, days: int) -> str:
     """``text`` (DA) moved by ``days``; empty if it is not a date (it can't be kept unshifted)."""
-    date = _parse_date(text)
+    date = parse_date(text)
     if date is None:
         return ""
     try:
@@ -381,7 +381,7 @@ def _shift_date(text: str, *, days: int) -> str:
     return f"{shifted.year:04d}{shifted.month:02d}{shifted.day:02d}"
 
 
-def _shift_datetime(text: str, *, days: int) -> str:
+def shift_datetime(text: str, *, days: int) -> str:
     """``text`` (DT) with its date part moved by ``days``; time and UTC offset are kept.
 
     A DT may stop at the year or month (PS3.5 6.2); such a value is shifted as the first day
@@ -392,13 +392,13 @@ def _shift_datetime(text: str, *, days: int) -> str:
     if precision not in (4, 6, 8):
         return ""
     padded = (text[:precision] + "0101")[:8] if precision < 8 else text[:8]
-    shifted = _shift_date(padded, days=days)
+    shifted = shift_date(padded, days=days)
     if not shifted:
         return ""
     return shifted[:precision] + text[precision:]
 
 
-def _age_string(*, birth: datetime.date, on: datetime.date) -> str | None:
+def age_string(*, birth: datetime.date, on: datetime.date) -> str | None:
     """Patient's Age (AS, e.g. ``"033Y"``) at ``on`` for someone born on ``birth``."""
     days = (on - birth).days
     if days < 0:
@@ -416,13 +416,13 @@ def _fill_in_patient_age(ds: Dataset) -> None:
     """Derive Patient's Age from the birth date before the birth date is removed."""
     if str(ds.get("PatientAge", "") or "").strip():
         return
-    birth = _parse_date(str(ds.get("PatientBirthDate", "") or "").strip())
+    birth = parse_date(str(ds.get("PatientBirthDate", "") or "").strip())
     if birth is None:
         return
     for keyword in ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate"):
-        on = _parse_date(str(ds.get(keyword, "") or "").strip())
+        on = parse_date(str(ds.get(keyword, "") or "").strip())
         if on is not None:
-            age = _age_string(birth=birth, on=on)
+            age = age_string(birth=birth, on=on)
             if age is not None:
                 ds.PatientAge = age
             return
@@ -437,7 +437,7 @@ def _method_code_sequence() -> Sequence:
                 CODE_MEANING: _element(CODE_MEANING, "LO", meaning),
             }
         )
-        for value, meaning in _METHOD_CODES
+        for value, meaning in METHOD_CODES
     )
 
 

@@ -154,8 +154,8 @@ def _text_match(lookup: str, value: str) -> Q:
 def _date_match(lookup: str, value: str, *, name: str) -> Q:
     start, dash, end = value.partition("-")
     try:
-        first = _parse_date(start) if start else None
-        last = _parse_date(end) if end else None
+        first = parse_date(start) if start else None
+        last = parse_date(end) if end else None
     except ValueError:
         raise InvalidQuery(
             _("%(name)s must be YYYYMMDD or a range YYYYMMDD-YYYYMMDD.") % {"name": name}
@@ -170,7 +170,7 @@ def _date_match(lookup: str, value: str, *, name: str) -> Q:
     return condition
 
 
-def _parse_date(text: str) -> date:
+def parse_date(text: str) -> date:
     if not _DATE.match(text):
         raise ValueError(text)
     return date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -16,14 +16,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian
 
 from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile, check_acceptable, deidentify
-try:  # TEMPORARY until the fast path lands
-    from cmr_reader.imaging.fast_deidentify import NotEligible, deidentify_part10
-except ImportError:
-    class NotEligible(Exception):
-        pass
-
-    def deidentify_part10(raw, *, pseudonymizer):
-        raise NotEligible
+from cmr_reader.imaging.fast_deidentify import NotEligible, deidentify_part10
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.storage import encode_instance, frame_length_of
 

@@ -44,6 +44,8 @@ def encode_instance(ds: pydicom.Dataset) -> tuple[bytes, bytes, int]:
     for tag in [tag for tag in ds.keys() if tag >= PIXEL_DATA_TAG]:
         del ds[tag]
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    # The source's 128-byte preamble may hold anything (a TIFF header, a vendor's text): zeros.
+    ds.preamble = None
     buffer = io.BytesIO()
     pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
     header = buffer.getvalue()
