@@ -103,7 +103,9 @@ def classify_series(headers: Sequence[pydicom.Dataset]) -> Classification:
     """Classify one series from the headers of all its instances (pixel data is not needed).
 
     The rules, and how description keywords and header facts combine, are in the module
-    docstring. An empty series is unknown.
+    docstring. An empty series is unknown. A header is anything with ``get(keyword)``: a pydicom
+    Dataset, or a dict of plain values keyed by keyword (ingest passes those, built from the
+    stored DICOM JSON; see ``series_facts.CLASSIFICATION_KEYWORDS``).
     """
     if not headers:
         return Classification(kind=SeriesKind.UNKNOWN, reason=_("The series has no images."))

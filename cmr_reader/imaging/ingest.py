@@ -8,7 +8,6 @@ stored file intact and is simply run again (held instances are recognised by the
 Instance UID, and a file written whose row was lost is rewritten with the same bytes).
 """
 
-import dataclasses
 import logging
 import multiprocessing
 from collections import deque
@@ -23,13 +22,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.classify import classify_series
-from cmr_reader.imaging.deidentify import RejectedFile
+from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile
 from cmr_reader.imaging.models import Case, Instance, Series
-from cmr_reader.imaging.prepare import PreparedInstance, prepare_instance, short_error
+from cmr_reader.imaging.prepare import prepare_instance, short_error
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.series_facts import CLASSIFICATION_KEYWORDS
 from cmr_reader.imaging.sources import DicomSource
-from cmr_reader.imaging.storage import write_parts
+from cmr_reader.imaging.storage import StagedFile, commit_staged, discard_staged, stage_parts
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,8 @@ ROWS_PER_TRANSACTION = 250
 # Files handed to worker processes ahead of the indexer: enough to keep them busy, few enough
 # that memory stays bounded (a CMR frame is ~100 kB).
 PREFETCH_PER_WORKER = 16
-CLASSIFICATION_TAGS = tuple(f"{pydicom.datadict.tag_for_keyword(k):08X}" for k in CLASSIFICATION_KEYWORDS)
+CLASSIFICATION_TAGS = tuple((k, f"{pydicom.datadict.tag_for_keyword(k):08X}") for k in CLASSIFICATION_KEYWORDS)
+MULTI_VALUED = {"ImageType", "ImagePositionPatient", "ImageOrientationPatient"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,22 @@ class ImportSummary:
 ProgressCallback = Callable[[ImportSummary], None]
 
 
+@dataclass(frozen=True)
+class StagedInstance:
+    """A prepared instance whose file is written under a temporary name (see storage.stage_parts).
+
+    Small enough to cross a process boundary cheaply: the pixels stay in the file.
+    """
+
+    file: StagedFile
+    pixel_data_offset: int
+    frame_length: int
+    number_of_frames: int
+    dicom_json: dict
+    identity: DeidentifiedIdentity
+    fields: dict
+
+
 def import_sources(
     sources: Iterable[DicomSource],
     *,
@@ -86,7 +102,8 @@ def import_sources(
     summary = ImportSummary()
     indexer = _Indexer(storage_root=storage_root, summary=summary)
     try:
-        for source, outcome in _prepared(sources, pseudonymizer=pseudonymizer, workers=workers):
+        staged = _staged(sources, pseudonymizer=pseudonymizer, storage_root=storage_root, workers=workers)
+        for source, outcome in staged:
             if isinstance(outcome, Rejection):
                 summary.rejected.append(outcome)
             else:
@@ -97,51 +114,71 @@ def import_sources(
     finally:
         # Also on the way out of an exception: rows for files already written are kept.
         indexer.flush()
-    for series in Series.objects.filter(series_instance_uid__in=indexer.touched_series_uids):
-        reclassify_series(series)
+    for series in Series.objects.filter(series_instance_uid__in=indexer.new_headers):
+        reclassify_series(series, new_headers=indexer.new_headers[series.series_instance_uid])
     return summary
 
 
-def reclassify_series(series: Series) -> None:
-    headers = [
-        pydicom.Dataset.from_json({tag: dicom_json[tag] for tag in CLASSIFICATION_TAGS if tag in dicom_json})
-        for dicom_json in series.instances.values_list("dicom_json", flat=True)
-    ]
+def reclassify_series(series: Series, *, new_headers: dict[str, dict] | None = None) -> None:
+    """Classify ``series`` from all its instances' headers.
+
+    ``new_headers`` (SOP Instance UID -> header) are those an import has just indexed; only the
+    series' other instances are read back from their stored DICOM JSON.
+    """
+    new_headers = new_headers or {}
+    headers = list(new_headers.values())
+    older = series.instances.exclude(sop_instance_uid__in=list(new_headers)) if new_headers else series.instances
+    headers += [classification_header(dicom_json) for dicom_json in older.values_list("dicom_json", flat=True)]
     if not headers:
         return
     result = classify_series(headers)
     Series.objects.filter(pk=series.pk).update(kind=result.kind, classification_reason=result.reason)
 
 
-def _read_and_prepare(source: DicomSource, pseudonymizer: Pseudonymizer) -> PreparedInstance | Rejection:
-    try:
-        raw = source.read()
-    except Exception as error:
-        return Rejection(source.name, _("could not be read (%(error)s)") % {"error": short_error(error)})
-    return _prepare_or_reject(source.name, raw, pseudonymizer)
+def classification_header(dicom_json: dict) -> dict:
+    """The attributes classification reads, as plain values keyed by keyword (see classify_series)."""
+    header = {}
+    for keyword, tag in CLASSIFICATION_TAGS:
+        values = dicom_json.get(tag, {}).get("Value")
+        if values:
+            header[keyword] = values[0] if len(values) == 1 and keyword not in MULTI_VALUED else values
+    return header
 
 
-def _prepare_or_reject(name: str, raw: bytes, pseudonymizer: Pseudonymizer) -> PreparedInstance | Rejection:
+def _stage(name: str, raw: bytes, pseudonymizer: Pseudonymizer, storage_root: Path) -> StagedInstance | Rejection:
+    """Prepare one file and write it under a temporary name; runs in a worker process or here."""
     try:
-        return prepare_instance(raw, pseudonymizer=pseudonymizer)
+        prepared = prepare_instance(raw, pseudonymizer=pseudonymizer)
     except RejectedFile as rejected:
         return Rejection(name, rejected.reason)
+    fields = prepared.fields
+    relative = f"{fields['StudyInstanceUID']}/{fields['SeriesInstanceUID']}/{fields['SOPInstanceUID']}.dcm"
+    staged = stage_parts([prepared.header, prepared.pixel_element, prepared.pixel_data], relative=relative, root=storage_root)
+    return StagedInstance(
+        file=staged,
+        pixel_data_offset=len(prepared.header) + len(prepared.pixel_element),
+        frame_length=prepared.frame_length,
+        number_of_frames=prepared.number_of_frames,
+        dicom_json=prepared.dicom_json,
+        identity=prepared.identity,
+        fields=fields,
+    )
 
 
-def _prepare_in_worker(name: str, raw: bytes, pseudonymizer: Pseudonymizer) -> PreparedInstance | Rejection:
-    outcome = _prepare_or_reject(name, raw, pseudonymizer)
-    if isinstance(outcome, PreparedInstance) and isinstance(outcome.pixel_data, memoryview):
-        # A memoryview cannot cross the process boundary; bytes can.
-        outcome = dataclasses.replace(outcome, pixel_data=bytes(outcome.pixel_data))
-    return outcome
+def _read(source: DicomSource) -> bytes | Rejection:
+    try:
+        return source.read()
+    except Exception as error:
+        return Rejection(source.name, _("could not be read (%(error)s)") % {"error": short_error(error)})
 
 
-def _prepared(
-    sources: Iterable[DicomSource], *, pseudonymizer: Pseudonymizer, workers: int
-) -> Iterator[tuple[DicomSource, PreparedInstance | Rejection]]:
+def _staged(
+    sources: Iterable[DicomSource], *, pseudonymizer: Pseudonymizer, storage_root: Path, workers: int
+) -> Iterator[tuple[DicomSource, StagedInstance | Rejection]]:
     if workers <= 1:
         for source in sources:
-            yield source, _read_and_prepare(source, pseudonymizer)
+            raw = _read(source)
+            yield source, raw if isinstance(raw, Rejection) else _stage(source.name, raw, pseudonymizer, storage_root)
         return
     # fork: the children inherit configured Django settings and the pseudonymizer; they never
     # touch the database (prepare is pure), so the parent's connection is never shared.
@@ -149,12 +186,11 @@ def _prepared(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         in_flight: deque = deque()
         for source in sources:
-            try:
-                raw = source.read()
-            except Exception as error:
-                in_flight.append((source, Rejection(source.name, _("could not be read (%(error)s)") % {"error": short_error(error)})))
+            raw = _read(source)
+            if isinstance(raw, Rejection):
+                in_flight.append((source, raw))
             else:
-                in_flight.append((source, pool.submit(_prepare_in_worker, source.name, raw, pseudonymizer)))
+                in_flight.append((source, pool.submit(_stage, source.name, raw, pseudonymizer, storage_root)))
             while len(in_flight) > workers * PREFETCH_PER_WORKER:
                 yield _settle(in_flight.popleft())
         while in_flight:
@@ -176,27 +212,27 @@ class _Indexer:
         self.case_cache: dict[str, Case] = {}
         self.known_uids: dict[int, set[str]] = {}  # series pk -> SOP UIDs already held
         self.pending: list[Instance] = []
-        self.touched_series_uids: set[str] = set()
+        # Series UID -> {SOP UID: classification header} of the instances indexed by this import.
+        self.new_headers: dict[str, dict[str, dict]] = {}
 
-    def add(self, source: DicomSource, prepared: PreparedInstance) -> None:
-        fields = prepared.fields
+    def add(self, source: DicomSource, staged: StagedInstance) -> None:
+        fields = staged.fields
         study_uid, series_uid, sop_uid = fields["StudyInstanceUID"], fields["SeriesInstanceUID"], fields["SOPInstanceUID"]
         series = self._existing_series(series_uid)
         if series is not None:
             if series.case.study_instance_uid != study_uid:
+                discard_staged(staged.file)
                 self.summary.rejected.append(
                     Rejection(source.name, _("inconsistent series: this series already belongs to another study"))
                 )
                 return
             if sop_uid in self._known_uids(series):
+                discard_staged(staged.file)
                 self.summary.duplicates_skipped += 1
                 return
-        relative = f"{study_uid}/{series_uid}/{sop_uid}.dcm"
-        size = write_parts(
-            [prepared.header, prepared.pixel_element, prepared.pixel_data], relative=relative, root=self.storage_root
-        )
+        commit_staged(staged.file, root=self.storage_root)
         if series is None:
-            series = self._create_series(prepared)
+            series = self._create_series(staged)
         self._known_uids(series).add(sop_uid)
         self.pending.append(
             Instance(
@@ -204,23 +240,23 @@ class _Indexer:
                 sop_instance_uid=sop_uid,
                 sop_class_uid=fields["SOPClassUID"],
                 instance_number=_int_or_none(fields.get("InstanceNumber")),
-                file_path=relative,
-                file_size=size,
+                file_path=staged.file.relative_path,
+                file_size=staged.file.size,
                 transfer_syntax_uid="1.2.840.10008.1.2.1",
                 rows=int(fields["Rows"]),
                 columns=int(fields["Columns"]),
-                number_of_frames=prepared.number_of_frames,
-                pixel_data_offset=len(prepared.header) + len(prepared.pixel_element),
-                frame_length=prepared.frame_length,
+                number_of_frames=staged.number_of_frames,
+                pixel_data_offset=staged.pixel_data_offset,
+                frame_length=staged.frame_length,
                 slice_location=_float_or_none(fields.get("SliceLocation")),
                 trigger_time=_float_or_none(fields.get("TriggerTime")),
-                dicom_json=prepared.dicom_json,
+                dicom_json=staged.dicom_json,
             )
         )
+        self.new_headers.setdefault(series_uid, {})[sop_uid] = classification_header(staged.dicom_json)
         self.summary.instances_imported += 1
         self.summary.case_ids.add(series.case.case_id)
         self.summary.series_uids.add(series_uid)
-        self.touched_series_uids.add(series_uid)
         if len(self.pending) >= ROWS_PER_TRANSACTION:
             self.flush()
 
@@ -256,9 +292,9 @@ class _Indexer:
             self.known_uids[series.pk] = set(series.instances.values_list("sop_instance_uid", flat=True))
         return self.known_uids[series.pk]
 
-    def _create_series(self, prepared: PreparedInstance) -> Series:
-        fields = prepared.fields
-        case = self._case_for(prepared)
+    def _create_series(self, staged: StagedInstance) -> Series:
+        fields = staged.fields
+        case = self._case_for(staged)
         series, _created = Series.objects.get_or_create(
             series_instance_uid=fields["SeriesInstanceUID"],
             defaults={
@@ -272,8 +308,8 @@ class _Indexer:
         self.series_cache[series.series_instance_uid] = series
         return series
 
-    def _case_for(self, prepared: PreparedInstance) -> Case:
-        fields, identity = prepared.fields, prepared.identity
+    def _case_for(self, staged: StagedInstance) -> Case:
+        fields, identity = staged.fields, staged.identity
         study_uid = fields["StudyInstanceUID"]
         if study_uid not in self.case_cache:
             self.case_cache[study_uid], _created = Case.objects.get_or_create(

@@ -73,10 +73,24 @@ def write_instance(ds: pydicom.Dataset, *, root: Path) -> StoredFile:
 
 
 def write_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -> int:
-    """Write a file atomically (temp file in the same folder, then rename); return its size.
+    """Write a file atomically (temp file in the same folder, then rename); return its size."""
+    staged = stage_parts(parts, relative=relative, root=root)
+    commit_staged(staged, root=root)
+    return staged.size
 
-    A killed import leaves at worst a stray temp file, never a half-written instance.
-    """
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A complete file under a temporary name beside its final place, not yet visible."""
+
+    temp_path: str
+    relative_path: str
+    size: int
+
+
+def stage_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -> StagedFile:
+    """Write ``parts`` to a temp file in the target's folder. A killed import leaves at worst a
+    stray ``.incoming-*.part`` file, never a half-written instance under its real name."""
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
@@ -84,11 +98,19 @@ def write_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -
         with os.fdopen(fd, "wb") as handle:
             for part in parts:
                 handle.write(part)
-        os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    return sum(len(part) for part in parts)
+    return StagedFile(temp_path=temp_name, relative_path=relative, size=sum(len(part) for part in parts))
+
+
+def commit_staged(staged: StagedFile, *, root: Path) -> None:
+    """Give a staged file its real name (atomic on one file system)."""
+    os.replace(staged.temp_path, root / staged.relative_path)
+
+
+def discard_staged(staged: StagedFile) -> None:
+    Path(staged.temp_path).unlink(missing_ok=True)
 
 
 def absolute_path(relative: str, *, root: Path) -> Path:
