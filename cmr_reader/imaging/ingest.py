@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pydicom
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.classify import classify_series
 from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile
-from cmr_reader.imaging.models import Case, Instance, Series
+from cmr_reader.imaging.instance_rows import InstanceRow, encode_dicom_json, insert_instance_rows
+from cmr_reader.imaging.models import Case, Series
 from cmr_reader.imaging.prepare import prepare_instance, short_error
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.series_facts import CLASSIFICATION_KEYWORDS
@@ -33,9 +35,10 @@ from cmr_reader.imaging.storage import StagedFile, commit_staged, discard_staged
 logger = logging.getLogger(__name__)
 
 ROWS_PER_TRANSACTION = 250
-# Files handed to worker processes ahead of the indexer: enough to keep them busy, few enough
-# that memory stays bounded (a CMR frame is ~100 kB).
-PREFETCH_PER_WORKER = 16
+# Files per task sent to a worker process, and tasks queued ahead per worker: enough to keep the
+# workers busy, few enough that memory stays bounded (a CMR frame is ~100 kB).
+FILES_PER_TASK = 16
+TASKS_AHEAD_PER_WORKER = 2
 CLASSIFICATION_TAGS = tuple((k, f"{pydicom.datadict.tag_for_keyword(k):08X}") for k in CLASSIFICATION_KEYWORDS)
 MULTI_VALUED = {"ImageType", "ImagePositionPatient", "ImageOrientationPatient"}
 
@@ -81,7 +84,8 @@ class StagedInstance:
     pixel_data_offset: int
     frame_length: int
     number_of_frames: int
-    dicom_json: dict
+    dicom_json_text: str  # encoded here, in the worker, not in the indexing process
+    header: dict  # what classification reads (see classification_header)
     identity: DeidentifiedIdentity
     fields: dict
 
@@ -159,7 +163,8 @@ def _stage(name: str, raw: bytes, pseudonymizer: Pseudonymizer, storage_root: Pa
         pixel_data_offset=len(prepared.header) + len(prepared.pixel_element),
         frame_length=prepared.frame_length,
         number_of_frames=prepared.number_of_frames,
-        dicom_json=prepared.dicom_json,
+        dicom_json_text=encode_dicom_json(prepared.dicom_json),
+        header=classification_header(prepared.dicom_json),
         identity=prepared.identity,
         fields=fields,
     )
@@ -181,25 +186,50 @@ def _staged(
             yield source, raw if isinstance(raw, Rejection) else _stage(source.name, raw, pseudonymizer, storage_root)
         return
     # fork: the children inherit configured Django settings and the pseudonymizer; they never
-    # touch the database (prepare is pure), so the parent's connection is never shared.
+    # touch the database (prepare is pure), so the parent's connection is never shared. Files go
+    # to the pool in chunks: one round trip per file would cost more than preparing it.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         in_flight: deque = deque()
-        for source in sources:
-            raw = _read(source)
-            if isinstance(raw, Rejection):
-                in_flight.append((source, raw))
-            else:
-                in_flight.append((source, pool.submit(_stage, source.name, raw, pseudonymizer, storage_root)))
-            while len(in_flight) > workers * PREFETCH_PER_WORKER:
-                yield _settle(in_flight.popleft())
+        # A file on disk travels as its path (the worker reads it); anything else as bytes, read
+        # as it is reached (a zip member can only be read while its archive's iterator is open).
+        read_as_reached = ((source, source.path or _read(source)) for source in sources)
+        for raws in _chunks(read_as_reached, FILES_PER_TASK):
+            readable = [(source.name, raw) for source, raw in raws if not isinstance(raw, Rejection)]
+            future = pool.submit(_stage_many, readable, pseudonymizer, storage_root)
+            in_flight.append((raws, future))
+            while len(in_flight) > workers * TASKS_AHEAD_PER_WORKER:
+                yield from _settle(*in_flight.popleft())
         while in_flight:
-            yield _settle(in_flight.popleft())
+            yield from _settle(*in_flight.popleft())
 
 
-def _settle(entry):
-    source, outcome = entry
-    return source, outcome if isinstance(outcome, Rejection) else outcome.result()
+def _stage_many(
+    named_raws: list[tuple[str, bytes | Path]], pseudonymizer: Pseudonymizer, storage_root: Path
+) -> list[StagedInstance | Rejection]:
+    outcomes = []
+    for name, raw in named_raws:
+        if isinstance(raw, Path):
+            raw = _read(DicomSource(name=name, read=raw.read_bytes))
+        outcomes.append(raw if isinstance(raw, Rejection) else _stage(name, raw, pseudonymizer, storage_root))
+    return outcomes
+
+
+def _settle(raws, future) -> Iterator[tuple[DicomSource, StagedInstance | Rejection]]:
+    outcomes = iter(future.result())
+    for source, raw in raws:
+        yield source, raw if isinstance(raw, Rejection) else next(outcomes)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class _Indexer:
@@ -211,7 +241,7 @@ class _Indexer:
         self.series_cache: dict[str, Series] = {}
         self.case_cache: dict[str, Case] = {}
         self.known_uids: dict[int, set[str]] = {}  # series pk -> SOP UIDs already held
-        self.pending: list[Instance] = []
+        self.pending: list[InstanceRow] = []
         # Series UID -> {SOP UID: classification header} of the instances indexed by this import.
         self.new_headers: dict[str, dict[str, dict]] = {}
 
@@ -235,8 +265,8 @@ class _Indexer:
             series = self._create_series(staged)
         self._known_uids(series).add(sop_uid)
         self.pending.append(
-            Instance(
-                series=series,
+            InstanceRow(
+                series_id=series.pk,
                 sop_instance_uid=sop_uid,
                 sop_class_uid=fields["SOPClassUID"],
                 instance_number=_int_or_none(fields.get("InstanceNumber")),
@@ -250,10 +280,10 @@ class _Indexer:
                 frame_length=staged.frame_length,
                 slice_location=_float_or_none(fields.get("SliceLocation")),
                 trigger_time=_float_or_none(fields.get("TriggerTime")),
-                dicom_json=staged.dicom_json,
+                dicom_json_text=staged.dicom_json_text,
             )
         )
-        self.new_headers.setdefault(series_uid, {})[sop_uid] = classification_header(staged.dicom_json)
+        self.new_headers.setdefault(series_uid, {})[sop_uid] = staged.header
         self.summary.instances_imported += 1
         self.summary.case_ids.add(series.case.case_id)
         self.summary.series_uids.add(series_uid)
@@ -264,17 +294,17 @@ class _Indexer:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        now = timezone.now()
         try:
             with transaction.atomic():
-                Instance.objects.bulk_create(batch)
+                insert_instance_rows(batch, created_at=now)
         except IntegrityError:
             # Another import stored some of these between our check and our insert: insert
             # one by one and count those as duplicates.
-            for instance in batch:
+            for row in batch:
                 try:
                     with transaction.atomic():
-                        instance.pk = None
-                        instance.save(force_insert=True)
+                        insert_instance_rows([row], created_at=now)
                 except IntegrityError:
                     self.summary.instances_imported -= 1
                     self.summary.duplicates_skipped += 1

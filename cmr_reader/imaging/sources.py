@@ -17,6 +17,8 @@ SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "DICOMDIR"}
 class DicomSource:
     name: str
     read: Callable[[], bytes]
+    # Set for plain files: worker processes then read the file themselves.
+    path: Path | None = None
 
 
 def _is_hidden(path: Path) -> bool:
@@ -33,7 +35,7 @@ def iter_path_sources(paths: Iterable[Path]) -> Iterator[DicomSource]:
         elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
             yield from _iter_zip(path)
         else:
-            yield DicomSource(name=str(path), read=path.read_bytes)
+            yield DicomSource(name=str(path), read=path.read_bytes, path=path)
 
 
 def _iter_zip(archive: Path) -> Iterator[DicomSource]:

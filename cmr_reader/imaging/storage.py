@@ -73,7 +73,7 @@ def write_instance(ds: pydicom.Dataset, *, root: Path) -> StoredFile:
 
 
 def write_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -> int:
-    """Write a file atomically (temp file in the same folder, then rename); return its size."""
+    """Write a file under ``relative`` (replacing what is there); return its size."""
     staged = stage_parts(parts, relative=relative, root=root)
     commit_staged(staged, root=root)
     return staged.size
@@ -81,36 +81,51 @@ def write_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -
 
 @dataclass(frozen=True)
 class StagedFile:
-    """A complete file under a temporary name beside its final place, not yet visible."""
+    """A complete file written by an import, waiting for the indexer's decision.
 
-    temp_path: str
+    Usually it is already under its real name (``temp_path`` is None): nothing was there, and a
+    file without an index row is invisible to every reader. Where a file of that name existed
+    (a duplicate, or a file whose row a killed import never wrote), it waits under a temp name
+    and the indexer either renames it into place or discards it.
+    """
+
+    temp_path: str | None
     relative_path: str
     size: int
 
 
 def stage_parts(parts: list[bytes | memoryview], *, relative: str, root: Path) -> StagedFile:
-    """Write ``parts`` to a temp file in the target's folder. A killed import leaves at worst a
-    stray ``.incoming-*.part`` file, never a half-written instance under its real name."""
+    """Write ``parts`` to the final name if it is free, else to a temp file beside it."""
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
+    size = sum(len(part) for part in parts)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
+    else:
+        temp_name = None
+    written_to = temp_name or str(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             for part in parts:
                 handle.write(part)
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        Path(written_to).unlink(missing_ok=True)
         raise
-    return StagedFile(temp_path=temp_name, relative_path=relative, size=sum(len(part) for part in parts))
+    return StagedFile(temp_path=temp_name, relative_path=relative, size=size)
 
 
 def commit_staged(staged: StagedFile, *, root: Path) -> None:
-    """Give a staged file its real name (atomic on one file system)."""
-    os.replace(staged.temp_path, root / staged.relative_path)
+    """Give a staged file its real name (an atomic rename on one file system)."""
+    if staged.temp_path is not None:
+        os.replace(staged.temp_path, root / staged.relative_path)
 
 
 def discard_staged(staged: StagedFile) -> None:
-    Path(staged.temp_path).unlink(missing_ok=True)
+    """Drop a staged duplicate. A file written under its real name stays: it was missing."""
+    if staged.temp_path is not None:
+        Path(staged.temp_path).unlink(missing_ok=True)
 
 
 def absolute_path(relative: str, *, root: Path) -> Path:

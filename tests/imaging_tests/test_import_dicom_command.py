@@ -110,3 +110,22 @@ def test_a_killed_import_can_simply_be_run_again(real_cine_dir, private_storage,
 def test_a_missing_path_is_a_clear_error():
     with pytest.raises(CommandError, match="No such file or folder"):
         call_command("import_dicom", "/nonexistent/folder")
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_zip_archive_imports_fully_with_and_without_worker_processes(workers, real_cine_dir, tmp_path, private_storage, settings):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(real_cine_dir.glob("*.dcm")):  # 25 files: not a multiple of the chunk size
+            zf.write(path, path.name)
+
+    summary = import_sources(
+        iter_path_sources([archive, real_cine_dir / "README.md"]),
+        pseudonymizer=Pseudonymizer(settings.PSEUDONYM_KEY),
+        storage_root=private_storage,
+        workers=workers,
+    )
+
+    assert summary.instances_imported == 25
+    assert [r.file.rsplit("/", 1)[-1] for r in summary.rejected] == ["README.md"]
+    assert Instance.objects.count() == 25
