@@ -107,6 +107,27 @@ class DeidentifiedIdentity:
     original_study_uid_hash: str
 
 
+def identity_from_originals(
+    *, study_uid: str, patient_id: str, accession: str, pseudonymizer: Pseudonymizer
+) -> DeidentifiedIdentity:
+    """The pseudonymous identity of a file, from its original identifiers (before replacement).
+
+    A placeholder Patient ID ("ANON", "UNKNOWN", ...) would give every such patient one pseudonym
+    and one date shift, so the study stands in for the patient then.
+    """
+    patient_id = patient_id.strip()
+    if patient_id.upper() in PLACEHOLDER_PATIENT_IDS:
+        patient_id = study_uid
+    accession = accession.strip()
+    return DeidentifiedIdentity(
+        case_id=pseudonymizer.case_id(study_uid),
+        patient_pseudonym=pseudonymizer.patient_pseudonym(patient_id),
+        date_shift_days=pseudonymizer.date_shift_days(patient_id),
+        accession_hash=pseudonymizer.hash_identifier(accession) if accession else "",
+        original_study_uid_hash=pseudonymizer.hash_identifier(study_uid),
+    )
+
+
 def check_acceptable(ds: pydicom.Dataset) -> None:
     """Raise ``RejectedFile`` unless ``ds`` is a single-frame MR image we can show and clean.
 
@@ -191,16 +212,11 @@ def deidentify(ds: pydicom.Dataset, *, pseudonymizer: Pseudonymizer) -> Deidenti
             gettext("The file has no %(attribute)s.") % {"attribute": "StudyInstanceUID"},
             code="missing_uid",
         )
-    original_patient_id = str(ds.get("PatientID", "") or "").strip()
-    if original_patient_id.upper() in PLACEHOLDER_PATIENT_IDS:
-        original_patient_id = original_study_uid
-    accession = str(ds.get("AccessionNumber", "") or "").strip()
-    identity = DeidentifiedIdentity(
-        case_id=pseudonymizer.case_id(original_study_uid),
-        patient_pseudonym=pseudonymizer.patient_pseudonym(original_patient_id),
-        date_shift_days=pseudonymizer.date_shift_days(original_patient_id),
-        accession_hash=pseudonymizer.hash_identifier(accession) if accession else "",
-        original_study_uid_hash=pseudonymizer.hash_identifier(original_study_uid),
+    identity = identity_from_originals(
+        study_uid=original_study_uid,
+        patient_id=str(ds.get("PatientID", "") or ""),
+        accession=str(ds.get("AccessionNumber", "") or ""),
+        pseudonymizer=pseudonymizer,
     )
 
     _fill_in_patient_age(ds)

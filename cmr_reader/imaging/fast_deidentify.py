@@ -24,10 +24,10 @@ from cmr_reader.imaging.deidentify import (
     IMPLEMENTATION_VERSION_NAME,
     METHOD_CODES,
     MR_IMAGE_STORAGE,
-    PLACEHOLDER_PATIENT_IDS,
     DeidentifiedIdentity,
     age_string,
     check_acceptable,
+    identity_from_originals,
     parse_date,
 )
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -130,16 +130,11 @@ def deidentify_part10(raw: bytes | memoryview, *, pseudonymizer: Pseudonymizer) 
     _check_acceptable(data, top, part10.meta)
 
     original_study_uid = _ascii_text(data, top.get(STUDY_INSTANCE_UID))
-    original_patient_id = _text_value(data, top.get(PATIENT_ID), encoding).strip()
-    if original_patient_id.upper() in PLACEHOLDER_PATIENT_IDS:
-        original_patient_id = original_study_uid
-    accession = _text_value(data, top.get(ACCESSION_NUMBER), encoding).strip()
-    identity = DeidentifiedIdentity(
-        case_id=pseudonymizer.case_id(original_study_uid),
-        patient_pseudonym=pseudonymizer.patient_pseudonym(original_patient_id),
-        date_shift_days=pseudonymizer.date_shift_days(original_patient_id),
-        accession_hash=pseudonymizer.hash_identifier(accession) if accession else "",
-        original_study_uid_hash=pseudonymizer.hash_identifier(original_study_uid),
+    identity = identity_from_originals(
+        study_uid=original_study_uid,
+        patient_id=_text_value(data, top.get(PATIENT_ID), encoding),
+        accession=_text_value(data, top.get(ACCESSION_NUMBER), encoding),
+        pseudonymizer=pseudonymizer,
     )
 
     walker = RawWalker(

@@ -1,10 +1,10 @@
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.import_jobs import create_paths_job, run_import_job
+from cmr_reader.imaging.management.import_summary import write_import_summary
 
 
 class Command(BaseCommand):
@@ -20,25 +20,5 @@ class Command(BaseCommand):
             raise CommandError(_("No such file or folder: %(paths)s") % {"paths": ", ".join(missing)})
         job = create_paths_job(paths=[p.resolve() for p in paths])
         summary = run_import_job(job=job).as_dict()
-        if as_json:
-            self.stdout.write(_dumps(summary))
-            return
-        self.stdout.write(
-            _(
-                "Imported %(instances)d instances in %(series)d series of %(studies)d studies; "
-                "%(duplicates)d duplicates skipped; %(rejected)d files rejected."
-            )
-            % {
-                "instances": summary["instances_imported"],
-                "series": summary["series"],
-                "studies": summary["studies"],
-                "duplicates": summary["duplicates_skipped"],
-                "rejected": len(summary["rejected"]),
-            }
-        )
-        for rejection in summary["rejected"]:
-            self.stdout.write(f"  {rejection['file']}: {rejection['reason']}")
+        write_import_summary(self.stdout, summary, as_json=as_json)
 
-
-def _dumps(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -1,10 +1,10 @@
-import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from pydicom.uid import RE_VALID_UID
 
 from cmr_reader.imaging.import_jobs import run_import_job
+from cmr_reader.imaging.management.import_summary import write_import_summary
 from cmr_reader.imaging.pacs_import import (
     PacsError,
     connect_pacs,
@@ -66,21 +66,4 @@ class Command(BaseCommand):
             summary = run_import_job(
                 job=job, sources=iter_pacs_sources(pacs=pacs, plan=plan), total=plan.expected_files
             ).as_dict()
-        if as_json:
-            self.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False))
-            return
-        self.stdout.write(
-            _(
-                "Imported %(instances)d instances in %(series)d series of %(studies)d studies; "
-                "%(duplicates)d duplicates skipped; %(rejected)d files rejected."
-            )
-            % {
-                "instances": summary["instances_imported"],
-                "series": summary["series"],
-                "studies": summary["studies"],
-                "duplicates": summary["duplicates_skipped"],
-                "rejected": len(summary["rejected"]),
-            }
-        )
-        for rejection in summary["rejected"]:
-            self.stdout.write(f"  {rejection['file']}: {rejection['reason']}")
+        write_import_summary(self.stdout, summary, as_json=as_json)
