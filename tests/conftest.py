@@ -28,6 +28,15 @@ def real_cine_dir() -> Path:
     return SHARED_REAL_CINE
 
 
+@pytest.fixture
+def synthetic_case_dir(tmp_path) -> Path:
+    """One small synthetic CMR study (DICOM + ground_truth.json) that every machine can make."""
+    from cmr_reader.synthetic import write_cases
+
+    (case_dir,) = write_cases(tmp_path / "synthetic", cases=1, seed=5, matrix=32, phases=4)
+    return case_dir
+
+
 def _user_with_role(username: str, role: Role | None):
     user = get_user_model().objects.create_user(username=username, password="pw-" + username)
     if role is not None:

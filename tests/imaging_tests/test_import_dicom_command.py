@@ -36,17 +36,28 @@ def test_it_imports_a_folder_and_reports_the_non_dicom_file(real_cine_dir):
     assert ImportJob.objects.get().state == ImportJob.State.DONE
 
 
-def test_reimporting_the_same_files_creates_no_duplicates(real_cine_dir):
-    import_json(real_cine_dir)
-    again = import_json(real_cine_dir)
+def test_it_imports_a_synthetic_study_folder(synthetic_case_dir):
+    dicom_files = list(synthetic_case_dir.glob("*.dcm"))
+
+    summary = import_json(synthetic_case_dir)
+
+    assert (summary["studies"], summary["series"]) == (1, 5)
+    assert summary["instances_imported"] == len(dicom_files)
+    assert [r["file"].rsplit("/", 1)[-1] for r in summary["rejected"]] == ["ground_truth.json"]
+
+
+def test_reimporting_the_same_files_creates_no_duplicates(synthetic_case_dir):
+    first = import_json(synthetic_case_dir)
+    again = import_json(synthetic_case_dir)
 
     assert again["instances_imported"] == 0
-    assert again["duplicates_skipped"] == 25
-    assert (Case.objects.count(), Series.objects.count(), Instance.objects.count()) == (1, 1, 25)
+    assert again["duplicates_skipped"] == first["instances_imported"]
+    assert (Case.objects.count(), Series.objects.count()) == (1, 5)
+    assert Instance.objects.count() == first["instances_imported"]
 
 
-def test_it_imports_a_zip_archive_and_a_single_file(real_cine_dir, tmp_path):
-    files = sorted(real_cine_dir.glob("*.dcm"))
+def test_it_imports_a_zip_archive_and_a_single_file(synthetic_case_dir, tmp_path):
+    files = sorted(synthetic_case_dir.glob("*.dcm"))
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for path in files[1:]:
@@ -55,9 +66,9 @@ def test_it_imports_a_zip_archive_and_a_single_file(real_cine_dir, tmp_path):
     from_zip = import_json(archive)
     single = import_json(files[0])
 
-    assert from_zip["instances_imported"] == 24
+    assert from_zip["instances_imported"] == len(files) - 1
     assert single["instances_imported"] == 1
-    assert Series.objects.count() == 1
+    assert Instance.objects.count() == len(files)
 
 
 def test_the_real_rv_long_axis_cine_is_classified_as_other_long_axis(real_cine_dir):
@@ -82,7 +93,7 @@ def test_uids_are_mapped_consistently_across_imports(real_cine_dir, settings):
     assert Instance.objects.count() == 25
 
 
-def test_a_killed_import_can_simply_be_run_again(real_cine_dir, private_storage, settings):
+def test_a_killed_import_can_simply_be_run_again(synthetic_case_dir, private_storage, settings):
     pseudonymizer = Pseudonymizer(settings.PSEUDONYM_KEY)
 
     def die_after_ten(summary):
@@ -91,20 +102,21 @@ def test_a_killed_import_can_simply_be_run_again(real_cine_dir, private_storage,
 
     with pytest.raises(KeyboardInterrupt):
         import_sources(
-            iter_path_sources([real_cine_dir]),
+            iter_path_sources(sorted(synthetic_case_dir.glob("*.dcm"))),
             pseudonymizer=pseudonymizer,
             storage_root=private_storage,
             on_progress=die_after_ten,
         )
     assert Instance.objects.count() == 10
+    total = len(list(synthetic_case_dir.glob("*.dcm")))
 
-    summary = import_json(real_cine_dir)
+    summary = import_json(synthetic_case_dir)
 
     assert summary["duplicates_skipped"] == 10
-    assert summary["instances_imported"] == 15
-    assert Instance.objects.count() == 25
+    assert summary["instances_imported"] == total - 10
+    assert Instance.objects.count() == total
     stored = sorted(p for p in private_storage.rglob("*") if p.is_file())
-    assert len(stored) == 25, "no stray temporary files after a rerun"
+    assert len(stored) == total, "no stray temporary files after a rerun"
 
 
 def test_a_missing_path_is_a_clear_error():
@@ -113,19 +125,21 @@ def test_a_missing_path_is_a_clear_error():
 
 
 @pytest.mark.parametrize("workers", [1, 3])
-def test_a_zip_archive_imports_fully_with_and_without_worker_processes(workers, real_cine_dir, tmp_path, private_storage, settings):
+def test_a_zip_archive_imports_fully_with_and_without_worker_processes(
+    workers, synthetic_case_dir, tmp_path, private_storage, settings
+):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        for path in sorted(real_cine_dir.glob("*.dcm")):  # 25 files: not a multiple of the chunk size
+        for path in sorted(synthetic_case_dir.glob("*.dcm"))[:25]:  # not a multiple of the chunk size
             zf.write(path, path.name)
 
     summary = import_sources(
-        iter_path_sources([archive, real_cine_dir / "README.md"]),
+        iter_path_sources([archive, synthetic_case_dir / "ground_truth.json"]),
         pseudonymizer=Pseudonymizer(settings.PSEUDONYM_KEY),
         storage_root=private_storage,
         workers=workers,
     )
 
     assert summary.instances_imported == 25
-    assert [r.file.rsplit("/", 1)[-1] for r in summary.rejected] == ["README.md"]
+    assert [r.file.rsplit("/", 1)[-1] for r in summary.rejected] == ["ground_truth.json"]
     assert Instance.objects.count() == 25

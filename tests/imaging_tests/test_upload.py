@@ -21,9 +21,9 @@ def uploads_of(paths):
     return [SimpleUploadedFile(p.name, p.read_bytes(), content_type="application/dicom") for p in paths]
 
 
-def test_coordinator_uploads_files_and_the_worker_imports_them(client, coordinator, real_cine_dir, settings):
+def test_coordinator_uploads_files_and_the_worker_imports_them(client, coordinator, synthetic_case_dir, settings):
     client.force_login(coordinator)
-    files = sorted(real_cine_dir.glob("*.dcm"))[:6]
+    files = sorted(synthetic_case_dir.glob("*.dcm"))[:6]
 
     response = client.post(reverse("imaging:upload"), {"files": uploads_of(files) + [SimpleUploadedFile("notes.txt", b"hello")]})
 
@@ -47,18 +47,21 @@ def test_coordinator_uploads_files_and_the_worker_imports_them(client, coordinat
     assert b"notes.txt" in page.content
 
 
-def test_coordinator_uploads_a_zip_archive(client, coordinator, real_cine_dir):
+def test_coordinator_uploads_a_zip_archive(client, coordinator, synthetic_case_dir):
     client.force_login(coordinator)
+    files = sorted(synthetic_case_dir.glob("*.dcm"))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(real_cine_dir.glob("*.dcm")):
+        for path in files:
             zf.write(path, f"export/{path.name}")
 
     client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("export.zip", buffer.getvalue())]})
     run_worker()
 
-    assert ImportJob.objects.get().instances_imported == 25
+    job = ImportJob.objects.get()
+    assert (job.state, job.instances_imported, job.rejected) == (ImportJob.State.DONE, len(files), [])
     assert Case.objects.count() == 1
+    assert Instance.objects.count() == len(files)
 
 
 def test_upload_file_names_cannot_escape_the_staging_folder(client, coordinator, settings):
