@@ -17,7 +17,7 @@ TECHNICAL_VOCABULARY = frozenset(
     free breathing nav navigator resp rt realtime real time seg segmented single multi shot
     sax sa short lax long axis axial ax cor coronal sag sagittal tra transverse obl oblique
     view views plane inplane through stack slice slices sl mid basal base apex apical
-    ch chamber chambers chamb 2ch 3ch 4ch 2cv 3cv 4cv 5ch hla vla lvot rvot lvla rvla rv2ch
+    ch chamber chambers chamb 2c 3c 4c 2ch 3ch 4ch 2cv 3cv 4cv 5ch hla vla lvot rvot lvla rvla rv2ch
     lv rv la ra ao aorta aortic pa mpa pulmonary mitral tricuspid valve septum heart cardiac
     lge de mde psir mag magn magnitude pha phase ph ti scout look locker invers inversion ir
     recovery delayed late early ege enhancement viability contrast gad gd post pre native

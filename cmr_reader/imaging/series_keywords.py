@@ -126,9 +126,9 @@ VIEW_KEYWORDS: dict[SeriesView, tuple[str, ...]] = {
         "rv inflow",
         "rv long axis",
     ),
-    SeriesView.FOUR_CH: ("4ch", "4cv", "hla", "4 chamber", "four chamber"),
-    SeriesView.THREE_CH: ("3ch", "3cv", "lvot", "3 chamber", "three chamber"),
-    SeriesView.TWO_CH: ("2ch", "2cv", "vla", "2 chamber", "two chamber"),
+    SeriesView.FOUR_CH: ("4ch", "4cv", "4c", "hla", "4 chamber", "four chamber"),
+    SeriesView.THREE_CH: ("3ch", "3cv", "3c", "lvot", "3 chamber", "three chamber"),
+    SeriesView.TWO_CH: ("2ch", "2cv", "2c", "vla", "2 chamber", "two chamber"),
     SeriesView.SAX: ("sa", "sax", "short axis", "sa stack"),
     SeriesView.LAX_OTHER: ("lax", "long axis"),
 }

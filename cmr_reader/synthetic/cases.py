@@ -20,7 +20,7 @@ from cmr_reader.synthetic.ground_truth import build_ground_truth
 from cmr_reader.synthetic.identifiers import PlantedIdentifiers, plant_identifiers
 from cmr_reader.synthetic.render import render_plane
 from cmr_reader.synthetic.ventricles import contraction_curve
-from cmr_reader.synthetic.vocabulary import CINE_SAX, LGE_SAX
+from cmr_reader.synthetic.vocabulary import CINE_SAX, LGE_SAX, is_informative
 
 GROUND_TRUTH_FILE = "ground_truth.json"
 LGE_TRIGGER_FRACTION = 0.7  # LGE is gated to mid-diastole, when the heart is stillest
@@ -161,6 +161,7 @@ def write_case(out_dir: Path, *, params: CaseParams) -> dict:
             {
                 "series_number": plan.number,
                 "description": plan.description,
+                "description_is_informative": is_informative(plan.description),
                 "expected_kind": plan.kind,
                 "series_instance_uid": ids.series_instance_uid(series_number=plan.number),
                 "instances": len(paths),

@@ -132,6 +132,11 @@ def sequence_facts(*, manufacturer: str, kind: str, phases: int) -> SequenceFact
     )
 
 
+def is_informative(description: str) -> bool:
+    """Whether a description names its series (the uninformative ones are "" and "Series N")."""
+    return bool(description) and not description.startswith("Series ")
+
+
 def choose_description(*, rng: np.random.Generator, manufacturer: str, kind: str, series_number: int) -> str:
     """A vendor-style description of ``kind``; about one in ten is deliberately uninformative."""
     if rng.random() < UNINFORMATIVE_SHARE:
