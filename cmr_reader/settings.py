@@ -129,6 +129,9 @@ FRAME_FAST_LANE = env_bool("FRAME_FAST_LANE", True)
 # database work stays in one process. 1 turns the pool off.
 INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", min(4, os.cpu_count() or 1)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A folder upload of one CMR examination is hundreds to a few thousand files (Django's default
+# allows 100).
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "20000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -95,3 +95,13 @@ def test_reader_cannot_see_import_progress(client, reader, coordinator):
 
     assert client.get(reverse("import-job-detail", kwargs={"pk": job.pk})).status_code == 403
     assert client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).status_code == 403
+
+
+def test_a_folder_of_hundreds_of_files_can_be_uploaded(client, coordinator):
+    client.force_login(coordinator)
+    files = [SimpleUploadedFile(f"IM_{i:04d}.dcm", b"not really DICOM") for i in range(300)]
+
+    response = client.post(reverse("imaging:upload"), {"files": files})
+
+    assert response.status_code == 302
+    assert ImportJob.objects.get().total_files == 300
