@@ -157,9 +157,17 @@ def test_encoded_variants_of_one_mr_image_all_store_the_same_native_pixels(name,
     np.testing.assert_array_equal(stored.pixel_array, reference)
 
 
-def test_a_jpeg_lossy_image_is_decoded_and_keeps_its_lossy_flag(private_storage):
-    ds = pydicom.dcmread(PYDICOM_TEST_FILES / "SC_rgb_jpeg_dcmtk.dcm")
-    ds.Modality = "MR"  # the shipped JPEG baseline sample is a secondary capture; relabel it to exercise the decoder
+@pytest.mark.parametrize(
+    ("name", "syntax", "lossy"),
+    [
+        ("SC_rgb_jpeg_dcmtk.dcm", "1.2.840.10008.1.2.4.50", True),  # JPEG baseline
+        ("SC_rgb_jpeg_gdcm.dcm", "1.2.840.10008.1.2.4.70", False),  # JPEG lossless, first-order prediction
+    ],
+)
+def test_jpeg_images_are_decoded_and_a_lossy_one_keeps_its_lossy_flag(name, syntax, lossy, private_storage):
+    ds = pydicom.dcmread(PYDICOM_TEST_FILES / name)
+    assert ds.file_meta.TransferSyntaxUID == syntax
+    ds.Modality = "MR"  # the shipped JPEG samples are secondary captures; relabel them to exercise the decoder
     ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
     ds.BurnedInAnnotation = "NO"
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
@@ -170,5 +178,6 @@ def test_a_jpeg_lossy_image_is_decoded_and_keeps_its_lossy_flag(private_storage)
     assert summary.instances_imported == 1, summary.rejected
     stored = pydicom.dcmread(absolute_path(Instance.objects.get().file_path, root=private_storage))
     np.testing.assert_array_equal(stored.pixel_array, expected)
-    assert stored.LossyImageCompression == "01"
+    if lossy:
+        assert stored.LossyImageCompression == "01"
 
