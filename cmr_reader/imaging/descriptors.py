@@ -29,7 +29,7 @@ TECHNICAL_VOCABULARY = frozenset(
     flow pc venc qflow vel velocity through cmr mr mri routine function functional protocol
     angio mra ce tof whole body thorax chest abdomen mp2rage pat grappa sense ipat asset
     gadovist gadavist dotarem magnevist multihance prohance clariscan gadobutrol gadoterate
-    norm nd dis2d dis3d orig primary
+    norm nd dis2d dis3d orig primary series
     """.split()
 )
 
