@@ -21,7 +21,8 @@ apt_install() {
 }
 
 if [ "$WITH_SYSTEM_PACKAGES" = "1" ] && command -v apt-get >/dev/null; then
-  apt_install orthanc orthanc-dicomweb
+  # wrk is the load generator of bench/bench_frames.py.
+  apt_install orthanc orthanc-dicomweb wrk
 fi
 
 if [ ! -x .venv/bin/python ]; then
