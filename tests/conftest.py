@@ -33,7 +33,7 @@ def synthetic_case_dir(tmp_path) -> Path:
     """One small synthetic CMR study (DICOM + ground_truth.json) that every machine can make."""
     from cmr_reader.synthetic import write_cases
 
-    (case_dir,) = write_cases(tmp_path / "synthetic", cases=1, seed=5, matrix=32, phases=4)
+    (case_dir,) = write_cases(tmp_path / "synthetic", cases=1, seed=5, matrix=32, phases=6)
     return case_dir
 
 

@@ -118,8 +118,10 @@ def import_sources(
     finally:
         # Also on the way out of an exception: rows for files already written are kept.
         indexer.flush()
-    for series in Series.objects.filter(series_instance_uid__in=indexer.new_headers):
-        reclassify_series(series, new_headers=indexer.new_headers[series.series_instance_uid])
+    # Every series the import saw, duplicates-only ones too: a rerun after a crash between
+    # indexing and classification must still classify.
+    for series in Series.objects.filter(series_instance_uid__in=indexer.series_cache):
+        reclassify_series(series, new_headers=indexer.new_headers.get(series.series_instance_uid))
     return summary
 
 
