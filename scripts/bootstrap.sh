@@ -17,12 +17,12 @@ apt_install() {
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "bootstrap: installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 }
 
 if [ "$WITH_SYSTEM_PACKAGES" = "1" ] && command -v apt-get >/dev/null; then
-  # wrk is the load generator of bench/bench_frames.py.
-  apt_install orthanc orthanc-dicomweb wrk
+  # Orthanc for the PACS tests, Chromium for the browser tests, wrk for bench/bench_frames.py.
+  apt_install orthanc orthanc-dicomweb wrk chromium chromium-driver
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -5,8 +5,8 @@ import pytest
 from cmr_reader.imaging import ingest
 from cmr_reader.imaging.import_jobs import create_paths_job, run_import_job
 from cmr_reader.imaging.models import ImportJob, Instance, Series
-from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.imaging.sources import iter_path_sources
 
 pytestmark = pytest.mark.django_db
