@@ -8,6 +8,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -73,6 +74,24 @@ def enqueue_import_job(job: ImportJob) -> None:
     transaction.on_commit(lambda: run_import_job_task.enqueue(job_id=str(job.pk)))
 
 
+@transaction.atomic
+def retry_import_job(*, job_id, now: datetime) -> ImportJob:
+    """Queue a failed or stalled upload/folder import again; what it already stored is skipped.
+
+    Raises ImportJob.DoesNotExist, or ValueError when the job is not retryable (running fine,
+    done, or a PACS pull, whose credentials are not kept: run import_dicomweb again instead).
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if not job.can_be_retried(now=now):
+        raise ValueError(f"import job {job.pk} cannot be retried in state {job.state}")
+    job.state = ImportJob.State.QUEUED
+    job.error = ""
+    job.finished_at = None
+    job.save(update_fields=["state", "error", "finished_at", "updated_at"])
+    enqueue_import_job(job)
+    return job
+
+
 def sources_for_job(job: ImportJob) -> Iterator[DicomSource]:
     if job.source == ImportJob.Source.UPLOAD:
         return iter_path_sources([staging_dir_for(job)])
@@ -97,7 +116,7 @@ def run_import_job(
     job.state = ImportJob.State.RUNNING
     job.started_at = timezone.now()
     job.total_files = total if total is not None else job.total_files
-    job.save(update_fields=["state", "started_at", "total_files"])
+    job.save(update_fields=["state", "started_at", "total_files", "updated_at"])
     last_write = [clock()]
 
     def on_progress(summary: ImportSummary) -> None:
@@ -118,7 +137,7 @@ def run_import_job(
         job.state = ImportJob.State.FAILED
         job.error = str(error)[:2000]
         job.finished_at = timezone.now()
-        job.save(update_fields=["state", "error", "finished_at"])
+        job.save(update_fields=["state", "error", "finished_at", "updated_at"])
         raise
     # The announced total (a PACS's instance counts, say) can differ from what arrived.
     job.total_files = summary.processed_files
@@ -126,7 +145,7 @@ def run_import_job(
     job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
     job.summary = {**job.summary, **summary.as_dict()}
-    job.save(update_fields=["state", "finished_at", "summary"])
+    job.save(update_fields=["state", "finished_at", "summary", "updated_at"])
     if job.source == ImportJob.Source.UPLOAD:
         shutil.rmtree(staging_dir_for(job), ignore_errors=True)
     return summary
@@ -146,6 +165,7 @@ def _write_progress(job: ImportJob, summary: ImportSummary) -> None:
             "duplicates_skipped",
             "rejected",
             "total_files",
+            "updated_at",
         ]
     )
 

@@ -5,12 +5,17 @@ and the original accession number survives only as a keyed hash for linking repo
 """
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cmr_reader.imaging.series_kind import SeriesKind
+
+# A running import writes progress at least every PROGRESS_INTERVAL_S (import_jobs.py); this much
+# silence means its worker is gone.
+STALLED_AFTER = timedelta(minutes=5)
 
 
 class Case(models.Model):
@@ -123,9 +128,19 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with every progress update: a running job whose row stops changing has lost its
+    # worker (killed, machine restarted) and can be run again.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    def is_stalled(self, *, now: datetime) -> bool:
+        return self.state == self.State.RUNNING and now - self.updated_at > STALLED_AFTER
+
+    def can_be_retried(self, *, now: datetime) -> bool:
+        has_sources = self.source in (self.Source.UPLOAD, self.Source.PATHS)
+        return has_sources and (self.state == self.State.FAILED or self.is_stalled(now=now))
 
     @property
     def percent_done(self) -> int:

@@ -62,5 +62,6 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "updated_at",
         ]
         read_only_fields = fields

@@ -7,4 +7,5 @@ urlpatterns = [
     path("cases/", views.case_list, name="cases"),
     path("upload/", views.upload, name="upload"),
     path("imports/<uuid:job_id>/", views.import_job, name="import_job"),
+    path("imports/<uuid:job_id>/retry/", views.import_job_retry, name="import_job_retry"),
 ]

@@ -2,11 +2,13 @@
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from cmr_reader.imaging.models import Case, ImportJob, Instance
 
@@ -105,3 +107,43 @@ def test_a_folder_of_hundreds_of_files_can_be_uploaded(client, coordinator):
 
     assert response.status_code == 302
     assert ImportJob.objects.get().total_files == 300
+
+
+def test_a_stalled_upload_import_can_be_run_again_and_completes(client, coordinator, synthetic_case_dir):
+    client.force_login(coordinator)
+    files = sorted(synthetic_case_dir.glob("*.dcm"))[:5]
+    client.post(reverse("imaging:upload"), {"files": uploads_of(files)})
+    job = ImportJob.objects.get()
+    # What a worker killed mid-import leaves behind: "running", and silence.
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=ImportJob.State.RUNNING, updated_at=timezone.now() - timedelta(minutes=30)
+    )
+    page = client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).content.decode()
+    assert "no progress for several minutes" in page
+
+    response = client.post(reverse("imaging:import_job_retry", kwargs={"job_id": job.pk}))
+    run_worker()
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.state, job.instances_imported) == (ImportJob.State.DONE, 5)
+
+
+def test_a_healthy_running_import_cannot_be_started_twice(client, coordinator):
+    client.force_login(coordinator)
+    job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, state=ImportJob.State.RUNNING)
+
+    client.post(reverse("imaging:import_job_retry", kwargs={"job_id": job.pk}))
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.RUNNING
+    assert b"Run this import again" not in client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).content
+
+
+def test_reader_cannot_retry_an_import(client, reader):
+    job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, state=ImportJob.State.FAILED)
+    client.force_login(reader)
+
+    assert client.post(reverse("imaging:import_job_retry", kwargs={"job_id": job.pk})).status_code == 403
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED
