@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from cmr_reader.imaging.display_names import safe_display_name
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
 from cmr_reader.imaging.models import ImportJob
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -44,10 +45,13 @@ def create_upload_job(*, files: Iterable[UploadedFile], user) -> ImportJob:
     staging.mkdir(parents=True, exist_ok=True)
     names = []
     for index, upload in enumerate(files):
-        # The browser's file name is untrusted: keep only its last component for display, and
-        # store under a numbered name that cannot escape the staging folder.
-        display = Path(upload.name or "file").name[:120]
-        target = staging / f"{index:06d}-{_safe_name(display)}"
+        # The browser's file name is untrusted and may name the patient: keep a cleaned last
+        # component, under a numbered name that cannot escape the staging folder.
+        display = safe_display_name(upload.name or "file")[:120]
+        # One numbered folder per file keeps the upload order and lets the source name (which
+        # drops folders) be the cleaned browser name.
+        target = staging / f"{index:06d}" / _safe_name(display)
+        target.parent.mkdir()
         with target.open("wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
@@ -59,10 +63,12 @@ def create_upload_job(*, files: Iterable[UploadedFile], user) -> ImportJob:
 
 
 def create_paths_job(*, paths: list[Path], user=None) -> ImportJob:
+    # The paths are needed to run (and re-run) the job and are dropped once it is done: folder
+    # names may name patients. The label keeps only cleaned names.
     return ImportJob.objects.create(
         source=ImportJob.Source.PATHS,
         created_by=user,
-        label=", ".join(str(p) for p in paths)[:255],
+        label=", ".join(safe_display_name(str(p)) for p in paths)[:255],
         summary={"paths": [str(p) for p in paths]},
     )
 
@@ -144,7 +150,7 @@ def run_import_job(
     _write_progress(job, summary)
     job.state = ImportJob.State.DONE
     job.finished_at = timezone.now()
-    job.summary = {**job.summary, **summary.as_dict()}
+    job.summary = {key: value for key, value in job.summary.items() if key != "paths"} | summary.as_dict()
     job.save(update_fields=["state", "finished_at", "summary", "updated_at"])
     if job.source == ImportJob.Source.UPLOAD:
         shutil.rmtree(staging_dir_for(job), ignore_errors=True)
@@ -171,7 +177,7 @@ def _write_progress(job: ImportJob, summary: ImportSummary) -> None:
 
 
 def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "file"
+    return "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) or c == "…" else "_" for c in name) or "file"
 
 
 def _upload_label(names: list[str]) -> str:

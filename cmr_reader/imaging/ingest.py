@@ -58,6 +58,10 @@ class ImportSummary:
     rejected: list[Rejection] = field(default_factory=list)
     processed_files: int = 0
 
+    def reject(self, name: str, reason: str) -> None:
+        """Record a rejected file by its position in the import and its (safe) source name."""
+        self.rejected.append(Rejection(f"#{self.processed_files + 1} {name}", reason))
+
     def as_dict(self) -> dict:
         return {
             "studies": len(self.case_ids),
@@ -109,7 +113,7 @@ def import_sources(
         staged = _staged(sources, pseudonymizer=pseudonymizer, storage_root=storage_root, workers=workers)
         for source, outcome in staged:
             if isinstance(outcome, Rejection):
-                summary.rejected.append(outcome)
+                summary.reject(outcome.file, outcome.reason)
             else:
                 indexer.add(source, outcome)
             summary.processed_files += 1
@@ -254,9 +258,7 @@ class _Indexer:
         if series is not None:
             if series.case.study_instance_uid != study_uid:
                 discard_staged(staged.file)
-                self.summary.rejected.append(
-                    Rejection(source.name, _("inconsistent series: this series already belongs to another study"))
-                )
+                self.summary.reject(source.name, _("inconsistent series: this series already belongs to another study"))
                 return
             if sop_uid in self._known_uids(series):
                 discard_staged(staged.file)

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from cmr_reader.imaging.display_names import safe_display_name
+
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "DICOMDIR"}
 
 
 @dataclass(frozen=True)
 class DicomSource:
+    # Shown to the coordinator and kept with rejections: never a raw path or original UID
+    # (see display_names.safe_display_name).
     name: str
     read: Callable[[], bytes]
     # Set for plain files: worker processes then read the file themselves.
@@ -35,7 +39,7 @@ def iter_path_sources(paths: Iterable[Path]) -> Iterator[DicomSource]:
         elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
             yield from _iter_zip(path)
         else:
-            yield DicomSource(name=str(path), read=path.read_bytes, path=path)
+            yield DicomSource(name=safe_display_name(str(path)), read=path.read_bytes, path=path)
 
 
 def _iter_zip(archive: Path) -> Iterator[DicomSource]:
@@ -48,7 +52,7 @@ def _iter_zip(archive: Path) -> Iterator[DicomSource]:
             if not info.is_dir() and not _is_hidden(Path(info.filename))
         )
         for member in members:
-            yield DicomSource(name=f"{archive.name}:{member}", read=partial(zf.read, member))
+            yield DicomSource(name=safe_display_name(f"{archive.name}:{member}"), read=partial(zf.read, member))
 
 
 def count_path_sources(paths: Iterable[Path]) -> int:

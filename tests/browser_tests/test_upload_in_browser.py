@@ -39,7 +39,7 @@ def test_coordinator_uploads_files_and_sees_the_import_complete(
     WebDriverWait(browser, 20).until(expected_conditions.text_to_be_present_in_element((By.ID, "job-state"), "Done"))
     assert browser.find_element(By.ID, "job-imported").text == "8"
     assert browser.find_element(By.ID, "job-rejected-count").text == "1"
-    assert "notes.txt" in browser.find_element(By.ID, "job-rejected").text
+    assert "#9 ….txt" in browser.find_element(By.ID, "job-rejected").text  # notes.txt
     assert "not a DICOM file" in browser.find_element(By.ID, "job-rejected").text
     assert ImportJob.objects.get().state == ImportJob.State.DONE
     assert Instance.objects.count() == 8

@@ -30,7 +30,7 @@ def test_it_imports_a_folder_and_reports_the_non_dicom_file(real_cine_dir):
     assert summary["series"] == 1
     assert summary["instances_imported"] == 25
     assert summary["duplicates_skipped"] == 0
-    assert [r["file"].rsplit("/", 1)[-1] for r in summary["rejected"]] == ["README.md"]
+    assert [r["file"] for r in summary["rejected"]] == ["#26 README.md"]
     assert "not a DICOM file" in summary["rejected"][0]["reason"]
     assert Instance.objects.count() == 25
     assert ImportJob.objects.get().state == ImportJob.State.DONE
@@ -43,7 +43,7 @@ def test_it_imports_a_synthetic_study_folder(synthetic_case_dir):
 
     assert (summary["studies"], summary["series"]) == (1, 5)
     assert summary["instances_imported"] == len(dicom_files)
-    assert [r["file"].rsplit("/", 1)[-1] for r in summary["rejected"]] == ["ground_truth.json"]
+    assert [r["file"] for r in summary["rejected"]] == [f"#{len(dicom_files) + 1} ….json"]  # ground_truth.json
 
 
 def test_reimporting_the_same_files_creates_no_duplicates(synthetic_case_dir):
@@ -141,5 +141,17 @@ def test_a_zip_archive_imports_fully_with_and_without_worker_processes(
     )
 
     assert summary.instances_imported == 25
-    assert [r.file.rsplit("/", 1)[-1] for r in summary.rejected] == ["ground_truth.json"]
+    assert [r.file for r in summary.rejected] == ["#26 ….json"]  # ground_truth.json, its words hidden
     assert Instance.objects.count() == 25
+
+
+def test_a_folder_named_after_the_patient_leaves_no_trace_in_the_job(synthetic_case_dir, tmp_path):
+    folder = tmp_path / "DOE_JOHNATHAN_19650412"
+    synthetic_case_dir.rename(folder)
+
+    import_json(folder)
+
+    job = ImportJob.objects.get()
+    kept = f"{job.label} {job.rejected} {job.summary}"
+    assert "DOE" not in kept and "JOHNATHAN" not in kept and "19650412" not in kept
+    assert job.state == ImportJob.State.DONE

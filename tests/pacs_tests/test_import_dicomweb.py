@@ -136,7 +136,7 @@ def test_a_requested_study_the_pacs_lacks_is_rejected_by_position(orthanc, uploa
     summary = pull(orthanc, "--study", absent_uid)
 
     assert summary["instances_imported"] == 0
-    assert [r["file"] for r in summary["rejected"]] == ["requested study 1"]
+    assert [r["file"] for r in summary["rejected"]] == ["#1 requested study 1"]
     assert "no study" in summary["rejected"][0]["reason"]
     assert absent_uid not in json.dumps(list(ImportJob.objects.values("label", "summary", "rejected")))
 
