@@ -98,6 +98,14 @@ def retry_import_job(*, job_id, now: datetime) -> ImportJob:
     return job
 
 
+def claim_import_job(*, job_id) -> ImportJob | None:
+    """Move a queued job to running, atomically; None if another worker already has it."""
+    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(
+        state=ImportJob.State.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
+    )
+    return ImportJob.objects.get(pk=job_id) if claimed else None
+
+
 def sources_for_job(job: ImportJob) -> Iterator[DicomSource]:
     if job.source == ImportJob.Source.UPLOAD:
         return iter_path_sources([staging_dir_for(job)])

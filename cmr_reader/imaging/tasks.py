@@ -2,14 +2,13 @@
 
 from django_tasks import task
 
-from cmr_reader.imaging.import_jobs import run_import_job
-from cmr_reader.imaging.models import ImportJob
+from cmr_reader.imaging.import_jobs import claim_import_job, run_import_job
 
 
 @task(queue_name="imports")
 def run_import_job_task(*, job_id: str) -> dict:
-    job = ImportJob.objects.get(pk=job_id)
-    if job.state != ImportJob.State.QUEUED:
-        # A job runs once; a duplicate delivery must not import (or delete staged files) twice.
-        return {"skipped": True, "state": job.state}
+    job = claim_import_job(job_id=job_id)
+    if job is None:
+        # A job runs once: a duplicate delivery must not import (or delete staged files) twice.
+        return {"skipped": True}
     return run_import_job(job=job).as_dict()

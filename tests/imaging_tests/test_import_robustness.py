@@ -61,3 +61,15 @@ def test_a_crashing_import_marks_its_job_failed_and_keeps_what_it_stored(
     assert (again.instances_imported, again.duplicates_skipped) == (0, stored)
     kinds = set(Series.objects.values_list("kind", flat=True))
     assert SeriesKind.UNKNOWN not in kinds, "the rerun classified what the crash left unclassified"
+
+
+def test_an_import_job_is_claimed_once(coordinator):
+    from cmr_reader.imaging.import_jobs import claim_import_job
+
+    job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, created_by=coordinator)
+
+    first = claim_import_job(job_id=job.pk)
+    second = claim_import_job(job_id=job.pk)
+
+    assert first is not None and first.state == ImportJob.State.RUNNING
+    assert second is None
