@@ -1,0 +1,1 @@
+"""Statistics over reader scores: pure functions over arrays, no Django."""
