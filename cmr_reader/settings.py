@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cmr_reader.accounts",
     "cmr_reader.imaging",
+    "cmr_reader.analysis",
 ]
 
 MIDDLEWARE = [

@@ -79,3 +79,12 @@ def test_subjects_with_a_single_rating_add_no_pair():
 def test_percent_agreement_needs_a_subject_with_two_ratings():
     with pytest.raises(ValueError, match="two or more raters"):
         percent_agreement(np.array([[1, np.nan], [np.nan, 2]]))
+
+
+def test_the_interval_of_a_proportion_never_goes_below_zero():
+    ratings = np.array([[4, 5], [3, 3], [2, 4], [5, 4]], dtype=float)  # one exact agreement in four
+
+    result = percent_agreement(ratings)
+
+    assert result.estimate == 0.25
+    assert result.ci_low == 0.0

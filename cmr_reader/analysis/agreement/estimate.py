@@ -37,8 +37,18 @@ def normal_interval(
 
 
 def student_t_interval(
-    *, estimate: float, se: float, df: int, confidence_level: float, upper_bound: float = 1.0
+    *,
+    estimate: float,
+    se: float,
+    df: int,
+    confidence_level: float,
+    upper_bound: float = 1.0,
+    lower_bound: float | None = None,
 ) -> tuple[float, float]:
-    """Interval estimate +/- t(1 - alpha/2, df) * se, upper end capped, as in Gwet (2014) / irrCAC."""
+    """Interval estimate +/- t(1 - alpha/2, df) * se, upper end capped, as in Gwet (2014) / irrCAC.
+
+    ``lower_bound`` caps the lower end too, for quantities that cannot be negative (a proportion).
+    """
     half_width = stats.t.ppf(1 - (1 - confidence_level) / 2, df) * se
-    return float(estimate - half_width), float(min(upper_bound, estimate + half_width))
+    low = estimate - half_width if lower_bound is None else max(lower_bound, estimate - half_width)
+    return float(low), float(min(upper_bound, estimate + half_width))

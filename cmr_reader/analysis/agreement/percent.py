@@ -10,7 +10,7 @@ import numpy as np
 from cmr_reader.analysis.agreement.estimate import Estimate, student_t_interval
 from cmr_reader.analysis.agreement.scale import category_counts, tolerance_weights
 
-GWET_INTERVAL = "Gwet (2014) variance over subjects; Student t with n-1 df; upper bound capped at 1"
+GWET_INTERVAL = "Gwet (2014) variance over subjects; Student t with n-1 df; bounds capped to [0, 1]"
 
 
 def pairwise_agreement_by_subject(*, counts: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -72,8 +72,9 @@ def percent_agreement(
     if n_subjects >= 2:
         scaled = (n_subjects / n_paired) * subject_agreement
         se = float(np.sqrt(np.sum((scaled - agreement) ** 2) / (n_subjects * (n_subjects - 1))))
+        # A proportion: the interval is kept within [0, 1].
         ci_low, ci_high = student_t_interval(
-            estimate=agreement, se=se, df=n_subjects - 1, confidence_level=confidence_level
+            estimate=agreement, se=se, df=n_subjects - 1, confidence_level=confidence_level, lower_bound=0.0
         )
     return Estimate(
         estimate=agreement,

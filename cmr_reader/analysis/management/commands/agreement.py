@@ -1,0 +1,62 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from cmr_reader.analysis.agreement.ratings_csv import RatingsFileError, read_ratings_csv
+from cmr_reader.analysis.agreement.table import agreement_table
+
+
+class Command(BaseCommand):
+    help = _("Inter-reader agreement per criterion and arm from a long-format ratings CSV.")
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--input", required=True, type=Path, help=_("CSV: case_id, reader_id, criterion, score[, arm].")
+        )
+        parser.add_argument("--format", choices=("json", "csv"), default="json", dest="output_format")
+        parser.add_argument("--scale-min", type=int, default=1)
+        parser.add_argument("--scale-max", type=int, default=5)
+        parser.add_argument("--bootstrap", type=int, default=0, help=_("Bootstrap replicates (0: none)."))
+        parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("--output", type=Path, default=None, help=_("Write here instead of stdout."))
+
+    def handle(
+        self,
+        *args,
+        input: Path,
+        output_format: str,
+        scale_min: int,
+        scale_max: int,
+        bootstrap: int,
+        seed: int | None,
+        output: Path | None,
+        **options,
+    ):
+        if not input.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": input})
+        if bootstrap < 0:
+            raise CommandError(_("--bootstrap must be 0 or more replicates"))
+        try:
+            rows = read_ratings_csv(input, scale_min=scale_min, scale_max=scale_max)
+            table = agreement_table(
+                rows, scale_min=scale_min, scale_max=scale_max, bootstrap=bootstrap, seed=seed
+            )
+        except (RatingsFileError, ValueError) as error:
+            raise CommandError(f"{input}: {error}") from error
+
+        if output_format == "json":
+            text = json.dumps(table, indent=2) + "\n"
+        else:
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(table[0]) if table else [], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(table)
+            text = buffer.getvalue()
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            self.stdout.write(text, ending="")
