@@ -72,7 +72,7 @@ PATTERNS: dict[str, str] = {
     "hyp_concentric": r"\bconcentric\b",
     "hyp_mid_ventricular": r"\bmid[- ]?(?:ventricular|cavity|cavitary)\b",
     "hyp_mid_context": r"hypertroph\w*|thicken\w*|obstruct\w*|\bhcm\b|obliterat\w*",
-    "hyp_generic": r"hypertroph\w*(?! cardiomyopathy)|\blvh\b|\bthickening\b",
+    "hyp_generic": r"hypertroph\w*+(?! cardiomyopathy)|\blvh\b|\bthickening\b",
     "hyp_normal": (
         r"normal (?:lv |left ventricular )?(?:myocardial )?wall thickness|non-?hypertrophied"
         r"|wall thickness (?:is |was |are |were )?(?:normal|within normal limits|preserved)"
@@ -91,7 +91,7 @@ PATTERNS: dict[str, str] = {
         r"\blge\b|late (?:gadolinium )?enhancement|delayed (?:gadolinium )?enhancement|(?<!early )(?<!first-pass )"
         r"(?<!perfusion )\benhancement|\bscar\w*|\bfibrosis\b"
     ),
-    "lge_excluded_after": r"^\s*(?:imaging|images|sequences?|acquisition|was performed|protocol|technique|mass\b)",
+    "lge_excluded_after": r"^\s*(?:imaging|images|sequences?|acquisition|was performed|protocol|technique)",
     "lge_transmural": r"transmural",
     "lge_subendocardial": r"subendocardi\w*",
     "lge_subepicardial": r"sub-?epicardi\w*|\bepicardi\w*",
@@ -115,7 +115,7 @@ PATTERNS: dict[str, str] = {
         r"hypertrophic (?:obstructive |non-?obstructive )?cardiomyopathy|\b(?:ap)?h[on]?cm\b|\bhocm\b"
     ),
     "dx_dcm": r"dilated cardiomyopathy|\b(?:ni)?dcm\b",
-    "dx_ischemic": r"isch(?:a)?emic|infarct\w*",
+    "dx_ischemic": r"(?<!non-)(?<!non)(?<!non )\bisch(?:a)?emic|infarct\w*",
     "dx_amyloidosis": r"amyloid\w*",
     "dx_myocarditis": r"myo\w*carditis",
     "dx_other": (
@@ -125,7 +125,7 @@ PATTERNS: dict[str, str] = {
     ),
     "dx_normal": (
         r"normal (?:cardiac |cardiovascular |heart )?(?:mri|cmr|mr|study|examination|exam|scan)\b"
-        r"|structurally normal heart|no (?:evidence|features) of (?:a )?(?:cardiomyopathy|structural heart disease)"
+        r"|structurally normal heart|no (?:[\w-]+\s+){0,2}?(?:evidence|features|signs) of (?:a )?(?:cardiomyopathy|structural heart disease)"
         r"|no (?:significant )?(?:cardiac )?abnormalit(?:y|ies)"
     ),
     "dx_excluded_context": r"family history|\bfh\b|first[- ]degree relative|sibling|father|mother|brother|sister",

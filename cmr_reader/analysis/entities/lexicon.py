@@ -26,8 +26,13 @@ class Match:
 
 @cache
 def compiled(*, lang: str, key: str) -> tuple[tuple[str, re.Pattern], ...]:
-    sources = [("zh", chinese.PATTERNS), ("en", english.PATTERNS)] if lang == "zh" else [("en", english.PATTERNS)]
-    return tuple((source, re.compile(table[key])) for source, table in sources if key in table)
+    sources = (
+        [("zh", chinese.PATTERNS), ("en", english.PATTERNS)] if lang == "zh" else [("en", english.PATTERNS)]
+    )
+    # ASCII word boundaries for English: Python counts CJK characters as word characters, so
+    # without it "无SAM" or "LGE未见" would have no boundary around the abbreviation.
+    flags = {"en": re.ASCII, "zh": 0}
+    return tuple((source, re.compile(table[key], flags[source])) for source, table in sources if key in table)
 
 
 def find(*, text: str, lang: str, key: str, start: int = 0, end: int | None = None) -> list[Match]:

@@ -46,7 +46,9 @@ def find_labels(document: Document) -> list[Label]:
             for match in lexicon.find(
                 text=document.text, lang=document.lang, key=measure, start=sentence.start, end=sentence.end
             ):
-                if measure == "mass" and _is_scar_mass(document=document, sentence=sentence, start=match.start):
+                if measure == "mass" and _is_scar_mass(
+                    document=document, sentence=sentence, start=match.start
+                ):
                     continue
                 ventricle = _ventricle(document=document, sentence=sentence, match=match)
                 indexed = bool(match.group("i") or match.group("i0"))
@@ -71,7 +73,9 @@ def extract_measures(*, document: Document, labels: list[Label]) -> dict:
         if index + 1 < len(labels):
             stop = min(stop, max(labels[index + 1].start, label.end))
         quantities = find_quantities(document.text, start=label.end, end=stop)
-        for field, value in _values_for(label=label, quantities=quantities, hint=document.text[label.end : stop]):
+        for field, value in _values_for(
+            label=label, quantities=quantities, hint=document.text[label.end : stop]
+        ):
             found.setdefault(field, value)
     return found
 
@@ -109,13 +113,17 @@ def _ventricle(*, document: Document, sentence: Span, match: lexicon.Match) -> s
         (m.start, side)
         for side in ("lv", "rv")
         for m in lexicon.find(
-            text=document.text, lang=document.lang, key=f"ventricle_{side}", start=before.start, end=before.end
+            text=document.text,
+            lang=document.lang,
+            key=f"ventricle_{side}",
+            start=before.start,
+            end=before.end,
         )
     ]
     return max(mentions)[1] if mentions else "lv"
 
 
 def _is_scar_mass(*, document: Document, sentence: Span, start: int) -> bool:
-    """"LGE mass 18 g" is the mass of the scar, not of the ventricle."""
+    """ "LGE mass 18 g" is the mass of the scar, not of the ventricle."""
     before = document.text[max(sentence.start, start - 20) : start]
     return lexicon.search(text=before, lang=document.lang, key="mass_excluded_before") is not None

@@ -11,10 +11,15 @@ short and put the cue on either side ("未见SAM征", "心包无积液", "左室
 Chinese cue anywhere in the clause counts.
 """
 
+import re
+
 from cmr_reader.analysis.entities import lexicon
 from cmr_reader.analysis.entities.document import Document, Span
 
 PRESENT, ABSENT, UNCERTAIN = "present", "absent", "uncertain"
+# "No LGE and a small pericardial effusion": an article or a size after "and" starts a new,
+# affirmed noun phrase, so the negation stops there ("no SAM and LVOT obstruction" still reaches).
+NEW_PHRASE = re.compile(r"\band (?:a|an|the|there|mild|small|moderate|large|trace|trivial)\b")
 
 
 def mention_polarity(*, document: Document, mention: Span, self_negating: bool = False) -> str:
@@ -39,7 +44,9 @@ def mention_polarity(*, document: Document, mention: Span, self_negating: bool =
     for cue in cues("negation_before"):
         if _overlaps(cue, set_aside):
             continue
-        if cue.lang == "zh" or cue.end <= mention.start + 1:
+        if cue.lang == "zh":
+            return ABSENT
+        if cue.end <= mention.start + 1 and not NEW_PHRASE.search(text, cue.end, mention.start):
             return ABSENT
     for cue in cues("negation_after"):
         if _overlaps(cue, set_aside):

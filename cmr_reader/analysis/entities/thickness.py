@@ -35,7 +35,9 @@ class Candidate:
 
 def extract_wall_thickness(*, document: Document, hypertrophy_pattern: str | None) -> dict:
     """``max_wall_thickness_mm`` and ``max_wall_thickness_location``, or nothing."""
-    candidates = [c for sentence in document.sentences for c in _candidates(document=document, sentence=sentence)]
+    candidates = [
+        c for sentence in document.sentences for c in _candidates(document=document, sentence=sentence)
+    ]
     if not candidates:
         return {}
     thickest = max(candidates, key=lambda candidate: candidate.millimetres)
@@ -45,13 +47,16 @@ def extract_wall_thickness(*, document: Document, hypertrophy_pattern: str | Non
 
 def _candidates(*, document: Document, sentence: Span) -> list[Candidate]:
     text, lang = document.text, document.lang
-    quantities = find_quantities(text, start=sentence.start, end=sentence.end)
+    # Bare numbers ("segment 9", "第9段") are part of the context, not bounds of it.
+    quantities = [q for q in find_quantities(text, start=sentence.start, end=sentence.end) if q.unit]
     found = []
     for index, quantity in enumerate(quantities):
         if quantity.unit not in ("mm", "cm"):
             continue
         before = Span(quantities[index - 1].end if index else sentence.start, quantity.start)
-        after = Span(quantity.end, quantities[index + 1].start if index + 1 < len(quantities) else sentence.end)
+        after = Span(
+            quantity.end, quantities[index + 1].start if index + 1 < len(quantities) else sentence.end
+        )
         context = text[before.start : before.end]
         if lexicon.search(text=context, lang=lang, key="thickness_excluded"):
             continue
@@ -76,7 +81,10 @@ def _location(*, document: Document, before: Span, after: Span) -> str | int | N
         return region
     if region := _region(document=document, span=before, nearest="last"):
         return region
-    if not introduced and len(text[place_after.start : place_after.end].split()) <= 5:
+    place = text[place_after.start : place_after.end]
+    # "1.9 cm, mid inferoseptum": a short English phrase after the comma names the place. Chinese
+    # says "，位于…" for that; a Chinese clause after the comma is usually another finding.
+    if not introduced and place.isascii() and len(place.split()) <= 5:
         return _region(document=document, span=place_after, nearest="first")
     return None
 
@@ -92,7 +100,9 @@ def _place_length(after_text: str, *, introduced: bool) -> int:
 
 
 def _segment(*, document: Document, span: Span) -> int | None:
-    match = lexicon.search(text=document.text, lang=document.lang, key="segment", start=span.start, end=span.end)
+    match = lexicon.search(
+        text=document.text, lang=document.lang, key="segment", start=span.start, end=span.end
+    )
     if not match:
         return None
     number = int(match.group("n") or match.group("m"))
