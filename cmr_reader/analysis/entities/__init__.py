@@ -17,6 +17,12 @@ location), ``hypertrophy`` (pattern), ``findings`` (SAM, LVOT, aneurysm, LGE, ef
 ``diagnosis``, ``extract`` (entry point), ``reference_report`` (reports written from a synthetic
 ground truth) and ``scoring`` (precision and recall per field over the labelled set in
 ``validation/reports.jsonl``).
+
+Metrics of an AI report against its reference: ``tolerances`` (cited, versioned numeric
+tolerances and clinical thresholds), ``pair_metrics`` (correct / wrong / omitted / added per
+field, critical errors, per-entity and micro/macro precision, recall, F1, MAE),
+``diagnostic_agreement`` (7x7 confusion matrix, agreement with Wilson CI, kappa, per-class
+sensitivity/PPV/F1, HCM and obstruction 2x2) and ``bland_altman`` (bias and limits of agreement).
 """
 
 from cmr_reader.analysis.entities.extract import extract_entities
