@@ -1,0 +1,138 @@
+"""Pooled models of score on arm across all readers and cases.
+
+Neither model has a published reference value handy; both are checked by simulation with a
+known arm effect (tests/analysis_tests/test_mixed_models.py).
+"""
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.genmod.cov_struct import Exchangeable, Independence
+from statsmodels.genmod.generalized_estimating_equations import OrdinalGEE
+from statsmodels.regression.mixed_linear_model import MixedLM
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+from cmr_reader.analysis.comparison.scores import AI, ScoreRow, check_arm, is_missing
+
+
+@dataclass(frozen=True)
+class ArmEffect:
+    """Effect of the AI arm relative to reference with its Wald interval and p-value.
+
+    For the mixed model the effect is in score points; for the ordinal model it is the
+    cumulative log-odds ratio (positive = AI tends to get higher scores). converged is False
+    when the optimiser warned, in which case the numbers deserve suspicion.
+    """
+
+    effect: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    n_scores: int
+    n_cases: int
+    n_readers: int
+    converged: bool
+    confidence_level: float
+    method: str
+
+
+def score_frame(*, rows: Iterable[ScoreRow]) -> pd.DataFrame:
+    """Non-missing rows as a frame with columns case, reader, ai (1 for the AI arm), score."""
+    records = []
+    for case_id, reader_id, arm, score in rows:
+        check_arm(arm)
+        if not is_missing(score):
+            records.append((str(case_id), str(reader_id), int(arm == AI), float(score)))
+    return pd.DataFrame.from_records(records, columns=["case", "reader", "ai", "score"])
+
+
+def fit_crossed_mixed_model(*, rows: Iterable[ScoreRow], confidence_level: float = 0.95) -> ArmEffect:
+    """Linear mixed model score = b0 + b1 * ai + u_case + v_reader + e, u, v, e independent normals.
+
+    Crossed random intercepts are fitted the way statsmodels documents for crossed effects: one
+    group holding every row, with case and reader as variance components (vc_formula), by REML.
+    b1 is tested with a Wald z test (statsmodels MixedLM), which is slightly liberal for few readers.
+    """
+    frame = score_frame(rows=rows)
+    method = "LMM score ~ ai + (1|case) + (1|reader), REML, statsmodels MixedLM with vc_formula; Wald z"
+    if frame.empty or frame["ai"].nunique() < 2:
+        return _no_effect(frame, confidence_level, method + "; both arms needed")
+    frame["everything"] = 1
+    model = MixedLM.from_formula(
+        "score ~ ai",
+        groups="everything",
+        re_formula="0",
+        vc_formula={"case": "0 + C(case)", "reader": "0 + C(reader)"},
+        data=frame,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        result = model.fit(reml=True)
+    converged = bool(result.converged) and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return _arm_effect(result, frame, confidence_level, converged, method)
+
+
+def fit_ordinal_gee(
+    *, rows: Iterable[ScoreRow], exchangeable: bool = True, confidence_level: float = 0.95
+) -> ArmEffect:
+    """Cumulative-logit GEE: logit P(score > j) = a_j + b * ai, clustered by case (Liang & Zeger 1986).
+
+    statsmodels OrdinalGEE expands each score into one binary indicator per threshold; b is the
+    population-averaged log-odds ratio of a higher score for AI, with a robust (sandwich) SE, so
+    the working correlation (exchangeable or independence within case) affects efficiency, not
+    validity. Reader effects are not modelled; they are averaged over.
+    """
+    frame = score_frame(rows=rows)
+    structure = "exchangeable" if exchangeable else "independence"
+    method = f"ordinal GEE, cumulative logit, clustered by case, {structure} working correlation, robust SE"
+    if frame.empty or frame["ai"].nunique() < 2 or frame["score"].nunique() < 2:
+        return _no_effect(frame, confidence_level, method + "; both arms and two score levels needed")
+    model = OrdinalGEE(
+        frame["score"].to_numpy(),
+        frame[["ai"]].to_numpy(dtype=float),
+        groups=frame["case"].to_numpy(),
+        cov_struct=Exchangeable() if exchangeable else Independence(),
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        result = model.fit()
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return _arm_effect(result, frame, confidence_level, converged, method, name=result.model.exog_names[-1])
+
+
+def _arm_effect(result, frame, confidence_level, converged, method, name="ai") -> ArmEffect:
+    position = list(result.model.exog_names).index(name)
+    low, high = np.asarray(result.conf_int(alpha=1 - confidence_level))[position]
+    return ArmEffect(
+        effect=float(np.asarray(result.params)[position]),
+        se=float(np.asarray(result.bse)[position]),
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=float(np.asarray(result.pvalues)[position]),
+        n_scores=len(frame),
+        n_cases=int(frame["case"].nunique()),
+        n_readers=int(frame["reader"].nunique()),
+        converged=converged,
+        confidence_level=confidence_level,
+        method=method,
+    )
+
+
+def _no_effect(frame, confidence_level, method) -> ArmEffect:
+    return ArmEffect(
+        effect=None,
+        se=None,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        n_scores=len(frame),
+        n_cases=int(frame["case"].nunique()) if not frame.empty else 0,
+        n_readers=int(frame["reader"].nunique()) if not frame.empty else 0,
+        converged=False,
+        confidence_level=confidence_level,
+        method=method,
+    )
