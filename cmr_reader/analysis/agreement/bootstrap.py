@@ -17,7 +17,7 @@ from itertools import combinations
 
 import numpy as np
 
-from cmr_reader.analysis.agreement.icc import IccForm
+from cmr_reader.analysis.agreement.icc import IccForm, icc_from_mean_squares
 from cmr_reader.analysis.agreement.krippendorff_alpha import MeasurementLevel
 from cmr_reader.analysis.agreement.percent import pairwise_agreement_by_subject
 from cmr_reader.analysis.agreement.scale import (
@@ -227,17 +227,7 @@ def icc_replicates(ratings: np.ndarray, *, counts: np.ndarray, form: IccForm) ->
         wms = (ss_total - ss_subjects) / (n * (k - 1))
         jms = ss_raters / (k - 1)
         ems = (ss_total - ss_subjects - ss_raters) / ((n - 1) * (k - 1))
-        formulas = {
-            "ICC1": lambda: (bms - wms) / (bms + (k - 1) * wms),
-            "ICC2": lambda: (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
-            "ICC3": lambda: (bms - ems) / (bms + (k - 1) * ems),
-            "ICC1k": lambda: (bms - wms) / bms,
-            "ICC2k": lambda: (bms - ems) / (bms + (jms - ems) / n),
-            "ICC3k": lambda: (bms - ems) / bms,
-        }
-        if form not in formulas:
-            raise ValueError(f"unknown ICC form {form!r}")
-        estimates = formulas[form]()
+        estimates = icc_from_mean_squares(form=form, n=n, k=k, bms=bms, wms=wms, jms=jms, ems=ems)
     # The point estimate is NaN when subjects' means do not vary (BMS = 0) or fewer than 2 remain.
     return np.where(
         (n >= 2) & (k >= 2) & (bms > 1e-12 * np.maximum(1.0, np.abs(ss_total))), estimates, np.nan

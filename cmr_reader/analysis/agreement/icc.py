@@ -138,9 +138,24 @@ def mean_squares(complete: np.ndarray) -> MeanSquares:
 
 
 def _point_estimate(*, form: IccForm, squares: MeanSquares) -> float:
-    n, k = squares.n, squares.k
-    bms, wms = squares.between_subjects, squares.within_subjects
-    jms, ems = squares.between_raters, squares.residual
+    return float(
+        icc_from_mean_squares(
+            form=form,
+            n=squares.n,
+            k=squares.k,
+            bms=squares.between_subjects,
+            wms=squares.within_subjects,
+            jms=squares.between_raters,
+            ems=squares.residual,
+        )
+    )
+
+
+def icc_from_mean_squares(*, form: IccForm, n, k, bms, wms, jms, ems):
+    """The ICC of ``form`` from the two-way ANOVA mean squares (Shrout & Fleiss 1979, Table 1).
+
+    Works on scalars and, unchanged, on arrays of mean squares (one per bootstrap replicate).
+    """
     formulas = {
         "ICC1": lambda: (bms - wms) / (bms + (k - 1) * wms),
         "ICC2": lambda: (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
@@ -151,7 +166,7 @@ def _point_estimate(*, form: IccForm, squares: MeanSquares) -> float:
     }
     if form not in formulas:
         raise ValueError(f"unknown ICC form {form!r}; expected one of {sorted(formulas)}")
-    return float(formulas[form]())
+    return formulas[form]()
 
 
 def _f_ratio_bounds(
