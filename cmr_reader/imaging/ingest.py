@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pydicom
@@ -29,7 +30,7 @@ from cmr_reader.imaging.models import Case, Series
 from cmr_reader.imaging.prepare import prepare_instance, short_error
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.series_facts import CLASSIFICATION_KEYWORDS
-from cmr_reader.imaging.sources import DicomSource
+from cmr_reader.imaging.sources import DicomSource, read_file
 from cmr_reader.imaging.storage import StagedFile, commit_staged, discard_staged, stage_parts
 
 logger = logging.getLogger(__name__)
@@ -216,7 +217,7 @@ def _stage_many(
     outcomes = []
     for name, raw in named_raws:
         if isinstance(raw, Path):
-            raw = _read(DicomSource(name=name, read=raw.read_bytes))
+            raw = _read(DicomSource(name=name, read=partial(read_file, raw)))
         outcomes.append(raw if isinstance(raw, Rejection) else _stage(name, raw, pseudonymizer, storage_root))
     return outcomes
 

@@ -13,6 +13,33 @@ from pathlib import Path
 from cmr_reader.imaging.display_names import safe_display_name
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "DICOMDIR"}
+# No CMR image comes near this; a file or zip member past it (a zip bomb, a mislabelled video)
+# is refused after reading at most this much, so memory stays bounded whatever is declared.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+class SourceTooLarge(OSError):
+    pass
+
+
+def read_file(path: Path, *, max_bytes: int | None = None) -> bytes:
+    """A file's bytes, refusing files larger than ``max_bytes`` (default MAX_FILE_BYTES)."""
+    with Path(path).open("rb") as handle:
+        return _read_at_most(handle, max_bytes)
+
+
+def _read_member(zf: zipfile.ZipFile, member: str) -> bytes:
+    # Read through the decompressor with a cap: the size a zip declares can lie.
+    with zf.open(member) as handle:
+        return _read_at_most(handle, None)
+
+
+def _read_at_most(handle, max_bytes: int | None) -> bytes:
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SourceTooLarge(f"larger than {limit // (1024 * 1024)} MiB")
+    return data
 
 
 @dataclass(frozen=True)
@@ -39,7 +66,7 @@ def iter_path_sources(paths: Iterable[Path]) -> Iterator[DicomSource]:
         elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
             yield from _iter_zip(path)
         else:
-            yield DicomSource(name=safe_display_name(str(path)), read=path.read_bytes, path=path)
+            yield DicomSource(name=safe_display_name(str(path)), read=partial(read_file, path), path=path)
 
 
 def _iter_zip(archive: Path) -> Iterator[DicomSource]:
@@ -52,8 +79,7 @@ def _iter_zip(archive: Path) -> Iterator[DicomSource]:
             if not info.is_dir() and not _is_hidden(Path(info.filename))
         )
         for member in members:
-            yield DicomSource(name=safe_display_name(f"{archive.name}:{member}"), read=partial(zf.read, member))
+            yield DicomSource(
+                name=safe_display_name(f"{archive.name}:{member}"), read=partial(_read_member, zf, member)
+            )
 
-
-def count_path_sources(paths: Iterable[Path]) -> int:
-    return sum(1 for _ in iter_path_sources(paths))

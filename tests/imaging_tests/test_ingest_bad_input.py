@@ -1,6 +1,7 @@
 """Bad input gets a clear reason, the rest of the import goes on, and nothing stored is touched."""
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -182,3 +183,30 @@ def test_jpeg_images_are_decoded_and_a_lossy_one_keeps_its_lossy_flag(name, synt
     if lossy:
         assert stored.LossyImageCompression == "01"
 
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_zip_bomb_member_and_an_oversized_file_are_refused_without_reading_them_whole(
+    workers, tmp_path, private_storage, monkeypatch
+):
+    from cmr_reader.imaging import sources
+
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1024 * 1024)
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("IM_0001.dcm", b"\x00" * (50 * 1024 * 1024))  # 50 MiB of zeros, ~50 kB packed
+        zf.writestr("IM_0002.dcm", to_bytes(make_mr()))
+    big = tmp_path / "IM_0003.dcm"
+    big.write_bytes(b"\x00" * (2 * 1024 * 1024))
+
+    summary = import_sources(
+        sources.iter_path_sources([archive, big]),
+        pseudonymizer=Pseudonymizer("test-key"),
+        storage_root=private_storage,
+        workers=workers,
+    )
+
+    assert summary.instances_imported == 1
+    reasons = reasons_by_file(summary)
+    assert set(reasons) == {"….zip:IM_0001.dcm", "IM_0003.dcm"}  # "bomb" is not a technical word
+    assert all("larger than 1 MiB" in reason for reason in reasons.values())
