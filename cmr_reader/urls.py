@@ -2,15 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import IsAuthenticated
 
-from cmr_reader import home_views
+from cmr_reader import health, home_views
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("health/", health.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema maps every endpoint; it is for signed-in users, like the API it describes.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
     path("api/", include("cmr_reader.imaging.api_urls")),
     path("imaging/", include("cmr_reader.imaging.urls")),
     path("dicomweb/", include("cmr_reader.imaging.dicomweb_urls")),

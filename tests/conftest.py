@@ -18,6 +18,8 @@ def private_storage(settings, tmp_path):
     settings.DICOM_STORAGE_ROOT = tmp_path / "var" / "dicom"
     settings.UPLOAD_STAGING_ROOT = tmp_path / "var" / "staging"
     settings.PSEUDONYM_KEY = "test-pseudonym-key"
+    # Tests create many users; the production hasher is slow by design.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.DICOM_STORAGE_ROOT
 
 
