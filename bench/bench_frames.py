@@ -129,6 +129,12 @@ class OurSite:
             **os.environ,
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(32),
+            "PSEUDONYM_KEY": secrets.token_urlsafe(32),
+            # Plain HTTP on loopback: no TLS redirect, and cookies that travel without TLS.
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "SECURE_HSTS_SECONDS": "0",
             "ALLOWED_HOSTS": "127.0.0.1",
             "DATA_DIR": str(work_dir),
             "DATABASE_URL": f"sqlite:///{work_dir / 'db.sqlite3'}",
