@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "cmr_reader.accounts",
     "cmr_reader.imaging",
+    "cmr_reader.reports",
     "cmr_reader.analysis",
 ]
 
