@@ -8,7 +8,6 @@ duplicate.
 """
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -17,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.entities.language import detect_language
 from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -36,8 +36,6 @@ _LANGUAGES = {
     "zh-cn": "zh",
     "zh-hans": "zh",
 }
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN = re.compile("[A-Za-z]")
 
 
 class ReportFileError(Exception):
@@ -84,17 +82,6 @@ def author_pseudonym(author: str, *, pseudonymizer: Pseudonymizer) -> str:
     """``"R-"`` and 8 hex characters of the keyed hash of the author's name (spacing and case ignored)."""
     canonical = " ".join(author.split()).casefold()
     return "R-" + pseudonymizer.hash_identifier("author:" + canonical)[:8].upper()
-
-
-def detect_language(text: str) -> str:
-    """``"zh"`` when Han characters are at least a fifth of the letters, else ``"en"``.
-
-    Chinese reports are full of Latin abbreviations (LVEF, LGE, mm), so any threshold on Latin
-    letters alone would call them English.
-    """
-    han = len(_HAN.findall(text))
-    latin = len(_LATIN.findall(text))
-    return "zh" if han and han * 5 >= han + latin else "en"
 
 
 def _rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:

@@ -29,3 +29,13 @@ def test_english_patterns_see_abbreviations_that_touch_chinese_characters():
     # Python counts ideographs as word characters; without ASCII boundaries "无SAM" would not match.
     assert extract_entities("无SAM。LGE未见。")["sam"] == "absent"
     assert extract_entities("无SAM。LGE未见。")["lge"] == "absent"
+
+
+def test_a_stray_chinese_name_does_not_make_an_english_report_chinese():
+    from cmr_reader.analysis.entities.language import detect_language
+
+    english = "Referred by Dr 王. Asymmetric septal hypertrophy, maximal thickness 22 mm; LVEF 68%."
+    chinese = "LVEF 68%，室间隔非对称性肥厚，最厚处约22mm，考虑肥厚型心肌病。"
+
+    assert detect_language(english) == "en"
+    assert detect_language(chinese) == "zh"

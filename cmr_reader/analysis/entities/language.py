@@ -1,18 +1,22 @@
-"""Which language a report is written in: any CJK ideograph makes it Chinese.
+"""Which language a report is written in.
 
-Chinese CMR reports routinely embed English abbreviations (LVEF, SAM, LGE), so one ideograph is
-enough; an English report never contains one.
+Chinese CMR reports are full of Latin abbreviations (LVEF, SAM, LGE, mm), so a text is Chinese
+when CJK ideographs are at least a fifth of its letters; a stray ideograph (a name, a quoted
+term) does not make an English report Chinese.
 """
 
 import re
 
 CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
 LANGUAGES = ("en", "zh")
 
 
 def detect_language(text: str) -> str:
-    """``"zh"`` when the text holds a CJK ideograph, else ``"en"``."""
-    return "zh" if CJK_IDEOGRAPH.search(text) else "en"
+    """``"zh"`` when CJK ideographs are at least a fifth of the letters, else ``"en"``."""
+    ideographs = len(CJK_IDEOGRAPH.findall(text))
+    letters = ideographs + len(LATIN_LETTER.findall(text))
+    return "zh" if ideographs and ideographs * 5 >= letters else "en"
 
 
 def resolve_language(*, text: str, lang: str) -> str:
