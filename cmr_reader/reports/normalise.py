@@ -13,9 +13,8 @@ are joined; one blank line between sections; no trailing whitespace.
 import re
 import unicodedata
 
+from cmr_reader.analysis.entities.language import CJK_IDEOGRAPH
 from cmr_reader.reports.scrub import PLACEHOLDER, SIGNATURES
-
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 
 # Canonical heading -> spellings seen in RIS exports and model output (lower case, no colon).
 _HEADINGS = {
@@ -113,7 +112,7 @@ def normalise_for_display(text: str) -> str:
         if not items:
             continue
         body = "\n".join("- " + item if len(items) > 1 else item for item in items)
-        colon = "：" if _HAN.search(heading) else ":"
+        colon = "：" if CJK_IDEOGRAPH.search(heading) else ":"
         blocks.append(f"{heading}{colon}\n{body}" if heading else body)
     return "\n\n".join(blocks)
 
@@ -131,6 +130,6 @@ def _split_heading(line: str) -> tuple[str, str]:
 
 
 def _join(previous: str, line: str) -> str:
-    if _HAN.search(previous[-1:]) or _HAN.search(line[:1]):
+    if CJK_IDEOGRAPH.search(previous[-1:]) or CJK_IDEOGRAPH.search(line[:1]):
         return previous + line
     return previous + " " + line
