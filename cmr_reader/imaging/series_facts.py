@@ -95,7 +95,11 @@ def measure_series(*, headers: Sequence[pydicom.Dataset]) -> SeriesFacts:
 
 
 def _slice_positions(*, headers: Sequence[pydicom.Dataset]) -> list[tuple[int, int]]:
-    """(plane index, position index) for each header, clustering parallel planes and positions."""
+    return slice_position_keys(located=located_positions(headers=headers))
+
+
+def located_positions(*, headers: Sequence[pydicom.Dataset]) -> list[tuple[int, float]]:
+    """(plane index, mm along that plane's normal) for each header; plane -1 has no orientation."""
     plane_normals: list[tuple[float, float, float]] = []
     located: list[tuple[int, float]] = []
     for header in headers:
@@ -110,6 +114,11 @@ def _slice_positions(*, headers: Sequence[pydicom.Dataset]) -> list[tuple[int, i
             plane = len(plane_normals) - 1
         position = _vector(header, "ImagePositionPatient", 3) or (0.0, 0.0, 0.0)
         located.append((plane, _dot(plane_normals[plane], position)))
+    return located
+
+
+def slice_position_keys(*, located: Sequence[tuple[int, float]]) -> list[tuple[int, int]]:
+    """(plane index, position index) for each located image, chaining positions within 1 mm."""
     cluster_of: dict[tuple[int, float], int] = {}
     for plane in {p for p, _ in located}:
         distances = sorted({d for p, d in located if p == plane})
