@@ -1,4 +1,4 @@
-"""DICOMweb read side (QIDO-RS, WADO-RS; DICOM PS3.18 10.4 and 10.6) under /dicomweb/.
+"""DICOMweb read side (QIDO-RS, WADO-RS, and WADO-URI for comparison; PS3.18 10.4, 10.6, 9) under /dicomweb/.
 
 UIDs are path segments of digits and dots, so ``str`` converters; a URL's study, series and
 instance UIDs must belong together or the resource is not found.
@@ -16,6 +16,7 @@ _INSTANCE = _SERIES + "/instances/<str:instance>"
 
 urlpatterns = [
     path("studies", views.search_studies, name="studies"),
+    path("wado", views.retrieve_wado_uri, name="wado_uri"),
     path("series", views.search_series, name="all_series"),
     path("instances", views.search_instances, name="all_instances"),
     path(_STUDY, views.retrieve_instances, name="study"),

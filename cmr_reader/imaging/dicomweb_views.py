@@ -245,3 +245,30 @@ def retrieve_instances(
         )
     response["Cache-Control"] = BINARY_CACHE_CONTROL
     return response
+
+
+@_dicomweb_endpoint
+def retrieve_wado_uri(request: HttpRequest) -> HttpResponse:
+    """WADO-URI (PS3.18 9): one whole stored file per request, named by query parameters.
+
+    The simplest way a viewer can fetch images, kept so the viewer's WADO-RS path can be measured
+    against it (bench/bench_viewer.py); only ``contentType=application/dicom`` is offered.
+    """
+    params = request.GET
+    if params.get("requestType") != "WADO":
+        return _problem(400, _("requestType=WADO is required."))
+    uids = {name: params.get(name, "") for name in ("studyUID", "seriesUID", "objectUID")}
+    if not all(uids.values()):
+        return _problem(400, _("studyUID, seriesUID and objectUID are required."))
+    if params.get("contentType", DICOM) != DICOM:
+        return _problem(406, _("Only contentType=application/dicom is available."))
+    paths = dicomweb_search.stored_files(
+        user=request.user, study=uids["studyUID"], series=uids["seriesUID"], instance=uids["objectUID"]
+    )
+    if not paths:
+        return _problem(404, _("No such instance."))
+    file_path, _syntax = paths[0]
+    path = absolute_path(file_path, root=settings.DICOM_STORAGE_ROOT)
+    response = StreamingHttpResponse(stored_bytes.iter_file(path), content_type=DICOM)
+    response["Cache-Control"] = BINARY_CACHE_CONTROL
+    return response
