@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cmr_reader.imaging",
     "cmr_reader.reports",
     "cmr_reader.analysis",
+    "cmr_reader.viewer",
 ]
 
 MIDDLEWARE = [

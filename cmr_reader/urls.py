@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 
@@ -17,5 +18,8 @@ urlpatterns = [
     path("api/", include("cmr_reader.imaging.api_urls")),
     path("imaging/", include("cmr_reader.imaging.urls")),
     path("dicomweb/", include("cmr_reader.imaging.dicomweb_urls")),
+    path("cases/", include("cmr_reader.viewer.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # gettext() for the viewer's JavaScript (djangojs catalogue).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

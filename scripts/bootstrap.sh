@@ -37,3 +37,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
+
+# The image viewer (viewer/, Cornerstone3D) bundled by Vite into static/viewer/. Rebuilt when its
+# sources, lock file or build configuration change.
+if ! command -v npm >/dev/null; then
+  if [ "$WITH_SYSTEM_PACKAGES" = "1" ] && command -v apt-get >/dev/null; then
+    apt_install nodejs npm
+  else
+    echo "bootstrap: npm is needed to build the viewer (Node.js 20 or newer)" >&2
+    exit 1
+  fi
+fi
+viewer_stamp=static/viewer/.build.sha
+viewer_want=$(cat viewer/package-lock.json viewer/vite.config.js $(find viewer/src -type f | sort) | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$viewer_stamp" 2>/dev/null)" != "$viewer_want" ]; then
+  echo "bootstrap: building the viewer"
+  (cd viewer && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build -- --logLevel error)
+  echo "$viewer_want" > "$viewer_stamp"
+fi

@@ -59,6 +59,9 @@ ACCESS = {
     "dicomweb:instance_metadata": ("get", IMAGE_READERS),
     "dicomweb:frames": ("get", IMAGE_READERS),
     "dicomweb:bulk_data": ("get", IMAGE_READERS),
+    "dicomweb:wado_uri": ("get", IMAGE_READERS),
+    "viewer:case_viewer": ("get", STAFF),
+    "javascript-catalog": ("get", EVERYONE),
 }
 
 
@@ -115,8 +118,12 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
         "dicomweb:instance_metadata": uids,
         "dicomweb:frames": {**uids, "frames": "1"},
         "dicomweb:bulk_data": {**uids, "tag": "7FE00010"},
+        "viewer:case_viewer": {"case_id": series.case.case_id},
     }
-    return reverse(name, kwargs=arguments.get(name))
+    url = reverse(name, kwargs=arguments.get(name))
+    if name == "dicomweb:wado_uri":
+        url += f"?requestType=WADO&studyUID={uids['study']}&seriesUID={uids['series']}&objectUID={uids['instance']}"
+    return url
 
 
 def client_as(role: str, users: dict) -> Client:

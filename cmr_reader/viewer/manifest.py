@@ -1,0 +1,81 @@
+"""What the viewer needs to open one case, built once on the server and embedded in the page.
+
+The browser still fetches each series' WADO-RS metadata and registers it with Cornerstone before
+loading frames (the DICOMweb way); this manifest only saves it from re-deriving, in JavaScript,
+what the server already knows: which series exist and how they are classified, how each hangs as
+slices x phases, the cine frame interval, and the default hanging protocol.
+"""
+
+from django.db.models import Count
+
+from cmr_reader.imaging.ingest import classification_header
+from cmr_reader.imaging.models import Case, Instance, Series
+from cmr_reader.imaging.series_kind import SeriesKind
+from cmr_reader.viewer.hanging_protocol import LAYOUTS, SeriesSummary, browser_order, default_hanging
+from cmr_reader.viewer.series_grid import ImageRecord, build_series_grid
+
+
+def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:
+    """The case's series in reading order, each as a slice x phase grid, and where they hang."""
+    series_rows = list(Series.objects.filter(case=case).annotate(image_count=Count("instances")))
+    summaries = [
+        SeriesSummary(uid=s.series_instance_uid, kind=s.kind, series_number=s.series_number, image_count=s.image_count)
+        for s in series_rows
+    ]
+    by_uid = {s.series_instance_uid: s for s in series_rows}
+    records = _image_records(series_ids=[s.pk for s in series_rows])
+    entries = []
+    for summary in browser_order(summaries):
+        series = by_uid[summary.uid]
+        grid = build_series_grid(records.get(series.pk, []))
+        entries.append(_series_entry(series, grid=grid))
+    hanging = default_hanging(summaries)
+    return {
+        "case": case.case_id,
+        "study": case.study_instance_uid,
+        "dicomweb": dicomweb_root.rstrip("/"),
+        "layouts": list(LAYOUTS),
+        "layout": hanging.layout,
+        "viewports": list(hanging.viewports),
+        "series": entries,
+    }
+
+
+def _image_records(*, series_ids: list[int]) -> dict[int, list[ImageRecord]]:
+    records: dict[int, list[ImageRecord]] = {}
+    rows = Instance.objects.filter(series_id__in=series_ids).values_list(
+        "series_id", "sop_instance_uid", "instance_number", "number_of_frames", "dicom_json"
+    )
+    for series_id, sop, number, frames, dicom_json in rows.iterator(chunk_size=500):
+        records.setdefault(series_id, []).append(
+            ImageRecord(
+                sop_instance_uid=sop,
+                instance_number=number,
+                number_of_frames=frames,
+                header=classification_header(dicom_json),
+            )
+        )
+    return records
+
+
+def _series_entry(series: Series, *, grid) -> dict:
+    kind = SeriesKind(series.kind) if series.kind in SeriesKind.values else SeriesKind.UNKNOWN
+    slices = [
+        {"position_mm": None if s.position_mm is None else round(s.position_mm, 2), "frames": [list(f) for f in s.frames]}
+        for s in grid.slices
+    ]
+    middle = grid.slices[len(grid.slices) // 2] if grid.slices else None
+    return {
+        "uid": series.series_instance_uid,
+        "number": series.series_number,
+        "kind": kind.value,
+        "kind_label": str(kind.label),
+        "description": series.description,
+        "is_cine": kind.is_cine or grid.phase_count > 1,
+        "is_lge": kind.is_lge,
+        "phase_count": grid.phase_count,
+        "frame_ms": round(grid.frame_ms, 3),
+        "frame_ms_source": grid.frame_ms_source,
+        "slices": slices,
+        "thumbnail": list(middle.frames[0]) if middle and middle.frames else None,
+    }

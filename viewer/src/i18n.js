@@ -1,0 +1,11 @@
+// Django's JavaScript catalogue (/jsi18n/) defines gettext and interpolate before this bundle runs;
+// without it (a page that forgot the catalogue) strings stay in English.
+export function t(message) {
+  return typeof window.gettext === 'function' ? window.gettext(message) : message;
+}
+
+export function format(message, values) {
+  const translated = t(message);
+  if (typeof window.interpolate === 'function') return window.interpolate(translated, values, true);
+  return translated.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+}

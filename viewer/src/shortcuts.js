@@ -1,0 +1,37 @@
+// Keyboard shortcuts, listed for readers in the help overlay (templates/viewer/_viewer.html) and
+// in docs/guides/viewer.md. They act on the active viewport.
+export const SHORTCUTS = {
+  ' ': (v) => v.active?.togglePlay(),
+  ArrowUp: (v) => v.active?.moveSlice(-1),
+  ArrowDown: (v) => v.active?.moveSlice(1),
+  PageUp: (v) => v.active?.moveSlice(-1),
+  PageDown: (v) => v.active?.moveSlice(1),
+  ArrowLeft: (v) => v.active?.movePhase(-1),
+  ArrowRight: (v) => v.active?.movePhase(1),
+  '+': (v) => v.active?.setFps(v.active.player.fps + 5),
+  '=': (v) => v.active?.setFps(v.active.player.fps + 5),
+  '-': (v) => v.active?.setFps(v.active.player.fps - 5),
+  r: (v) => v.active?.reset(),
+  i: (v) => v.active?.toggleInvert(),
+  l: (v) => v.nextLayout(),
+  v: (v) => v.activateNext(),
+  1: (v) => v.active?.applyPreset(0),
+  2: (v) => v.active?.applyPreset(1),
+  3: (v) => v.active?.applyPreset(2),
+  4: (v) => v.active?.applyPreset(3),
+  '?': (v) => v.toggleHelp(),
+  h: (v) => v.toggleHelp(),
+};
+
+export function bindShortcuts(viewer) {
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.closest?.('input, textarea, select, [contenteditable=true]')) return;
+    if (viewer.help?.open && event.key !== '?' && event.key !== 'h') return; // Escape closes the dialog
+    const action = SHORTCUTS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    if (!action) return;
+    event.preventDefault();
+    action(viewer);
+  });
+}
