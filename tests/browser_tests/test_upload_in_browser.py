@@ -7,16 +7,9 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cmr_reader.imaging.models import ImportJob, Instance
+from tests.support.chromium import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(browser, live_server, *, username: str, password: str) -> None:
-    browser.get(f"{live_server.url}/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_to_be(f"{live_server.url}/"))
 
 
 def test_coordinator_uploads_files_and_sees_the_import_complete(
@@ -25,7 +18,7 @@ def test_coordinator_uploads_files_and_sees_the_import_complete(
     files = sorted(synthetic_case_dir.glob("*.dcm"))[:8]
     notes = tmp_path / "notes.txt"
     notes.write_text("not an image")
-    log_in(browser, live_server, username=coordinator.username, password="pw-carol_coordinator")
+    log_in(browser, live_server.url, username=coordinator.username, password="pw-carol_coordinator")
 
     browser.get(f"{live_server.url}/imaging/upload/")
     browser.find_element(By.ID, "id_files").send_keys("\n".join(str(p) for p in [*files, notes]))
@@ -47,7 +40,7 @@ def test_coordinator_uploads_files_and_sees_the_import_complete(
 
 
 def test_reader_sees_no_upload_page(browser, live_server, reader):
-    log_in(browser, live_server, username=reader.username, password="pw-rita_reader")
+    log_in(browser, live_server.url, username=reader.username, password="pw-rita_reader")
 
     browser.get(f"{live_server.url}/imaging/upload/")
 
