@@ -6,6 +6,7 @@ pointing at a bulk data URI (F.2.2). Nothing here reads a file or adds a value f
 stored, de-identified data.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -119,6 +120,22 @@ def instance_attributes(
         "00280010": element("US", rows),
         "00280011": element("US", columns),
     }
+
+
+def instance_metadata_text(*, header_text: str, bits_allocated, bulk_data_uri: str) -> str:
+    """``instance_metadata`` on the stored header's JSON text, without decoding it.
+
+    ``bits_allocated`` is the header's BitsAllocated value (as the database extracts it, a number
+    or its text; None when absent). A header that holds Pixel Data itself (never written by
+    ingest) goes the decoding way, so the result never has the element twice.
+    """
+    body = header_text.strip()
+    if f'"{PIXEL_DATA}"' in body or not (body.startswith("{") and body.endswith("}")):
+        return json.dumps(instance_metadata(header=json.loads(body), bulk_data_uri=bulk_data_uri), separators=(",", ":"))
+    bits = int(bits_allocated) if bits_allocated not in (None, "") else 16
+    pixel_data = json.dumps({"vr": "OW" if bits > 8 else "OB", "BulkDataURI": bulk_data_uri}, separators=(",", ":"))
+    inner = body[1:-1].strip()
+    return "{" + inner + ("," if inner else "") + f'"{PIXEL_DATA}":' + pixel_data + "}"
 
 
 def instance_metadata(*, header: dict, bulk_data_uri: str) -> dict:

@@ -125,12 +125,14 @@ def retrieve_metadata(
 ) -> HttpResponse:
     if not multipart.accepts_json(request.headers.get("Accept")):
         return _problem(406, _("Metadata is available as application/dicom+json only."))
-    results = dicomweb_search.collect_metadata(
+    document = dicomweb_search.metadata_document(
         user=request.user, study=study, series=series, instance=instance, base_url=_base_url(request)
     )
-    if not results:
+    if document is None:
         return _problem(404, _("No such study, series or instance."))
-    return _dicom_json_response(results)
+    response = HttpResponse(document, content_type=DICOM_JSON)
+    response["Cache-Control"] = JSON_CACHE_CONTROL
+    return response
 
 
 def _one_instance(request: HttpRequest, *, study: str, series: str, instance: str) -> StoredInstance | None:

@@ -73,3 +73,46 @@ def test_bulk_data_uri_follows_the_host_and_port_the_client_used(archive, coordi
     )
     uri = response.json()[0]["7FE00010"]["BulkDataURI"]
     assert uri == f"http://testserver:8443{instance_path(archive.multiframe)}/bulk/7FE00010"
+
+
+def test_the_text_path_gives_what_decoding_each_stored_header_gives(archive, coordinator_client):
+    """The metadata endpoint copies stored header text; it must equal the decoded way exactly."""
+    import json as json_module
+
+    from cmr_reader.imaging.dicom_json import instance_metadata
+    from cmr_reader.imaging.models import Instance
+
+    study = archive.hcm.study_instance_uid
+    response = coordinator_client.get(f"/dicomweb/studies/{study}/metadata")
+    served = json_module.loads(response.content)
+    instances = Instance.objects.filter(series__case=archive.hcm).order_by(
+        "series__series_number", "series_id", "instance_number", "id"
+    )
+    expected = [
+        instance_metadata(
+            header=i.dicom_json,
+            bulk_data_uri=f"http://testserver/dicomweb/studies/{study}/series/"
+            f"{i.series.series_instance_uid}/instances/{i.sop_instance_uid}/bulk/7FE00010",
+        )
+        for i in instances
+    ]
+    assert served == expected
+    assert len(served) == 6
+
+
+def test_header_text_edge_cases_match_the_decoded_way():
+    import json as json_module
+
+    from cmr_reader.imaging.dicom_json import instance_metadata, instance_metadata_text
+
+    uri = "http://x/bulk/7FE00010"
+    cases = [
+        ({}, None),
+        ({"00280100": {"vr": "US", "Value": [8]}}, 8),
+        ({"00280100": {"vr": "US", "Value": [16]}, "00100010": {"vr": "PN"}}, "16"),
+        ({"7FE00010": {"vr": "OW", "InlineBinary": "AAAA"}}, None),  # never stored, still handled
+    ]
+    for header, bits in cases:
+        for text in (json_module.dumps(header), json_module.dumps(header, indent=1)):
+            got = json_module.loads(instance_metadata_text(header_text=text, bits_allocated=bits, bulk_data_uri=uri))
+            assert got == instance_metadata(header=header, bulk_data_uri=uri), (header, text)
