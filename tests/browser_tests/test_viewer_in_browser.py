@@ -146,6 +146,16 @@ def test_the_cine_plays_then_stops_changing_when_paused(browser, live_server, co
     assert len(set(paused)) == 1, "the image must not change once paused"
     assert viewer_state(browser)["panels"][0]["playing"] is False
 
+    # Frame scrubbing: the phase slider shows the phase asked for.
+    slider = browser.find_element(By.CSS_SELECTOR, "[data-action=phase]")
+    assert slider.get_attribute("max") == str(PHASES)
+    target = (viewer_state(browser)["panels"][0]["phase"] + 5) % PHASES
+    browser.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", slider, target + 1
+    )
+    wait_for_render(browser, 0, different_from=paused[-1])
+    assert viewer_state(browser)["panels"][0]["phase"] == target
+
 
 def test_window_level_drag_and_presets_change_pixel_values_and_reset_restores(browser, live_server, coordinator, hcm_case):
     open_viewer(browser, live_server, hcm_case)

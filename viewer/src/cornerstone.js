@@ -38,6 +38,15 @@ async function setUp() {
 export function useCpuRendering() {
   const asked = new URLSearchParams(window.location.search).get('render');
   if (asked === 'cpu' || asked === 'gpu') return asked === 'cpu';
+  // Probing WebGL costs ~25 ms; the answer holds for the browser session.
+  const remembered = window.sessionStorage?.getItem('cmr-viewer-render');
+  if (remembered === 'cpu' || remembered === 'gpu') return remembered === 'cpu';
+  const cpu = softwareWebGL();
+  window.sessionStorage?.setItem('cmr-viewer-render', cpu ? 'cpu' : 'gpu');
+  return cpu;
+}
+
+function softwareWebGL() {
   try {
     const gl = document.createElement('canvas').getContext('webgl2');
     if (!gl) return true;

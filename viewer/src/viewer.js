@@ -32,7 +32,10 @@ export class CaseViewer {
       this.resolveReady();
       return;
     }
+    // The first viewports' metadata (preloaded by the page) is parsed while Cornerstone starts.
+    for (const uid of this.manifest.viewports) this.imageIdsFor(this.seriesByUid.get(uid)).catch(() => {});
     const { toolGroup } = await initCornerstone();
+    this.timings.cornerstoneReadyAt = performance.now();
     this.toolGroup = toolGroup;
     engineCount += 1;
     this.renderingEngine = new RenderingEngine(`cmr-viewer-${engineCount}`);
@@ -127,6 +130,9 @@ export class CaseViewer {
     });
     this.fpsInput = this.root.querySelector('[data-action=fps]');
     this.fpsInput?.addEventListener('change', () => this.active?.setFps(Number(this.fpsInput.value)));
+    // Frame scrubbing: dragging the phase slider pauses the cine and shows that phase.
+    this.phaseSlider = this.root.querySelector('[data-action=phase]');
+    this.phaseSlider?.addEventListener('input', () => this.active?.showPhase(Number(this.phaseSlider.value) - 1));
     this.presetSelect = this.root.querySelector('[data-action=preset]');
     this.presetSelect?.addEventListener('change', () => this.active?.applyPreset(Number(this.presetSelect.value)));
     this.help = this.root.querySelector('[data-viewer-help]');
@@ -162,8 +168,22 @@ export class CaseViewer {
       this.fpsInput.value = String(panel.player.fps);
       this.fpsInput.disabled = panel.phaseCount < 2;
     }
+    if (this.phaseSlider) {
+      this.phaseSlider.max = String(Math.max(1, panel.phaseCount));
+      this.phaseSlider.value = String(panel.phase + 1);
+      this.phaseSlider.disabled = panel.phaseCount < 2;
+      this.phaseSlider.setAttribute('aria-valuetext', `${panel.phase + 1} / ${panel.phaseCount}`);
+    }
     for (const button of this.root.querySelectorAll('[data-series]')) {
       button.setAttribute('aria-current', String(button.dataset.series === panel.series?.uid));
+    }
+  }
+
+  // The phase slider follows playback without re-rendering the whole toolbar.
+  panelPhaseChanged(panel) {
+    if (panel === this.active && this.phaseSlider) {
+      this.phaseSlider.value = String(panel.phase + 1);
+      this.phaseSlider.setAttribute('aria-valuetext', `${panel.phase + 1} / ${panel.phaseCount}`);
     }
   }
 

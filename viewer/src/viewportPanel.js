@@ -27,6 +27,7 @@ export class ViewportPanel {
     this.lastRenderedIndex = -1;
     this.sliceWaiters = [];
     this.player = new CinePlayer({ onStep: (steps) => this.advancePhase(steps) });
+    this.resetFirstFrame();
     this.buildDom();
   }
 
@@ -46,7 +47,10 @@ export class ViewportPanel {
     this.element.addEventListener('contextmenu', (event) => event.preventDefault());
     this.element.addEventListener('wheel', (event) => this.onWheel(event), { passive: false });
     el.addEventListener('pointerdown', () => this.viewer.activate(this));
-    this.element.addEventListener(Events.STACK_NEW_IMAGE, () => { this.hasImage = true; });
+    this.element.addEventListener(Events.STACK_NEW_IMAGE, () => {
+      if (!this.hasImage) this.timings.newImageAt = performance.now();
+      this.hasImage = true;
+    });
     this.element.addEventListener(Events.IMAGE_RENDERED, () => this.onRendered());
   }
 
@@ -58,16 +62,28 @@ export class ViewportPanel {
       element: this.element,
       defaultOptions: { background: [0, 0, 0] },
     });
-    toolGroup.addViewport(this.viewportId, renderingEngine.id);
     this.toolGroup = toolGroup;
+    // Mouse tools join after the first frame: adding a viewport to a tool group sets up its
+    // cursors and annotation layer, none of which the first frame needs.
+    this.firstFrameShown.then(() => {
+      if (!this.detached) toolGroup.addViewport(this.viewportId, renderingEngine.id);
+    });
   }
 
   detach() {
+    this.detached = true;
     this.player.pause();
     this.token += 1;
     this.toolGroup?.removeViewports(this.renderingEngine.id, this.viewportId);
     this.renderingEngine?.disableElement(this.viewportId);
     this.container.remove();
+  }
+
+  // Resolves at this series' first drawn frame (see showSeries for the fallback).
+  resetFirstFrame() {
+    this.firstFrameShown = new Promise((resolve) => {
+      this.resolveFirstFrame = resolve;
+    });
   }
 
   get viewport() {
@@ -84,6 +100,7 @@ export class ViewportPanel {
     this.series = series;
     this.failed = null;
     this.hasImage = false;
+    if (this.timings.firstFrameAt !== undefined) this.resetFirstFrame();
     this.grid = [];
     this.timings = { requestedAt: performance.now() };
     this.loaded = 0;
@@ -124,6 +141,7 @@ export class ViewportPanel {
       this.viewport.setProperties({ voiRange: this.defaultVoi, invert: false });
       this.viewport.resetCamera();
       this.viewport.render();
+      setTimeout(this.resolveFirstFrame, 250); // never wait for ever on a render that does not come
       this.container.dataset.state = 'ready';
       this.updatePosition();
       this.updateRate();
@@ -131,7 +149,8 @@ export class ViewportPanel {
       if (token === this.token) this.fail(error);
       return;
     }
-    this.preload(token);
+    // Queueing 250 requests blocks the page for tens of milliseconds: draw the first frame first.
+    this.firstFrameShown.then(() => this.preload(token));
   }
 
   // Every frame of the series into the cache: the visible slice first, then outwards from it.
@@ -222,6 +241,14 @@ export class ViewportPanel {
     this.updateRate();
   }
 
+  showPhase(phase) {
+    if (this.phaseCount < 2) return;
+    this.player.pause();
+    this.phase = Math.min(this.phaseCount - 1, Math.max(0, phase));
+    this.showFrame();
+    this.updateRate();
+  }
+
   advancePhase(steps) {
     if (this.phaseCount < 2) return;
     this.phase = (this.phase + steps) % this.phaseCount;
@@ -288,6 +315,7 @@ export class ViewportPanel {
     if (!this.hasImage) return; // a resize renders an empty viewport too
     if (this.timings.firstFrameAt === undefined) {
       this.timings.firstFrameAt = performance.now();
+      this.resolveFirstFrame();
       this.viewer.panelFirstFrame(this);
     }
     if (index !== this.lastRenderedIndex) {
@@ -298,6 +326,7 @@ export class ViewportPanel {
 
   fail(error) {
     this.failed = error?.message || String(error);
+    this.resolveFirstFrame();
     this.player.pause();
     this.container.dataset.state = 'error';
     this.setMessage(format('This series cannot be displayed: %(reason)s', { reason: this.failed }), 'error');
@@ -352,6 +381,7 @@ export class ViewportPanel {
     box.textContent = lines.join('\n');
     this.container.dataset.slice = String(this.slice);
     this.container.dataset.phase = String(this.phase);
+    this.viewer.panelPhaseChanged(this);
   }
 
   updateRate() {
