@@ -55,17 +55,17 @@ class FrameRef:
     sop: str
 
 
-def write_cine_stack(out_dir: Path, *, seed: int = 7) -> list[Path]:
+def write_cine_stack(out_dir: Path, *, seed: int = 7, columns: int = COLUMNS) -> list[Path]:
     """A synthetic SAX cine: one MR Image Storage file per (slice, phase); a disc that beats."""
     rng = np.random.default_rng(seed)
     study_uid, series_uid, frame_of_reference = generate_uid(), generate_uid(), generate_uid()
-    yy, xx = np.mgrid[0:ROWS, 0:COLUMNS]
+    yy, xx = np.mgrid[0:ROWS, 0:columns]
     paths = []
     for slice_index in range(SLICES):
         for phase in range(PHASES):
             radius = 30 + 10 * np.cos(2 * np.pi * phase / PHASES) - slice_index
-            disc = ((yy - ROWS / 2) ** 2 + (xx - COLUMNS / 2) ** 2) < radius**2
-            pixels = (rng.integers(0, 80, size=(ROWS, COLUMNS)) + 600 * disc).astype(np.uint16)
+            disc = ((yy - ROWS / 2) ** 2 + (xx - columns / 2) ** 2) < radius**2
+            pixels = (rng.integers(0, 80, size=(ROWS, columns)) + 600 * disc).astype(np.uint16)
             paths.append(
                 _write_mr_image(
                     out_dir / f"slice{slice_index:02d}-phase{phase:02d}.dcm",
@@ -108,7 +108,7 @@ def _write_mr_image(path: Path, *, pixels, uids, slice_index: int, phase: int) -
     ds.ImagePositionPatient = [-150.0, -130.0, ds.SliceLocation]
     ds.ImageOrientationPatient = [0.6, 0.7, -0.3, -0.5, 0.7, 0.5]
     ds.PixelSpacing = [1.4, 1.4]
-    ds.Rows, ds.Columns = ROWS, COLUMNS
+    ds.Rows, ds.Columns = pixels.shape
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
     ds.PixelData = pixels.tobytes()
