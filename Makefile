@@ -10,3 +10,4 @@ lint:
 bench:       ## run the benchmarks (prints figures and ratios against the named peers)
 	.venv/bin/python bench/bench_ingest.py
 	.venv/bin/python bench/bench_frames.py
+	.venv/bin/python bench/bench_viewer.py
