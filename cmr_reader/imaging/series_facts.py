@@ -68,10 +68,10 @@ def measure_series(*, headers: Sequence[pydicom.Dataset]) -> SeriesFacts:
     frames: dict[tuple[int, int], int] = {}
     for header, key in zip(headers, position_keys, strict=True):
         frames[key] = frames.get(key, 0) + 1
-        trigger = _number(header, "TriggerTime")
+        trigger = header_number(header, "TriggerTime")
         if trigger is not None:
             triggers.setdefault(key, []).append(trigger)
-        inversion = _number(header, "InversionTime")
+        inversion = header_number(header, "InversionTime")
         if inversion is not None and inversion > 0:
             inversions.setdefault(key, set()).add(round(inversion))
     image_types = {str(v).upper() for h in headers for v in _image_type(h)}
@@ -106,7 +106,7 @@ def located_positions(*, headers: Sequence[pydicom.Dataset]) -> list[tuple[int, 
         normal = _plane_normal(header)
         if normal is None:
             # Without orientation, SliceLocation is the scanner's own position along the normal.
-            located.append((-1, _number(header, "SliceLocation") or 0.0))
+            located.append((-1, header_number(header, "SliceLocation") or 0.0))
             continue
         plane = _matching_plane(normal=normal, planes=plane_normals)
         if plane is None:
@@ -143,7 +143,7 @@ def _phases_per_position(
     frames_each = statistics.median_low(frames.values()) if frames else 0
     if frames_each == 1:
         return 1
-    declared = max((_number(h, "CardiacNumberOfImages") or 0 for h in headers), default=0)
+    declared = max((header_number(h, "CardiacNumberOfImages") or 0 for h in headers), default=0)
     # Several images per position and no trigger times: only a declared phase count says cine.
     if declared > 1 and frames_each >= declared:
         return int(declared)
@@ -151,10 +151,10 @@ def _phases_per_position(
 
 
 def _rr_interval(*, headers: Sequence[pydicom.Dataset]) -> float | None:
-    nominal = [n for h in headers if (n := _number(h, "NominalInterval"))]
+    nominal = [n for h in headers if (n := header_number(h, "NominalInterval"))]
     if nominal:
         return statistics.median(nominal)
-    rates = [r for h in headers if (r := _number(h, "HeartRate"))]
+    rates = [r for h in headers if (r := header_number(h, "HeartRate"))]
     return 60000.0 / statistics.median(rates) if rates else None
 
 
@@ -199,7 +199,8 @@ def _vector(header: pydicom.Dataset, keyword: str, length: int) -> tuple[float, 
     return numbers if len(numbers) == length else None
 
 
-def _number(header: pydicom.Dataset, keyword: str) -> float | None:
+def header_number(header: pydicom.Dataset, keyword: str) -> float | None:
+    """A numeric attribute as a float; None when absent, empty or not a number."""
     value = header.get(keyword)
     if value is None or value == "":
         return None

@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cmr_reader.imaging.series_facts import header_number as _number
 from cmr_reader.imaging.series_facts import located_positions, slice_position_keys
 
 DEFAULT_FRAME_MS = 40.0
@@ -105,12 +106,3 @@ def _median_header(records: Sequence[ImageRecord], keyword: str) -> float | None
     values = [v for r in records if (v := _number(r.header, keyword)) is not None and v > 0]
     return statistics.median(values) if values else None
 
-
-def _number(header: Mapping, keyword: str) -> float | None:
-    value = header.get(keyword)
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
