@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cmr_reader.reports",
     "cmr_reader.analysis",
     "cmr_reader.viewer",
+    "cmr_reader.studies",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("imaging/", include("cmr_reader.imaging.urls")),
     path("dicomweb/", include("cmr_reader.imaging.dicomweb_urls")),
     path("cases/", include("cmr_reader.viewer.urls")),
+    path("reading/", include("cmr_reader.studies.reader_urls")),
+    path("studies/", include("cmr_reader.studies.coordinator_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # gettext() for the viewer's JavaScript (djangojs catalogue).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -7,6 +7,7 @@ else.
 """
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cmr_reader.accounts.roles import is_staff_member
 from cmr_reader.imaging.models import Case, Instance, Series
@@ -15,17 +16,23 @@ from cmr_reader.imaging.models import Case, Instance, Series
 def may_use_dicomweb(user) -> bool:
     """Whether ``user`` may call DICOMweb at all; anonymous callers are answered 401 earlier.
 
-    Until the reading app assigns cases to readers, only staff (coordinators, statisticians,
-    admins) read images.
+    Staff (coordinators, statisticians, admins) read every case; a reader reads while they have
+    an assignment open to them (``studies.reading``). Anyone else gets 403.
     """
-    return is_staff_member(user)
+    return is_staff_member(user) or _readable_case_ids(user).exists()
 
 
 def visible_cases(user) -> QuerySet[Case]:
-    """The cases whose images ``user`` may read."""
+    """The cases whose images ``user`` may read: all for staff, a reader's open assignments'."""
     if is_staff_member(user):
         return Case.objects.all()
-    return Case.objects.none()
+    return Case.objects.filter(pk__in=_readable_case_ids(user))
+
+
+def _readable_case_ids(user) -> QuerySet:
+    from cmr_reader.studies.reading import readable_case_ids  # the studies app builds on imaging
+
+    return readable_case_ids(user, now=timezone.now())
 
 
 def visible_series(user) -> QuerySet[Series]:

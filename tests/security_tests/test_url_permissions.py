@@ -7,12 +7,16 @@ nothing reaches production without a decision about who may call it.
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import ImportJob, Instance
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import iter_path_sources
+from cmr_reader.reports.models import GenerationRun, Report
+from cmr_reader.studies import assign
+from cmr_reader.studies.models import Assignment, ReaderStudy
 
 ANONYMOUS, OUTSIDER, READER, STATISTICIAN, COORDINATOR, ADMIN = (
     "anonymous", "outsider", "reader", "statistician", "coordinator", "admin"
@@ -21,8 +25,13 @@ EVERYONE = {ANONYMOUS, OUTSIDER, READER, STATISTICIAN, COORDINATOR, ADMIN}
 SIGNED_IN = EVERYONE - {ANONYMOUS}
 STAFF = {STATISTICIAN, COORDINATOR, ADMIN}
 COORDINATORS = {COORDINATOR, ADMIN}
-# Until the reading issue assigns cases, images are for staff only (dicomweb_access.py).
-IMAGE_READERS = STAFF
+READERS = {READER, ADMIN}
+# Images: staff, and a reader for the cases assigned to them (the table's reader has the stored
+# case assigned; tests/studies_tests/test_reader_access.py covers cases that are not).
+IMAGE_READERS = STAFF | {READER}
+# A reader's own assignment pages: anyone else (admins included) is told they do not exist.
+OWN_ASSIGNMENT = {READER}
+NOT_FOUND_WHEN_NOT_OWNED = {"reading:case", "reading:answer", "reading:submit", "reading:activity", "reading:continue"}
 
 # Answered with a redirect to the login page even when allowed (logging out ends there).
 ENDS_AT_LOGIN_PAGE = {"logout"}
@@ -61,6 +70,20 @@ ACCESS = {
     "dicomweb:bulk_data": ("get", IMAGE_READERS),
     "dicomweb:wado_uri": ("get", IMAGE_READERS),
     "viewer:case_viewer": ("get", STAFF),
+    "reading:home": ("get", READERS),
+    "reading:continue": ("get", OWN_ASSIGNMENT),
+    "reading:case": ("get", OWN_ASSIGNMENT),
+    "reading:answer": ("post", OWN_ASSIGNMENT),
+    "reading:submit": ("post", OWN_ASSIGNMENT),
+    "reading:activity": ("post", OWN_ASSIGNMENT),
+    "studies:list": ("get", STAFF),
+    "studies:create": ("get", COORDINATORS),
+    "studies:detail": ("get", STAFF),
+    "studies:update": ("post", COORDINATORS),
+    "studies:add_cases": ("post", COORDINATORS),
+    "studies:set_readers": ("post", COORDINATORS),
+    "studies:assign": ("post", COORDINATORS),
+    "studies:unblinding": ("get", STAFF),
     "javascript-catalog": ("get", EVERYONE),
 }
 
@@ -84,7 +107,7 @@ def test_every_url_has_an_access_rule():
 
 
 @pytest.fixture
-def stored(db, synthetic_case_dir, private_storage, settings, coordinator):
+def stored(db, synthetic_case_dir, private_storage, settings, coordinator, reader):
     import_sources(
         iter_path_sources(sorted(synthetic_case_dir.glob("*.dcm"))[:3]),
         pseudonymizer=Pseudonymizer(settings.PSEUDONYM_KEY),
@@ -92,6 +115,16 @@ def stored(db, synthetic_case_dir, private_storage, settings, coordinator):
     )
     instance = Instance.objects.select_related("series__case").first()
     job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, state=ImportJob.State.FAILED, created_by=coordinator)
+    # The stored case is in a study assigned to the table's reader.
+    run = GenerationRun.objects.create(model_name="tiny")
+    case = instance.series.case
+    Report.objects.create(case=case, source="reference", language="en", text="LVEF 60%.")
+    Report.objects.create(case=case, source="ai", language="en", text="LVEF 61%.", generation_run=run)
+    study = ReaderStudy.objects.create(name="Table study", readers_per_case=1)
+    assign.add_default_criteria(study)
+    assign.add_cases(study, [case.pk])
+    assign.add_readers(study, [reader])
+    assign.assign(study, now=timezone.now())
     return instance, job
 
 
@@ -120,6 +153,12 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
         "dicomweb:bulk_data": {**uids, "tag": "7FE00010"},
         "viewer:case_viewer": {"case_id": series.case.case_id},
     }
+    assignment = Assignment.objects.select_related("study").first()
+    for reading_name in ("reading:case", "reading:answer", "reading:submit", "reading:activity"):
+        arguments[reading_name] = {"public_id": assignment.public_id}
+    arguments["reading:continue"] = {"study_id": assignment.study_id}
+    for study_name in ("studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding"):
+        arguments[study_name] = {"study_id": assignment.study_id}
     url = reverse(name, kwargs=arguments.get(name))
     if name == "dicomweb:wado_uri":
         url += f"?requestType=WADO&studyUID={uids['study']}&seriesUID={uids['series']}&objectUID={uids['instance']}"
@@ -139,8 +178,17 @@ def users(outsider, reader, statistician, coordinator):
     return {OUTSIDER: outsider, READER: reader, STATISTICIAN: statistician, COORDINATOR: coordinator, ADMIN: admin}
 
 
-def is_denied(response) -> bool:
+# JSON bodies for the POST endpoints that need one to do their work.
+POST_BODIES = {
+    "reading:answer": {"item": "pair.comment", "value": "seen"},
+    "reading:activity": {"seconds": 1},
+}
+
+
+def is_denied(response, name: str = "") -> bool:
     if response.status_code in (401, 403):
+        return True
+    if response.status_code == 404 and name in NOT_FOUND_WHEN_NOT_OWNED:
         return True
     return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
@@ -154,13 +202,18 @@ def test_each_role_gets_exactly_the_access_its_rule_gives(name, stored, users):
     for role in sorted(EVERYONE):
         client = client_as(role, users)
         headers = {"HTTP_ACCEPT": "*/*"}
-        response = client.post(url, **headers) if method == "post" else client.get(url, **headers)
+        if method == "post" and name in POST_BODIES:
+            response = client.post(url, data=POST_BODIES[name], content_type="application/json", **headers)
+        elif method == "post":
+            response = client.post(url, **headers)
+        else:
+            response = client.get(url, **headers)
         if role in allowed and name in ENDS_AT_LOGIN_PAGE:
             assert response.status_code == 302, (name, role, response.status_code)
         elif role in allowed:
-            assert not is_denied(response) and response.status_code < 400, (name, role, response.status_code)
+            assert not is_denied(response, name) and response.status_code < 400, (name, role, response.status_code)
         else:
-            assert is_denied(response), (name, role, response.status_code)
+            assert is_denied(response, name), (name, role, response.status_code)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             assert instance.sop_instance_uid.encode() not in body, (name, role)
             assert instance.series.case.case_id.encode() not in body, (name, role)

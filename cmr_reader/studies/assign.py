@@ -1,0 +1,103 @@
+"""Turning a study's design into assignments, once; and building a study's case list."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cmr_reader.reports.models import Report
+from cmr_reader.studies.default_criteria import DEFAULT_CRITERIA
+from cmr_reader.studies.design import DesignSpec, PlannedRead, design_study
+from cmr_reader.studies.models import Assignment, Criterion, ReaderStudy, StudyCase, StudyReader
+
+
+class StudyLocked(Exception):
+    pass
+
+
+def add_default_criteria(study: ReaderStudy) -> None:
+    for order, criterion in enumerate(DEFAULT_CRITERIA):
+        Criterion.objects.get_or_create(
+            study=study,
+            key=criterion["key"],
+            defaults={
+                "label": str(criterion["label"]),
+                "help_text": str(criterion["help_text"]),
+                "anchors": [str(anchor) for anchor in criterion["anchors"]],
+                "order": order,
+            },
+        )
+
+
+def eligible_pairs(case_ids=None) -> dict[int, tuple[int, int]]:
+    """case pk -> (reference report pk, AI report pk) for cases that have both; the newest AI
+    report when several runs wrote one."""
+    reports = Report.objects.all() if case_ids is None else Report.objects.filter(case_id__in=case_ids)
+    reference = dict(reports.filter(source=Report.Source.REFERENCE).values_list("case_id", "id"))
+    ai: dict[int, int] = {}
+    for case_id, report_id in reports.filter(source=Report.Source.AI).order_by("id").values_list("case_id", "id"):
+        ai[case_id] = report_id
+    return {case: (reference[case], ai[case]) for case in sorted(reference.keys() & ai.keys())}
+
+
+def add_cases(study: ReaderStudy, case_ids) -> int:
+    """Add cases that have a reference and an AI report; returns how many were added."""
+    if study.state == ReaderStudy.State.CLOSED:
+        raise StudyLocked(_("A closed study takes no more cases."))
+    added = 0
+    for case_id, (reference_id, ai_id) in eligible_pairs(case_ids).items():
+        _study_case, created = StudyCase.objects.get_or_create(
+            study=study, case_id=case_id, defaults={"reference_report_id": reference_id, "ai_report_id": ai_id}
+        )
+        added += created
+    return added
+
+
+def add_readers(study: ReaderStudy, users) -> int:
+    added = 0
+    for user in users:
+        _study_reader, created = StudyReader.objects.get_or_create(study=study, reader=user)
+        added += created
+    return added
+
+
+def design_spec(study: ReaderStudy) -> DesignSpec:
+    return DesignSpec(
+        case_ids=tuple(study.study_cases.order_by("id").values_list("id", flat=True)),
+        reader_ids=tuple(study.study_readers.order_by("id").values_list("reader_id", flat=True)),
+        readers_per_case=study.readers_per_case,
+        overlap_count=study.overlap_count,
+        seed=study.seed,
+        washout_fraction=study.washout_fraction,
+        washout_days=study.washout_days,
+    )
+
+
+def preview(study: ReaderStudy) -> list[PlannedRead]:
+    """The reads ``assign`` would create now (DesignError when the design is impossible)."""
+    return design_study(design_spec(study))
+
+
+def assign(study: ReaderStudy, *, now: datetime) -> int:
+    """Create every assignment of the study's design and open it for reading; returns the count."""
+    with transaction.atomic():
+        study = ReaderStudy.objects.select_for_update().get(pk=study.pk)
+        if study.state != ReaderStudy.State.DRAFT:
+            raise StudyLocked(_("This study has already been assigned."))
+        reads = design_study(design_spec(study))
+        Assignment.objects.bulk_create(
+            Assignment(
+                study=study,
+                reader_id=read.reader_id,
+                study_case_id=read.case_id,
+                position=read.position,
+                ai_slot=read.ai_slot,
+                is_overlap=read.is_overlap,
+                is_repeat=read.is_repeat,
+                available_from=now + timedelta(days=read.delay_days),
+            )
+            for read in reads
+        )
+        study.state, study.assigned_at = ReaderStudy.State.ASSIGNED, now
+        study.save(update_fields=["state", "assigned_at"])
+        return len(reads)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from cmr_reader.studies import coordinator_views as views
+
+app_name = "studies"
+urlpatterns = [
+    path("", views.study_list, name="list"),
+    path("new/", views.study_create, name="create"),
+    path("<int:study_id>/", views.study_detail, name="detail"),
+    path("<int:study_id>/edit/", views.study_update, name="update"),
+    path("<int:study_id>/cases/", views.study_add_cases, name="add_cases"),
+    path("<int:study_id>/readers/", views.study_set_readers, name="set_readers"),
+    path("<int:study_id>/assign/", views.study_assign, name="assign"),
+    path("<int:study_id>/unblinding.csv", views.unblinding_key, name="unblinding"),
+]

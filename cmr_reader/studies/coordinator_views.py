@@ -1,0 +1,149 @@
+"""Coordinator pages: create a study, add cases and readers, preview the design, assign, watch
+progress, and export the unblinding key. Statisticians may look and export, not change."""
+
+import csv
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cmr_reader.accounts.permissions import role_required
+from cmr_reader.accounts.roles import Role
+from cmr_reader.studies import assign as assigning
+from cmr_reader.studies.design import DesignError, summarise_design
+from cmr_reader.studies.exports import unblinding_rows
+from cmr_reader.studies.forms import ReadersForm, StudyForm
+from cmr_reader.studies.models import ReaderStudy
+
+STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
+
+
+@role_required(*STAFF)
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = ReaderStudy.objects.annotate(
+        case_count=Count("study_cases", distinct=True), reader_count=Count("study_readers", distinct=True)
+    )
+    return render(request, "studies/study_list.html", {"studies": studies})
+
+
+@role_required(Role.COORDINATOR)
+def study_create(request: HttpRequest) -> HttpResponse:
+    form = StudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        study = form.save(commit=False)
+        study.created_by = request.user
+        study.save()
+        assigning.add_default_criteria(study)
+        messages.success(request, _("Study created with the default criteria."))
+        return redirect("studies:detail", study_id=study.pk)
+    return render(request, "studies/study_form.html", {"form": form})
+
+
+@role_required(*STAFF)
+def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    context = {"study": study, "criteria": study.criteria.all(), "eligible": len(assigning.eligible_pairs())}
+    if study.state == ReaderStudy.State.DRAFT:
+        try:
+            spec = assigning.design_spec(study)
+            summary = summarise_design(assigning.preview(study), reader_ids=spec.reader_ids)
+        except DesignError as error:
+            context["design_error"] = str(error)
+        else:
+            names = dict(study.study_readers.values_list("reader_id", "reader__username"))
+            context["summary"] = summary
+            context["preview_rows"] = [(names.get(rid, rid), counts) for rid, counts in summary.readers.items()]
+        context["readers_form"] = ReadersForm(initial={"readers": [r.reader_id for r in study.study_readers.all()]})
+        context["form"] = StudyForm(instance=study)
+    else:
+        context["reader_progress"] = (
+            study.assignments.values("reader__username")
+            .annotate(
+                done=Count("id", filter=Q(submitted_at__isnull=False)),
+                total=Count("id"),
+                repeats=Count("id", filter=Q(is_repeat=True)),
+            )
+            .order_by("reader__username")
+        )
+        context["case_progress"] = (
+            study.study_cases.values("case__case_id")
+            .annotate(
+                done=Count("assignments", filter=Q(assignments__submitted_at__isnull=False)),
+                total=Count("assignments"),
+            )
+            .order_by("case__case_id")
+        )
+    context["readers"] = study.study_readers.select_related("reader")
+    context["case_count"] = study.study_cases.count()
+    return render(request, "studies/study_detail.html", context)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def study_update(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    if study.is_design_locked:
+        messages.error(request, _("The design is locked once reading has started."))
+        return redirect("studies:detail", study_id=study.pk)
+    form = StudyForm(request.POST, instance=study)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Not saved: %(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
+    return redirect("studies:detail", study_id=study.pk)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def study_add_cases(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    if study.state != ReaderStudy.State.DRAFT:
+        messages.error(request, _("Cases can be added only before the study is assigned."))
+        return redirect("studies:detail", study_id=study.pk)
+    added = assigning.add_cases(study, None)
+    messages.success(request, _("%(count)d case(s) added.") % {"count": added})
+    return redirect("studies:detail", study_id=study.pk)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def study_set_readers(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    form = ReadersForm(request.POST)
+    if study.state != ReaderStudy.State.DRAFT:
+        messages.error(request, _("Readers can be changed only before the study is assigned."))
+    elif form.is_valid():
+        study.study_readers.exclude(reader__in=form.cleaned_data["readers"]).delete()
+        assigning.add_readers(study, form.cleaned_data["readers"])
+        messages.success(request, _("Readers saved."))
+    return redirect("studies:detail", study_id=study.pk)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    try:
+        count = assigning.assign(study, now=timezone.now())
+    except (DesignError, assigning.StudyLocked) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(count)d readings assigned. Reading is open.") % {"count": count})
+    return redirect("studies:detail", study_id=study.pk)
+
+
+@role_required(*STAFF)
+def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Which slot held the AI report in every assignment: for analysis after reading ends."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-unblinding.csv"'
+    writer = csv.writer(response)
+    for row in unblinding_rows(study):
+        writer.writerow(row)
+    return response

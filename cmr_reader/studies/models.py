@@ -1,0 +1,174 @@
+"""Reader studies: design, assignments, and the answers readers give.
+
+Blinding lives in the data model: a reader's answers are keyed by *slot* ("A", "B" or "pair"),
+never by report, and only ``Assignment.ai_slot`` (server-side, never rendered for readers) says
+which slot holds the AI report. Readers reach an assignment by its opaque ``public_id``.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cmr_reader.imaging.models import Case
+from cmr_reader.reports.models import Report
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+class ReaderStudy(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ASSIGNED = "assigned", _("Assigned (reading)")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    instructions = models.TextField(_("instructions for readers (Markdown)"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    seed = models.PositiveIntegerField(_("design seed"), default=new_seed)
+    readers_per_case = models.PositiveSmallIntegerField(_("readers per case"), default=2)
+    overlap_count = models.PositiveIntegerField(_("cases read by every reader"), default=0)
+    washout_fraction = models.FloatField(_("share of cases read again"), default=0.0)
+    washout_days = models.PositiveIntegerField(_("days before a case is read again"), default=0)
+    allow_revisit = models.BooleanField(_("readers may change submitted cases"), default=True)
+    ask_preference = models.BooleanField(_("ask which report is preferred"), default=True)
+    ask_ai_guess = models.BooleanField(_("ask which report was AI-generated"), default=True)
+    ask_error_flags = models.BooleanField(_("ask for clinically significant errors"), default=True)
+    ask_comment = models.BooleanField(_("ask for a free-text comment"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("reader study")
+        verbose_name_plural = _("reader studies")
+        constraints = [
+            models.CheckConstraint(condition=Q(readers_per_case__gte=1), name="study_readers_per_case_positive"),
+            models.CheckConstraint(
+                condition=Q(washout_fraction__gte=0) & Q(washout_fraction__lte=1), name="study_washout_fraction_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_design_locked(self) -> bool:
+        """Once assigned, the design (criteria, sides, counts) no longer changes."""
+        return self.state != self.State.DRAFT
+
+
+class Criterion(models.Model):
+    """One 1-5 Likert item asked of each report, with the wording of every point."""
+
+    study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="criteria")
+    key = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=120)
+    help_text = models.CharField(_("question"), max_length=300, blank=True)
+    anchors = models.JSONField(_("wording of points 1 to 5"))
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["study", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "key"], name="criterion_key_unique_in_study")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class StudyCase(models.Model):
+    """A case in a study with the two reports that will be shown side by side."""
+
+    study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="study_cases")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="study_cases")
+    reference_report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+")
+    ai_report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["study", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "case"], name="study_case_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}:{self.case_id}"
+
+
+class StudyReader(models.Model):
+    study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="study_readers")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reader_studies")
+
+    class Meta:
+        ordering = ["study", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "reader"], name="study_reader_unique")]
+
+
+class Assignment(models.Model):
+    """One reading of one case by one reader: the unit a reader opens, answers and submits."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=new_public_id, editable=False)
+    study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="assignments")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    study_case = models.ForeignKey(StudyCase, on_delete=models.PROTECT, related_name="assignments")
+    position = models.PositiveIntegerField()
+    ai_slot = models.CharField(max_length=1, choices=[("A", "A"), ("B", "B")])
+    is_overlap = models.BooleanField(default=False)
+    is_repeat = models.BooleanField(default=False)
+    available_from = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    active_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["study", "reader", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "reader", "position"], name="assignment_position_unique"),
+            models.UniqueConstraint(
+                fields=["study", "reader", "study_case", "is_repeat"], name="assignment_once_per_reading"
+            ),
+            models.CheckConstraint(condition=Q(ai_slot__in=["A", "B"]), name="assignment_ai_slot_valid"),
+        ]
+        indexes = [models.Index(fields=["reader", "study", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def report_in_slot(self, slot: str) -> Report:
+        """The report shown as ``slot`` ("A" or "B") to this reader."""
+        return self.study_case.ai_report if slot == self.ai_slot else self.study_case.reference_report
+
+
+class Answer(models.Model):
+    """The current value of one questionnaire item of one assignment (see ``questionnaire``)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="answers")
+    item = models.CharField(max_length=64)
+    value = models.JSONField()
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["assignment", "item"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "item"], name="answer_one_per_item")]
+
+
+class AnswerChange(models.Model):
+    """Audit history: every change of an answer, who made it and when, old and new value."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="answer_changes")
+    item = models.CharField(max_length=64)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    after_submit = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["assignment", "changed_at", "id"]

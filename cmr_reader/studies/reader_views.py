@@ -1,0 +1,155 @@
+"""The reading workstation: a reader's studies, and one case with the viewer and reports A and B.
+
+Readers reach assignments by opaque id; anything not theirs (or not open yet) is a 404, never a
+403, so the answer does not reveal that it exists. Nothing rendered here names a report or
+which slot holds the AI report.
+"""
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cmr_reader.accounts.permissions import role_required
+from cmr_reader.accounts.roles import Role
+from cmr_reader.reports.normalise import normalise_for_display
+from cmr_reader.studies import answers, reading
+from cmr_reader.studies.models import Assignment
+from cmr_reader.studies.questionnaire import ERROR_CATEGORIES, SLOTS, InvalidAnswer
+from cmr_reader.viewer.views import viewer_context
+
+ERROR_CATEGORY_LABELS = {
+    "false_finding": gettext_lazy("False finding"),
+    "missed_finding": gettext_lazy("Missed finding"),
+    "wrong_location": gettext_lazy("Wrong location"),
+    "wrong_severity": gettext_lazy("Wrong severity"),
+    "wrong_measurement": gettext_lazy("Wrong measurement"),
+    "other": gettext_lazy("Other"),
+}
+
+
+@role_required(Role.READER)
+def reading_home(request: HttpRequest) -> HttpResponse:
+    progress = reading.progress_by_study(request.user, now=timezone.now())
+    return render(request, "studies/reading_home.html", {"progress": progress})
+
+
+@role_required(Role.READER)
+def continue_study(request: HttpRequest, study_id: int) -> HttpResponse:
+    now = timezone.now()
+    if not reading.open_assignments(request.user, now=now).filter(study_id=study_id).exists():
+        raise Http404
+    following = reading.next_assignment(request.user, study_id=study_id, now=now)
+    if following is None:
+        return render(request, "studies/study_done.html", {})
+    return redirect("reading:case", public_id=following.public_id)
+
+
+def _own_assignment(request: HttpRequest, public_id: str) -> Assignment:
+    try:
+        return (
+            reading.open_assignments(request.user, now=timezone.now())
+            .select_related("study", "study_case__case", "study_case__reference_report", "study_case__ai_report")
+            .get(public_id=public_id)
+        )
+    except Assignment.DoesNotExist:
+        raise Http404 from None
+
+
+@role_required(Role.READER)
+def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
+    assignment = _own_assignment(request, public_id)
+    now = timezone.now()
+    answers.mark_opened(assignment, now=now)
+    study = assignment.study
+    questionnaire = answers.questionnaire_for(study)
+    given = answers.current_answers(assignment)
+    criteria = list(study.criteria.all())
+    slots = [
+        {
+            "slot": slot,
+            "text": normalise_for_display(assignment.report_in_slot(slot).text),
+            "criteria": [
+                {"criterion": c, "item": f"{slot}.{c.key}", "value": given.get(f"{slot}.{c.key}")} for c in criteria
+            ],
+            "error": given.get(f"{slot}.error"),
+            "error_categories": given.get(f"{slot}.error_categories") or [],
+            "error_comment": given.get(f"{slot}.error_comment") or "",
+        }
+        for slot in SLOTS
+    ]
+    position = reading.open_assignments(request.user, now=now).filter(study=study)
+    context = {
+        "assignment": assignment,
+        "study": study,
+        "slots": slots,
+        "pair": {key.split(".", 1)[1]: given.get(key) for key in questionnaire.item_keys() if key.startswith("pair.")},
+        "missing": questionnaire.missing(given),
+        "error_categories": [(key, ERROR_CATEGORY_LABELS[key]) for key in ERROR_CATEGORIES],
+        "locked": assignment.submitted_at is not None and not study.allow_revisit,
+        "done_count": position.filter(submitted_at__isnull=False).count(),
+        "total_count": position.count(),
+        **viewer_context(request, case=assignment.study_case.case),
+    }
+    return render(request, "studies/reading_case.html", context)
+
+
+@require_POST
+@role_required(Role.READER)
+def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
+    assignment = _own_assignment(request, public_id)
+    try:
+        payload = json.loads(request.body)
+        item, value = payload["item"], payload.get("value")
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"ok": False, "error": _("Send JSON with an item and a value.")}, status=400)
+    try:
+        saved = answers.save_answer(
+            assignment_id=assignment.pk, user=request.user, item=str(item), value=value, now=timezone.now()
+        )
+    except InvalidAnswer as error:
+        return JsonResponse({"ok": False, "error": str(error)}, status=400)
+    except answers.AnswerRejected as error:
+        return JsonResponse({"ok": False, "error": str(error)}, status=409)
+    missing = answers.questionnaire_for(assignment.study).missing(answers.current_answers(assignment))
+    return JsonResponse({"ok": True, "version": saved.version if saved else 0, "missing": missing})
+
+
+@require_POST
+@role_required(Role.READER)
+def submit_case(request: HttpRequest, public_id: str) -> HttpResponse:
+    assignment = _own_assignment(request, public_id)
+    try:
+        answers.submit(assignment_id=assignment.pk, user=request.user, now=timezone.now())
+    except answers.CaseIncomplete as incomplete:
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"ok": False, "missing": incomplete.missing}, status=409)
+        messages.error(request, _("Answer every required item before submitting (%(count)d left).") % {"count": len(incomplete.missing)})
+        return redirect("reading:case", public_id=public_id)
+    except answers.AnswerRejected as error:
+        return JsonResponse({"ok": False, "error": str(error)}, status=409)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"ok": True, "next": _next_url(assignment)})
+    return redirect(_next_url(assignment))
+
+
+def _next_url(assignment: Assignment) -> str:
+    return reverse("reading:continue", args=[assignment.study_id])
+
+
+@require_POST
+@role_required(Role.READER)
+def record_activity(request: HttpRequest, public_id: str) -> JsonResponse:
+    assignment = _own_assignment(request, public_id)
+    try:
+        seconds = float(json.loads(request.body)["seconds"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"ok": False}, status=400)
+    answers.record_activity(assignment_id=assignment.pk, user=request.user, seconds=seconds)
+    return JsonResponse({"ok": True})
