@@ -7,8 +7,8 @@ nothing reaches production without a decision about who may call it.
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import ImportJob, Instance
