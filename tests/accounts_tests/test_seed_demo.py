@@ -42,3 +42,23 @@ def test_seed_demo_is_idempotent_and_resets_the_password():
     assert Instance.objects.count() == instances
     assert get_user_model().objects.count() == 5
     assert authenticate(login_request(), username="reader2", password="demo-pw-2") is not None
+
+
+def test_seed_demo_builds_a_study_every_reader_can_start():
+    from cmr_reader.reports.models import Report
+    from cmr_reader.studies.models import Assignment, ReaderStudy
+
+    seed()
+    seed()  # again: nothing doubles
+
+    study = ReaderStudy.objects.get()
+    assert study.state == ReaderStudy.State.ASSIGNED
+    assert Report.objects.filter(source="reference").count() == Report.objects.filter(source="ai").count() == 2
+    assert study.study_cases.count() == 2 and study.criteria.count() == 3
+    for username in ("reader1", "reader2", "reader3"):
+        assert Assignment.objects.filter(study=study, reader__username=username).count() == 2  # both cases overlap
+    sides = list(Assignment.objects.filter(study=study).values_list("ai_slot", flat=True))
+    assert set(sides) == {"A", "B"}
+    # The reference text went through the RIS import path: nothing identifying is left.
+    for report in Report.objects.all():
+        assert "Dr" not in report.text.split() and "Reported by" not in report.text

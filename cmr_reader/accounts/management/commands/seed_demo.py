@@ -1,12 +1,14 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from cmr_reader.accounts.demo_users import create_demo_users
 from cmr_reader.imaging.import_jobs import create_paths_job, run_import_job
 from cmr_reader.imaging.sources import iter_path_sources
+from cmr_reader.studies.demo_study import seed_demo_reports, seed_demo_study
 from cmr_reader.synthetic import write_cases
 
 
@@ -38,4 +40,14 @@ class Command(BaseCommand):
                 "dup": summary.duplicates_skipped,
                 "bad": len(summary.rejected),
             }
+        )
+        paired = seed_demo_reports(case_dirs, seed=seed)
+        User = get_user_model()
+        study = seed_demo_study(
+            readers=list(User.objects.filter(username__in=["reader1", "reader2", "reader3"]).order_by("username")),
+            created_by=User.objects.filter(username="coordinator").first(),
+        )
+        self.stdout.write(
+            _("Reports: %(paired)d cases with a reference and an AI report. Study: %(study)s (%(count)d readings).")
+            % {"paired": paired, "study": study.name, "count": study.assignments.count()}
         )
