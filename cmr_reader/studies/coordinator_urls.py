@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:study_id>/readers/", views.study_set_readers, name="set_readers"),
     path("<int:study_id>/assign/", views.study_assign, name="assign"),
     path("<int:study_id>/unblinding.csv", views.unblinding_key, name="unblinding"),
+    path("<int:study_id>/ratings.csv", views.ratings_export, name="ratings"),
+    path("<int:study_id>/audit.csv", views.audit_export, name="audit"),
 ]

@@ -15,7 +15,7 @@ from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.studies import assign as assigning
 from cmr_reader.studies.design import DesignError, summarise_design
-from cmr_reader.studies.exports import unblinding_rows
+from cmr_reader.studies.exports import audit_rows, rating_rows, unblinding_rows
 from cmr_reader.studies.forms import ReadersForm, StudyForm
 from cmr_reader.studies.models import ReaderStudy
 
@@ -137,13 +137,31 @@ def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
     return redirect("studies:detail", study_id=study.pk)
 
 
+def _csv_response(rows, *, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    for row in rows:
+        writer.writerow(row)
+    return response
+
+
 @role_required(*STAFF)
 def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
     """Which slot held the AI report in every assignment: for analysis after reading ends."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-unblinding.csv"'
-    writer = csv.writer(response)
-    for row in unblinding_rows(study):
-        writer.writerow(row)
-    return response
+    return _csv_response(unblinding_rows(study), filename=f"study-{study.pk}-unblinding.csv")
+
+
+@role_required(*STAFF)
+def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Every answer, unblinded (reference / AI), one row per answer."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    return _csv_response(rating_rows(study), filename=f"study-{study.pk}-ratings.csv")
+
+
+@role_required(*STAFF)
+def audit_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    """The audit history: every change of every answer."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    return _csv_response(audit_rows(study), filename=f"study-{study.pk}-audit.csv")

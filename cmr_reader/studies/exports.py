@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from cmr_reader.studies.models import ReaderStudy
+from cmr_reader.studies.models import AnswerChange, ReaderStudy
 
 UNBLINDING_HEADER = (
     "assignment",
@@ -35,4 +35,71 @@ def unblinding_rows(study: ReaderStudy) -> Iterator[tuple]:
             int(a.is_overlap),
             int(a.is_repeat),
             a.submitted_at.isoformat() if a.submitted_at else "",
+        )
+
+
+RATINGS_HEADER = (
+    "study",
+    "case_id",
+    "reader",
+    "assignment",
+    "is_overlap",
+    "is_repeat",
+    "submitted",
+    "target",  # "reference", "ai" or "pair"
+    "item",
+    "value",
+)
+
+
+def rating_rows(study: ReaderStudy) -> Iterator[tuple]:
+    """Every answer, unblinded: slot answers become "reference" / "ai"; pair answers that name a
+    slot (preference, AI guess) become "reference" / "ai" / their own value. Long format, one row
+    per answer, ready for ``manage.py agreement``."""
+    yield RATINGS_HEADER
+    assignments = study.assignments.select_related("reader", "study_case__case").prefetch_related("answers")
+    for a in assignments.order_by("reader__username", "position"):
+        for answer in sorted(a.answers.all(), key=lambda x: x.item):
+            scope, name = answer.item.split(".", 1)
+            value = answer.value
+            if scope == "pair":
+                target = "pair"
+                if name in ("preference", "ai_guess") and value in ("A", "B"):
+                    value = "ai" if value == a.ai_slot else "reference"
+            else:
+                target = "ai" if scope == a.ai_slot else "reference"
+            yield (
+                study.name,
+                a.study_case.case.case_id,
+                a.reader.get_username(),
+                a.public_id,
+                int(a.is_overlap),
+                int(a.is_repeat),
+                int(a.submitted_at is not None),
+                target,
+                name,
+                value if isinstance(value, str | int | float | bool) else ";".join(map(str, value)),
+            )
+
+
+AUDIT_HEADER = ("assignment", "reader", "case_id", "item", "old_value", "new_value", "changed_by", "changed_at", "after_submit")
+
+
+def audit_rows(study: ReaderStudy) -> Iterator[tuple]:
+    """Every change of every answer, in order (items keyed by the reader's slots, as given)."""
+    yield AUDIT_HEADER
+    changes = AnswerChange.objects.filter(assignment__study=study).select_related(
+        "assignment__reader", "assignment__study_case__case", "changed_by"
+    )
+    for c in changes.order_by("changed_at", "id"):
+        yield (
+            c.assignment.public_id,
+            c.assignment.reader.get_username(),
+            c.assignment.study_case.case.case_id,
+            c.item,
+            "" if c.old_value is None else c.old_value,
+            "" if c.new_value is None else c.new_value,
+            c.changed_by.get_username(),
+            c.changed_at.isoformat(),
+            int(c.after_submit),
         )
