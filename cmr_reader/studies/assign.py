@@ -1,5 +1,6 @@
 """Turning a study's design into assignments, once; and building a study's case list."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -101,3 +102,74 @@ def assign(study: ReaderStudy, *, now: datetime) -> int:
         study.state, study.assigned_at = ReaderStudy.State.ASSIGNED, now
         study.save(update_fields=["state", "assigned_at"])
         return len(reads)
+
+
+def extend(study: ReaderStudy, *, now: datetime) -> int:
+    """After assignment, give cases and readers added since their readings; returns how many.
+
+    Existing readings never change. New cases are designed among all the study's readers like
+    the original ones (no new overlap). A new reader reads the overlap set (so agreement
+    statistics include them) and their share of any new cases. Each extension draws its own
+    seed from the study's seed and the number of readings so far, so it is reproducible too.
+    """
+    with transaction.atomic():
+        study = ReaderStudy.objects.select_for_update().get(pk=study.pk)
+        if study.state != ReaderStudy.State.ASSIGNED:
+            raise StudyLocked(_("Only a study that is being read can be extended."))
+        existing = study.assignments.count()
+        assigned_cases = set(study.assignments.values_list("study_case_id", flat=True))
+        new_cases = tuple(study.study_cases.exclude(pk__in=assigned_cases).order_by("id").values_list("id", flat=True))
+        readers = tuple(study.study_readers.order_by("id").values_list("reader_id", flat=True))
+        with_readings = set(study.assignments.values_list("reader_id", flat=True))
+        new_readers = tuple(r for r in readers if r not in with_readings)
+        overlap_cases = tuple(
+            study.assignments.filter(is_overlap=True).order_by("study_case_id").values_list("study_case_id", flat=True).distinct()
+        )
+        reads: list[PlannedRead] = []
+        if new_cases:
+            reads += design_study(
+                DesignSpec(
+                    case_ids=new_cases,
+                    reader_ids=readers,
+                    readers_per_case=min(study.readers_per_case, len(readers)),
+                    overlap_count=0,
+                    seed=study.seed + existing,
+                    washout_fraction=study.washout_fraction,
+                    washout_days=study.washout_days,
+                )
+            )
+        for offset, reader_id in enumerate(new_readers):
+            if overlap_cases:
+                reads += [
+                    replace(read, is_overlap=True)
+                    for read in design_study(
+                        DesignSpec(
+                            case_ids=overlap_cases,
+                            reader_ids=(reader_id,),
+                            readers_per_case=1,
+                            overlap_count=len(overlap_cases),
+                            seed=study.seed + existing + 1 + offset,
+                        )
+                    )
+                ]
+        next_position = {
+            reader_id: (study.assignments.filter(reader_id=reader_id).order_by("-position").values_list("position", flat=True).first() or -1) + 1
+            for reader_id in readers
+        }
+        created = []
+        for read in sorted(reads, key=lambda r: (r.reader_id, r.is_repeat, r.position)):
+            created.append(
+                Assignment(
+                    study=study,
+                    reader_id=read.reader_id,
+                    study_case_id=read.case_id,
+                    position=next_position[read.reader_id],
+                    ai_slot=read.ai_slot,
+                    is_overlap=read.is_overlap,
+                    is_repeat=read.is_repeat,
+                    available_from=now + timedelta(days=read.delay_days),
+                )
+            )
+            next_position[read.reader_id] += 1
+        Assignment.objects.bulk_create(created)
+        return len(created)

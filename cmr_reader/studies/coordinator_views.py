@@ -78,6 +78,8 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
             .order_by("case__case_id")
         )
     context["readers"] = study.study_readers.select_related("reader")
+    if study.state == ReaderStudy.State.ASSIGNED:
+        context["readers_form"] = ReadersForm(initial={"readers": [r.reader_id for r in context["readers"]]})
     context["case_count"] = study.study_cases.count()
     return render(request, "studies/study_detail.html", context)
 
@@ -102,12 +104,20 @@ def study_update(request: HttpRequest, study_id: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def study_add_cases(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    if study.state != ReaderStudy.State.DRAFT:
-        messages.error(request, _("Cases can be added only before the study is assigned."))
+    if study.state == ReaderStudy.State.CLOSED:
+        messages.error(request, _("A closed study takes no more cases."))
         return redirect("studies:detail", study_id=study.pk)
     added = assigning.add_cases(study, None)
     messages.success(request, _("%(count)d case(s) added.") % {"count": added})
+    _extend_if_reading(request, study)
     return redirect("studies:detail", study_id=study.pk)
+
+
+def _extend_if_reading(request: HttpRequest, study: ReaderStudy) -> None:
+    """A study being read gives new cases and readers their readings at once."""
+    if study.state == ReaderStudy.State.ASSIGNED:
+        created = assigning.extend(study, now=timezone.now())
+        messages.success(request, _("%(count)d new reading(s) assigned.") % {"count": created})
 
 
 @require_POST
@@ -115,12 +125,15 @@ def study_add_cases(request: HttpRequest, study_id: int) -> HttpResponse:
 def study_set_readers(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
     form = ReadersForm(request.POST)
-    if study.state != ReaderStudy.State.DRAFT:
-        messages.error(request, _("Readers can be changed only before the study is assigned."))
+    if study.state == ReaderStudy.State.CLOSED:
+        messages.error(request, _("A closed study takes no more readers."))
     elif form.is_valid():
-        study.study_readers.exclude(reader__in=form.cleaned_data["readers"]).delete()
+        if study.state == ReaderStudy.State.DRAFT:
+            study.study_readers.exclude(reader__in=form.cleaned_data["readers"]).delete()
+        # Once reading has started readers can only be added: their readings are kept.
         assigning.add_readers(study, form.cleaned_data["readers"])
         messages.success(request, _("Readers saved."))
+        _extend_if_reading(request, study)
     return redirect("studies:detail", study_id=study.pk)
 
 
