@@ -2,6 +2,7 @@
 assignment row first, so two tabs or a double-clicked submit serialise instead of racing.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -38,39 +39,48 @@ def current_answers(assignment: Assignment) -> dict[str, object]:
     return dict(assignment.answers.values_list("item", "value"))
 
 
-def save_answer(*, assignment_id: int, user, item: str, value, now: datetime) -> Answer | None:
-    """Store one answer (idempotent: the same value again changes nothing) and audit the change.
+def save_answer(*, assignment_id: int, user, item: str, value, now: datetime) -> "SavedAnswer":
+    """Store one answer (idempotent: the same value again changes nothing) and audit the change;
+    returns the answer's version and the required items still missing.
 
     Raises ``InvalidAnswer`` for a value that does not fit the item and ``AnswerRejected`` when
-    the case is not open for changes.
+    the case is not open for changes. One lock, one read of the case's answers, at most one
+    write of each kind: this runs on every click of every reader.
     """
     with transaction.atomic():
         assignment = _locked(assignment_id, user=user)
         _check_open(assignment, now=now)
-        cleaned = questionnaire_for(assignment.study).clean(item, value)
-        answer = Answer.objects.filter(assignment=assignment, item=item).first()
+        questionnaire = questionnaire_for(assignment.study)
+        cleaned = questionnaire.clean(item, value)
+        stored = {answer.item: answer for answer in Answer.objects.filter(assignment=assignment)}
+        answer = stored.get(item)
         old = answer.value if answer else None
-        if answer is not None and answer.value == cleaned:
-            return answer
-        if answer is None and cleaned is None:
-            return None
-        if answer is None:
-            answer = Answer.objects.create(assignment=assignment, item=item, value=cleaned, updated_at=now)
-        else:
-            answer.value, answer.version, answer.updated_at = cleaned, answer.version + 1, now
-            answer.save(update_fields=["value", "version", "updated_at"])
-        AnswerChange.objects.create(
-            assignment=assignment,
-            item=item,
-            old_value=old,
-            new_value=cleaned,
-            changed_by=user,
-            changed_at=now,
-            after_submit=assignment.submitted_at is not None,
-        )
-        if assignment.opened_at is None:
-            Assignment.objects.filter(pk=assignment.pk).update(opened_at=now)
-        return answer
+        if not (answer is None and cleaned is None) and not (answer is not None and answer.value == cleaned):
+            if answer is None:
+                answer = Answer.objects.create(assignment=assignment, item=item, value=cleaned, updated_at=now)
+                stored[item] = answer
+            else:
+                answer.value, answer.version, answer.updated_at = cleaned, answer.version + 1, now
+                answer.save(update_fields=["value", "version", "updated_at"])
+            AnswerChange.objects.create(
+                assignment=assignment,
+                item=item,
+                old_value=old,
+                new_value=cleaned,
+                changed_by=user,
+                changed_at=now,
+                after_submit=assignment.submitted_at is not None,
+            )
+            if assignment.opened_at is None:
+                Assignment.objects.filter(pk=assignment.pk).update(opened_at=now)
+        missing = questionnaire.missing({key: a.value for key, a in stored.items()})
+        return SavedAnswer(version=answer.version if answer else 0, missing=missing)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    version: int  # 0 when the item has no answer
+    missing: list[str]
 
 
 def submit(*, assignment_id: int, user, now: datetime) -> Assignment:

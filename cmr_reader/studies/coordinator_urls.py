@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:study_id>/assign/", views.study_assign, name="assign"),
     path("<int:study_id>/unblinding.csv", views.unblinding_key, name="unblinding"),
     path("<int:study_id>/ratings.csv", views.ratings_export, name="ratings"),
+    path("<int:study_id>/answers.csv", views.answers_export, name="answers"),
     path("<int:study_id>/audit.csv", views.audit_export, name="audit"),
 ]

@@ -15,7 +15,7 @@ from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.studies import assign as assigning
 from cmr_reader.studies.design import DesignError, summarise_design
-from cmr_reader.studies.exports import audit_rows, rating_rows, unblinding_rows
+from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
 from cmr_reader.studies.forms import ReadersForm, StudyForm
 from cmr_reader.studies.models import ReaderStudy
 
@@ -168,9 +168,16 @@ def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
-    """Every answer, unblinded (reference / AI), one row per answer."""
+    """The 1-5 criteria, unblinded (arm reference / ai): input for ``manage.py agreement``."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    return _csv_response(rating_rows(study), filename=f"study-{study.pk}-ratings.csv")
+    return _csv_response(answer_rows(study, criteria_only=True), filename=f"study-{study.pk}-ratings.csv")
+
+
+@role_required(*STAFF)
+def answers_export(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Every answer (criteria, error flags, preference, AI guess, comments), unblinded."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    return _csv_response(answer_rows(study), filename=f"study-{study.pk}-answers.csv")
 
 
 @role_required(*STAFF)

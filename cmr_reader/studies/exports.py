@@ -38,36 +38,40 @@ def unblinding_rows(study: ReaderStudy) -> Iterator[tuple]:
         )
 
 
-RATINGS_HEADER = (
+ANSWERS_HEADER = (
     "study",
     "case_id",
-    "reader",
+    "reader_id",
     "assignment",
     "is_overlap",
     "is_repeat",
     "submitted",
-    "target",  # "reference", "ai" or "pair"
-    "item",
-    "value",
+    "arm",  # "reference", "ai" or "pair"
+    "criterion",
+    "score",
 )
 
 
-def rating_rows(study: ReaderStudy) -> Iterator[tuple]:
-    """Every answer, unblinded: slot answers become "reference" / "ai"; pair answers that name a
-    slot (preference, AI guess) become "reference" / "ai" / their own value. Long format, one row
-    per answer, ready for ``manage.py agreement``."""
-    yield RATINGS_HEADER
+def answer_rows(study: ReaderStudy, *, criteria_only: bool = False) -> Iterator[tuple]:
+    """Every answer, unblinded, one row per answer. Slot answers get the arm "reference" or
+    "ai"; pair answers the arm "pair", and those that name a slot (preference, AI guess) have
+    it replaced by "reference" / "ai". With ``criteria_only`` only the 1-5 criteria remain: the
+    columns are then exactly what ``manage.py agreement`` reads."""
+    yield ANSWERS_HEADER
+    criteria = set(study.criteria.values_list("key", flat=True))
     assignments = study.assignments.select_related("reader", "study_case__case").prefetch_related("answers")
     for a in assignments.order_by("reader__username", "position"):
         for answer in sorted(a.answers.all(), key=lambda x: x.item):
             scope, name = answer.item.split(".", 1)
+            if criteria_only and (scope == "pair" or name not in criteria):
+                continue
             value = answer.value
             if scope == "pair":
-                target = "pair"
+                arm = "pair"
                 if name in ("preference", "ai_guess") and value in ("A", "B"):
                     value = "ai" if value == a.ai_slot else "reference"
             else:
-                target = "ai" if scope == a.ai_slot else "reference"
+                arm = "ai" if scope == a.ai_slot else "reference"
             yield (
                 study.name,
                 a.study_case.case.case_id,
@@ -76,7 +80,7 @@ def rating_rows(study: ReaderStudy) -> Iterator[tuple]:
                 int(a.is_overlap),
                 int(a.is_repeat),
                 int(a.submitted_at is not None),
-                target,
+                arm,
                 name,
                 value if isinstance(value, str | int | float | bool) else ";".join(map(str, value)),
             )

@@ -62,6 +62,15 @@ def _own_assignment(request: HttpRequest, public_id: str) -> Assignment:
         raise Http404 from None
 
 
+def _own_assignment_id(request: HttpRequest, public_id: str) -> int:
+    """The pk of the reader's open assignment (the autosave's one cheap lookup), else 404."""
+    found = reading.open_assignments(request.user, now=timezone.now()).filter(public_id=public_id)
+    assignment_id = found.values_list("pk", flat=True).first()
+    if assignment_id is None:
+        raise Http404
+    return assignment_id
+
+
 @role_required(Role.READER)
 def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     assignment = _own_assignment(request, public_id)
@@ -103,7 +112,7 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @role_required(Role.READER)
 def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
-    assignment = _own_assignment(request, public_id)
+    assignment_id = _own_assignment_id(request, public_id)
     try:
         payload = json.loads(request.body)
         item, value = payload["item"], payload.get("value")
@@ -111,14 +120,13 @@ def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
         return JsonResponse({"ok": False, "error": _("Send JSON with an item and a value.")}, status=400)
     try:
         saved = answers.save_answer(
-            assignment_id=assignment.pk, user=request.user, item=str(item), value=value, now=timezone.now()
+            assignment_id=assignment_id, user=request.user, item=str(item), value=value, now=timezone.now()
         )
     except InvalidAnswer as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=400)
     except answers.AnswerRejected as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=409)
-    missing = answers.questionnaire_for(assignment.study).missing(answers.current_answers(assignment))
-    return JsonResponse({"ok": True, "version": saved.version if saved else 0, "missing": missing})
+    return JsonResponse({"ok": True, "version": saved.version, "missing": saved.missing})
 
 
 @require_POST
@@ -146,10 +154,10 @@ def _next_url(assignment: Assignment) -> str:
 @require_POST
 @role_required(Role.READER)
 def record_activity(request: HttpRequest, public_id: str) -> JsonResponse:
-    assignment = _own_assignment(request, public_id)
+    assignment_id = _own_assignment_id(request, public_id)
     try:
         seconds = float(json.loads(request.body)["seconds"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"ok": False}, status=400)
-    answers.record_activity(assignment_id=assignment.pk, user=request.user, seconds=seconds)
+    answers.record_activity(assignment_id=assignment_id, user=request.user, seconds=seconds)
     return JsonResponse({"ok": True})

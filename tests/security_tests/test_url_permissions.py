@@ -85,6 +85,7 @@ ACCESS = {
     "studies:assign": ("post", COORDINATORS),
     "studies:unblinding": ("get", STAFF),
     "studies:ratings": ("get", STAFF),
+    "studies:answers": ("get", STAFF),
     "studies:audit": ("get", STAFF),
     "javascript-catalog": ("get", EVERYONE),
 }
@@ -159,7 +160,7 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     for reading_name in ("reading:case", "reading:answer", "reading:submit", "reading:activity"):
         arguments[reading_name] = {"public_id": assignment.public_id}
     arguments["reading:continue"] = {"study_id": assignment.study_id}
-    for study_name in ("studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:audit"):
+    for study_name in ("studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
         arguments[study_name] = {"study_id": assignment.study_id}
     url = reverse(name, kwargs=arguments.get(name))
     if name == "dicomweb:wado_uri":

@@ -27,11 +27,11 @@ def test_ratings_are_unblinded_by_each_assignments_own_side(assigned_study, read
 
     client = Client()
     client.force_login(statistician)
-    rows = rows_of(client.get(f"/studies/{assigned_study.study.pk}/ratings.csv"))
+    rows = rows_of(client.get(f"/studies/{assigned_study.study.pk}/answers.csv"))
 
-    def row(assignment, target, item):
-        (found,) = [r for r in rows if r["assignment"] == assignment.public_id and r["target"] == target and r["item"] == item]
-        return found["value"]
+    def row(assignment, arm, criterion):
+        (found,) = [r for r in rows if r["assignment"] == assignment.public_id and r["arm"] == arm and r["criterion"] == criterion]
+        return found["score"]
 
     assert row(on_a, "ai", "correctness") == "5" and row(on_a, "reference", "correctness") == "2"
     assert row(on_b, "ai", "correctness") == "2" and row(on_b, "reference", "correctness") == "5"
@@ -52,3 +52,22 @@ def test_the_unblinding_key_and_the_audit_history_cover_every_assignment_and_cha
     mine = next(r for r in key if r["assignment"] == assignment.public_id)
     assert mine["ai_slot"] == assignment.ai_slot and mine["reference_slot"] != assignment.ai_slot
     assert [(r["old_value"], r["new_value"]) for r in audit] == [("", "3"), ("3", "4")]
+
+
+def test_the_ratings_export_is_what_the_agreement_command_reads(assigned_study, reader, other_reader, statistician, tmp_path):
+    from django.core.management import call_command
+
+    for user in (reader, other_reader):
+        for assignment in Assignment.objects.filter(reader=user, is_overlap=True):
+            for slot, score in (("A", 4), ("B", 3)):
+                answers.save_answer(assignment_id=assignment.pk, user=user, item=f"{slot}.correctness", value=score, now=NOW)
+            answers.save_answer(assignment_id=assignment.pk, user=user, item="pair.preference", value="B", now=NOW)
+    client = Client()
+    client.force_login(statistician)
+    export = tmp_path / "ratings.csv"
+    export.write_bytes(client.get(f"/studies/{assigned_study.study.pk}/ratings.csv").content)
+    assert all(r["arm"] in ("reference", "ai") for r in rows_of(client.get(f"/studies/{assigned_study.study.pk}/ratings.csv")))
+
+    out = tmp_path / "agreement.json"
+    call_command("agreement", "--input", str(export), "--output", str(out))
+    assert out.read_text().strip()

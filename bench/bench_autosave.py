@@ -1,0 +1,190 @@
+"""Rating autosave under load: simulated readers saving answers to the production set-up.
+
+    python bench/bench_autosave.py [--readers 50] [--writes 10000] [--think-ms 250] [--workers 2 --threads 16]
+
+The site runs under gunicorn (DEBUG=0) on a fresh PostgreSQL database (127.0.0.1:5432, database
+``cmr_bench_autosave``, dropped and created). A study with ``--readers`` readers, two cases each,
+is assigned; every reader gets a signed-in session. Then one thread per reader sends
+``--writes / --readers`` answer saves (``POST /reading/cases/<id>/answer/``, the workstation's
+autosave), cycling through the six 1-5 items of its first case so that every save changes a
+value, with a think time drawn uniformly from 0 to 2 x ``--think-ms`` between saves
+(``--think-ms 0``: back to back, a stress figure). It reports p50/p95/p99 latency and errors,
+then counts in the database: every acknowledged save must be one audit row, and every item must
+hold the last value its reader sent (lost writes = both counts' shortfall).
+
+Goal (issue 4): p99 < 100 ms, zero errors, zero lost writes at 50 readers and 10,000 writes.
+"""
+
+import argparse
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_frames import OurSite  # noqa: E402
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DATABASE = "cmr_bench_autosave"
+ITEMS = [f"{slot}.{criterion}" for slot in "AB" for criterion in ("correctness", "completeness", "readability")]
+
+SETUP = """
+import json, secrets
+from datetime import timedelta
+from django.contrib.auth import get_user_model, BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from cmr_reader.accounts.roles import ensure_role_groups
+from cmr_reader.imaging.models import Case
+from cmr_reader.reports.models import GenerationRun, Report
+from cmr_reader.studies import assign
+from cmr_reader.studies.models import Assignment, ReaderStudy
+ensure_role_groups()
+readers = []
+for n in range(READERS):
+    user = get_user_model().objects.create_user(f"bench-reader-{n}", password=secrets.token_urlsafe(12))
+    user.groups.add(Group.objects.get(name="reader"))
+    readers.append(user)
+run = GenerationRun.objects.create(model_name="bench")
+for n in range(2 * READERS):
+    case = Case.objects.create(case_id=f"CMR-BENCH{n:05d}", patient_pseudonym=f"P{n}", study_instance_uid=f"2.25.{n + 1}")
+    Report.objects.create(case=case, source="reference", language="en", text="LVEF 60%.")
+    Report.objects.create(case=case, source="ai", language="en", text="LVEF 61%.", generation_run=run)
+study = ReaderStudy.objects.create(name="Autosave bench", readers_per_case=1, overlap_count=0, seed=1)
+assign.add_default_criteria(study)
+assign.add_cases(study, None)
+assign.add_readers(study, readers)
+assign.assign(study, now=timezone.now() - timedelta(minutes=1))
+out = []
+for user in readers:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["last_activity"] = timezone.now().timestamp()
+    session.create()
+    first = Assignment.objects.filter(reader=user).order_by("position").first()
+    out.append({"session": session.session_key, "assignment": first.public_id})
+print(json.dumps(out))
+"""
+
+CHECK = """
+import json
+from cmr_reader.studies.models import Answer, AnswerChange
+print(json.dumps({
+    "changes": AnswerChange.objects.count(),
+    "answers": [[a.assignment.public_id, a.item, a.value] for a in Answer.objects.select_related("assignment")],
+}))
+"""
+
+
+def reset_database() -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def reader_loop(site: OurSite, reader: dict, *, writes: int, think_ms: float, seed: int, results: dict) -> None:
+    rng = random.Random(seed)
+    csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked CSRF secret form
+    session = requests.Session()
+    session.cookies.set("sessionid", reader["session"])
+    session.cookies.set("csrftoken", csrf)
+    url = f"{site.base_url}/reading/cases/{reader['assignment']}/answer/"
+    latencies, errors, last = [], [], {}
+    for n in range(writes):
+        item = ITEMS[n % len(ITEMS)]
+        value = (n // len(ITEMS)) % 5 + 1  # each save of an item differs from its previous one
+        start = time.perf_counter()
+        try:
+            response = session.post(
+                url, data=json.dumps({"item": item, "value": value}), timeout=30,
+                headers={"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": site.base_url + "/"},
+            )
+            elapsed = time.perf_counter() - start
+            if response.status_code == 200 and response.json().get("ok"):
+                latencies.append(elapsed)
+                last[item] = value
+            else:
+                errors.append(f"HTTP {response.status_code}: {response.text[:120]}")
+        except requests.RequestException as error:
+            errors.append(repr(error))
+        if think_ms:
+            time.sleep(rng.uniform(0, 2 * think_ms) / 1000)
+    results[reader["assignment"]] = {"latencies": latencies, "errors": errors, "last": last}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readers", type=int, default=50)
+    parser.add_argument("--writes", type=int, default=10_000)
+    parser.add_argument("--think-ms", type=float, default=250.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
+    args = parser.parse_args()
+    reset_database()
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-autosave-"))
+    site = OurSite(work_dir, workers=args.workers, threads=args.threads)
+    site.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+    try:
+        site.manage("migrate", "-v0")
+        readers = json.loads(site.manage("shell", "-c", SETUP.replace("READERS", str(args.readers))).strip().splitlines()[-1])
+        site.start()
+        per_reader = args.writes // args.readers
+        results: dict = {}
+        threads = [
+            threading.Thread(target=reader_loop, args=(site, reader), kwargs={"writes": per_reader, "think_ms": args.think_ms, "seed": n, "results": results})
+            for n, reader in enumerate(readers)
+        ]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        check = json.loads(site.manage("shell", "-c", CHECK).strip().splitlines()[-1])
+        if os.environ.get("BENCH_HOLD"):
+            print(json.dumps({"base": site.base_url, "readers": readers[:3]}), flush=True)
+            time.sleep(float(os.environ["BENCH_HOLD"]))
+    finally:
+        site.stop()
+    report(results, check, seconds=seconds, args=args)
+
+
+def report(results: dict, check: dict, *, seconds: float, args) -> None:
+    latencies = sorted(x for r in results.values() for x in r["latencies"])
+    errors = [e for r in results.values() for e in r["errors"]]
+    acknowledged = len(latencies)
+    stored = {(a, item): value for a, item, value in check["answers"]}
+    wrong = sum(1 for a, r in results.items() for item, value in r["last"].items() if stored.get((a, item)) != value)
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    print(f"{args.readers} readers, {acknowledged + len(errors)} saves in {seconds:.1f} s "
+          f"({(acknowledged + len(errors)) / seconds:.0f}/s), think time 0-{2 * args.think_ms:.0f} ms, "
+          f"gunicorn {args.workers}x{args.threads} threads, PostgreSQL")
+    print(f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {latencies[-1] * 1000:.1f}  "
+          f"mean {statistics.fmean(latencies) * 1000:.1f}")
+    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    print(f"audit rows {check['changes']} for {acknowledged} acknowledged saves: lost {acknowledged - check['changes']}; "
+          f"items not holding their last value: {wrong}")
+    print(f"goal: p99 < 100 ms, 0 errors, 0 lost -> {'met' if pct(0.99) < 100 and not errors and acknowledged == check['changes'] and not wrong else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
