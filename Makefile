@@ -11,3 +11,4 @@ bench:       ## run the benchmarks (prints figures and ratios against the named 
 	.venv/bin/python bench/bench_ingest.py
 	.venv/bin/python bench/bench_frames.py
 	.venv/bin/python bench/bench_viewer.py
+	.venv/bin/python bench/bench_autosave.py
