@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.study_create, name="create"),
     path("<int:study_id>/", views.study_detail, name="detail"),
     path("<int:study_id>/edit/", views.study_update, name="update"),
+    path("<int:study_id>/criteria/", views.study_criteria, name="criteria"),
     path("<int:study_id>/cases/", views.study_add_cases, name="add_cases"),
     path("<int:study_id>/readers/", views.study_set_readers, name="set_readers"),
     path("<int:study_id>/assign/", views.study_assign, name="assign"),

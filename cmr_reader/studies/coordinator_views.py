@@ -16,7 +16,7 @@ from cmr_reader.accounts.roles import Role
 from cmr_reader.studies import assign as assigning
 from cmr_reader.studies.design import DesignError, summarise_design
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
-from cmr_reader.studies.forms import ReadersForm, StudyForm
+from cmr_reader.studies.forms import CriterionFormSet, ReadersForm, StudyForm
 from cmr_reader.studies.models import ReaderStudy
 
 STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
@@ -98,6 +98,21 @@ def study_update(request: HttpRequest, study_id: int) -> HttpResponse:
     else:
         messages.error(request, _("Not saved: %(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
     return redirect("studies:detail", study_id=study.pk)
+
+
+@role_required(Role.COORDINATOR)
+def study_criteria(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Edit the criteria and the wording of their points, until the study is assigned."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    if study.is_design_locked:
+        messages.error(request, _("The design is locked once reading has started."))
+        return redirect("studies:detail", study_id=study.pk)
+    formset = CriterionFormSet(request.POST or None, instance=study)
+    if request.method == "POST" and formset.is_valid():
+        formset.save()
+        messages.success(request, _("Criteria saved."))
+        return redirect("studies:detail", study_id=study.pk)
+    return render(request, "studies/criteria_form.html", {"study": study, "formset": formset})
 
 
 @require_POST

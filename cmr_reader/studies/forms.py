@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cmr_reader.accounts.roles import Role
-from cmr_reader.studies.models import ReaderStudy
+from cmr_reader.studies.models import Criterion, ReaderStudy
 
 DESIGN_FIELDS = [
     "readers_per_case",
@@ -37,3 +37,31 @@ class ReadersForm(forms.Form):
         queryset=get_user_model().objects.filter(groups__name=Role.READER.value).order_by("username"),
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class CriterionForm(forms.ModelForm):
+    """One criterion with the wording of each of its five points."""
+
+    anchor_1 = forms.CharField(label=_("1 means"), max_length=200)
+    anchor_2 = forms.CharField(label=_("2 means"), max_length=200)
+    anchor_3 = forms.CharField(label=_("3 means"), max_length=200)
+    anchor_4 = forms.CharField(label=_("4 means"), max_length=200)
+    anchor_5 = forms.CharField(label=_("5 means"), max_length=200)
+
+    class Meta:
+        model = Criterion
+        fields = ["key", "label", "help_text", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n, anchor in enumerate(self.instance.anchors or [], start=1):
+            self.initial.setdefault(f"anchor_{n}", anchor)
+
+    def save(self, commit=True):
+        self.instance.anchors = [self.cleaned_data[f"anchor_{n}"] for n in range(1, 6)]
+        return super().save(commit=commit)
+
+
+CriterionFormSet = forms.inlineformset_factory(
+    ReaderStudy, Criterion, form=CriterionForm, extra=1, can_delete=True, min_num=1, validate_min=True
+)

@@ -80,6 +80,7 @@ ACCESS = {
     "studies:create": ("get", COORDINATORS),
     "studies:detail": ("get", STAFF),
     "studies:update": ("post", COORDINATORS),
+    "studies:criteria": ("get", COORDINATORS),
     "studies:add_cases": ("post", COORDINATORS),
     "studies:set_readers": ("post", COORDINATORS),
     "studies:assign": ("post", COORDINATORS),
@@ -160,7 +161,7 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     for reading_name in ("reading:case", "reading:answer", "reading:submit", "reading:activity"):
         arguments[reading_name] = {"public_id": assignment.public_id}
     arguments["reading:continue"] = {"study_id": assignment.study_id}
-    for study_name in ("studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
+    for study_name in ("studies:criteria", "studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
         arguments[study_name] = {"study_id": assignment.study_id}
     url = reverse(name, kwargs=arguments.get(name))
     if name == "dicomweb:wado_uri":
