@@ -95,7 +95,7 @@ def audit_rows(study: ReaderStudy) -> Iterator[tuple]:
     changes = AnswerChange.objects.filter(assignment__study=study).select_related(
         "assignment__reader", "assignment__study_case__case", "changed_by"
     )
-    for c in changes.order_by("changed_at", "id"):
+    for c in changes.order_by("id"):
         yield (
             c.assignment.public_id,
             c.assignment.reader.get_username(),

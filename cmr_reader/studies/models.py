@@ -171,4 +171,6 @@ class AnswerChange(models.Model):
     after_submit = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["assignment", "changed_at", "id"]
+        # Row ids follow the assignment's row lock, so they are the true order of changes;
+        # ``changed_at`` is taken when a request starts and two requests may cross.
+        ordering = ["assignment", "id"]

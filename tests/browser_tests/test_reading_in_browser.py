@@ -107,5 +107,7 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
     assert stored["pair.ai_confidence"] == 3
     # The audit ends with the value kept (3 may be missing: a save superseded while being retried
     # is dropped on purpose, the newer value wins).
-    history = list(AnswerChange.objects.filter(assignment=assignment, item="B.correctness").values_list("new_value", flat=True))
+    history = list(
+        AnswerChange.objects.filter(assignment=assignment, item="B.correctness").order_by("id").values_list("new_value", flat=True)
+    )
     assert history[-1] == 2 and set(history) <= {2, 3}

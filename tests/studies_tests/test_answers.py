@@ -151,3 +151,6 @@ def test_two_tabs_saving_and_submitting_at_once_keep_one_submission_and_every_an
     stored = dict(Answer.objects.filter(assignment=assignment).values_list("item", "value"))
     assert stored["pair.comment"] == "tab 1" and stored["A.readability"] == 1
     assert AnswerChange.objects.filter(assignment=assignment, item="A.readability").count() == 2
+    # In row order (the order the lock let the writes in), each item's history ends with its value.
+    for item, value in stored.items():
+        assert list(AnswerChange.objects.filter(assignment=assignment, item=item).values_list("new_value", flat=True))[-1] == value
