@@ -23,6 +23,7 @@ class StudyProgress:
     done: int
     total: int  # available now
     waiting: int  # repeats not yet available
+    revisitable: tuple[Assignment, ...] = ()  # submitted cases the reader may still change
 
     @property
     def finished(self) -> bool:
@@ -41,7 +42,16 @@ def progress_by_study(user, *, now: datetime) -> list[StudyProgress]:
         .order_by("study")
     )
     studies = ReaderStudy.objects.in_bulk([row["study"] for row in rows])
-    return [StudyProgress(studies[row["study"]], row["done"], row["total"], row["waiting"]) for row in rows]
+    submitted: dict[int, list[Assignment]] = {}
+    revisit = open_assignments(user, now=now).filter(submitted_at__isnull=False, study__allow_revisit=True)
+    for assignment in revisit.order_by("position"):
+        submitted.setdefault(assignment.study_id, []).append(assignment)
+    return [
+        StudyProgress(
+            studies[row["study"]], row["done"], row["total"], row["waiting"], tuple(submitted.get(row["study"], ()))
+        )
+        for row in rows
+    ]
 
 
 def next_assignment(user, *, study_id: int, now: datetime) -> Assignment | None:

@@ -97,3 +97,15 @@ def test_the_next_case_comes_in_the_readers_own_order(imaged_study, reader):
     Assignment.objects.filter(pk=first.pk).update(submitted_at=first.available_from + timedelta(hours=1))
     second = Assignment.objects.filter(reader=reader).order_by("position")[1]
     assert client.get(f"/reading/studies/{imaged_study.study.pk}/continue/")["Location"].endswith(second.public_id + "/")
+
+
+def test_submitted_cases_are_listed_for_revisiting_only_when_the_study_allows_it(reader, other_reader):
+    from django.utils import timezone
+
+    built = build_study(readers=[reader, other_reader], cases=2, readers_per_case=2, overlap=2, name="Revisit")
+    mine = Assignment.objects.filter(reader=reader).order_by("position")
+    Assignment.objects.filter(pk=mine[0].pk).update(submitted_at=timezone.now())
+    page = client_for(reader).get("/reading/").content.decode()
+    assert f"/reading/cases/{mine[0].public_id}/" in page and f"/reading/cases/{mine[1].public_id}/" not in page
+    ReaderStudy.objects.filter(pk=built.study.pk).update(allow_revisit=False)
+    assert f"/reading/cases/{mine[0].public_id}/" not in client_for(reader).get("/reading/").content.decode()
