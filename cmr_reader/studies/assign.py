@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from cmr_reader.reports.models import Report
@@ -86,19 +87,7 @@ def assign(study: ReaderStudy, *, now: datetime) -> int:
         if study.state != ReaderStudy.State.DRAFT:
             raise StudyLocked(_("This study has already been assigned."))
         reads = design_study(design_spec(study))
-        Assignment.objects.bulk_create(
-            Assignment(
-                study=study,
-                reader_id=read.reader_id,
-                study_case_id=read.case_id,
-                position=read.position,
-                ai_slot=read.ai_slot,
-                is_overlap=read.is_overlap,
-                is_repeat=read.is_repeat,
-                available_from=now + timedelta(days=read.delay_days),
-            )
-            for read in reads
-        )
+        Assignment.objects.bulk_create(_assignment(study, read, position=read.position, now=now) for read in reads)
         study.state, study.assigned_at = ReaderStudy.State.ASSIGNED, now
         study.save(update_fields=["state", "assigned_at"])
         return len(reads)
@@ -152,24 +141,26 @@ def extend(study: ReaderStudy, *, now: datetime) -> int:
                         )
                     )
                 ]
-        next_position = {
-            reader_id: (study.assignments.filter(reader_id=reader_id).order_by("-position").values_list("position", flat=True).first() or -1) + 1
-            for reader_id in readers
-        }
+        # New readings go after each reader's last one (position 0 for a reader with none).
+        next_position = dict.fromkeys(readers, 0)
+        for reader_id, last in study.assignments.values_list("reader_id").annotate(last=Max("position")):
+            next_position[reader_id] = last + 1
         created = []
         for read in sorted(reads, key=lambda r: (r.reader_id, r.is_repeat, r.position)):
-            created.append(
-                Assignment(
-                    study=study,
-                    reader_id=read.reader_id,
-                    study_case_id=read.case_id,
-                    position=next_position[read.reader_id],
-                    ai_slot=read.ai_slot,
-                    is_overlap=read.is_overlap,
-                    is_repeat=read.is_repeat,
-                    available_from=now + timedelta(days=read.delay_days),
-                )
-            )
+            created.append(_assignment(study, read, position=next_position[read.reader_id], now=now))
             next_position[read.reader_id] += 1
         Assignment.objects.bulk_create(created)
         return len(created)
+
+
+def _assignment(study: ReaderStudy, read: PlannedRead, *, position: int, now: datetime) -> Assignment:
+    return Assignment(
+        study=study,
+        reader_id=read.reader_id,
+        study_case_id=read.case_id,
+        position=position,
+        ai_slot=read.ai_slot,
+        is_overlap=read.is_overlap,
+        is_repeat=read.is_repeat,
+        available_from=now + timedelta(days=read.delay_days),
+    )

@@ -45,3 +45,15 @@ def test_a_new_reader_reads_the_overlap_set_with_balanced_sides(reader, other_re
     sides = list(mine.values_list("ai_slot", flat=True))
     assert sides.count("A") == sides.count("B") == 2
     assert assign.extend(built.study, now=NOW) == 0  # nothing new: nothing added
+
+
+def test_a_reader_with_a_single_reading_gets_new_cases_after_it(reader, other_reader):
+    built = build_study(readers=[reader, other_reader], cases=2, readers_per_case=1, overlap=0)
+    assert list(Assignment.objects.filter(reader=reader).values_list("position", flat=True)) == [0]
+    added = make_cases(2, start=200)
+    assign.add_cases(built.study, [c.pk for c in added])
+
+    assert assign.extend(built.study, now=NOW) == 2
+
+    for user in (reader, other_reader):
+        assert list(Assignment.objects.filter(reader=user).order_by("position").values_list("position", flat=True)) == [0, 1]
