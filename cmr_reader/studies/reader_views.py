@@ -132,9 +132,9 @@ def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
 @require_POST
 @role_required(Role.READER)
 def submit_case(request: HttpRequest, public_id: str) -> HttpResponse:
-    assignment = _own_assignment(request, public_id)
+    assignment_id = _own_assignment_id(request, public_id)
     try:
-        answers.submit(assignment_id=assignment.pk, user=request.user, now=timezone.now())
+        assignment = answers.submit(assignment_id=assignment_id, user=request.user, now=timezone.now())
     except answers.CaseIncomplete as incomplete:
         if request.headers.get("Accept", "").startswith("application/json"):
             return JsonResponse({"ok": False, "missing": incomplete.missing}, status=409)
