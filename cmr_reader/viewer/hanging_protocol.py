@@ -36,7 +36,6 @@ class SeriesSummary:
     uid: str
     kind: str
     series_number: int | None
-    image_count: int
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ what the server already knows: which series exist and how they are classified, h
 slices x phases, the cine frame interval, and the default hanging protocol.
 """
 
-from django.db.models import Count
-
 from cmr_reader.imaging.ingest import classification_header
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.series_kind import SeriesKind
@@ -17,11 +15,8 @@ from cmr_reader.viewer.series_grid import ImageRecord, build_series_grid
 
 def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:
     """The case's series in reading order, each as a slice x phase grid, and where they hang."""
-    series_rows = list(Series.objects.filter(case=case).annotate(image_count=Count("instances")))
-    summaries = [
-        SeriesSummary(uid=s.series_instance_uid, kind=s.kind, series_number=s.series_number, image_count=s.image_count)
-        for s in series_rows
-    ]
+    series_rows = list(Series.objects.filter(case=case))
+    summaries = [SeriesSummary(uid=s.series_instance_uid, kind=s.kind, series_number=s.series_number) for s in series_rows]
     by_uid = {s.series_instance_uid: s for s in series_rows}
     records = _image_records(series_ids=[s.pk for s in series_rows])
     entries = []

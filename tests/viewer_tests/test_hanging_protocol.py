@@ -4,7 +4,7 @@ from cmr_reader.viewer.hanging_protocol import SeriesSummary, browser_order, def
 
 
 def series(uid: str, kind: str, number: int | None = None) -> SeriesSummary:
-    return SeriesSummary(uid=uid, kind=kind, series_number=number, image_count=10)
+    return SeriesSummary(uid=uid, kind=kind, series_number=number)
 
 
 def test_a_full_hcm_protocol_hangs_sax_cine_then_4ch_then_lge():
