@@ -29,7 +29,7 @@ def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:
         "case": case.case_id,
         "study": case.study_instance_uid,
         "dicomweb": dicomweb_root.rstrip("/"),
-        "layouts": list(LAYOUTS),
+        "layouts": {name: list(shape) for name, shape in LAYOUTS.items()},  # name -> [rows, columns]
         "layout": hanging.layout,
         "viewports": list(hanging.viewports),
         "series": entries,

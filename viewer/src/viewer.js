@@ -8,7 +8,6 @@ import { ViewportPanel } from './viewportPanel.js';
 import { bindShortcuts } from './shortcuts.js';
 import { t } from './i18n.js';
 
-const LAYOUT_SHAPES = { '1x1': [1, 1], '1x2': [1, 2], '1x3': [1, 3], '2x2': [2, 2] };
 let engineCount = 0;
 
 export class CaseViewer {
@@ -57,7 +56,7 @@ export class CaseViewer {
   }
 
   setLayout(name, wanted = null) {
-    const shape = LAYOUT_SHAPES[name];
+    const shape = this.manifest.layouts[name]; // [rows, columns], from hanging_protocol.LAYOUTS
     if (!shape) return;
     const count = shape[0] * shape[1];
     const shown = wanted ?? this.panels.map((p) => p.series?.uid).filter(Boolean);
@@ -99,7 +98,7 @@ export class CaseViewer {
   }
 
   nextLayout() {
-    const names = this.manifest.layouts;
+    const names = Object.keys(this.manifest.layouts);
     this.setLayout(names[(names.indexOf(this.layout) + 1) % names.length]);
   }
 
