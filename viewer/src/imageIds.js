@@ -30,14 +30,12 @@ export async function loadSeriesImageIds({ manifest, series, loader }) {
   // No Accept header of its own (the server answers */* with DICOM JSON): the request then
   // matches the page's <link rel=preload as=fetch crossorigin> and reuses its response.
   const response = await fetch(`${seriesUrl}/metadata`);
-  performance.mark(`cmr-metadata-response:${series.uid}`);
   if (!response.ok) {
     throw new SeriesUnavailable(format('The server refused the series metadata (HTTP %(status)s).', { status: response.status }));
   }
   let instances;
   try {
     instances = await response.json();
-    performance.mark(`cmr-metadata-parsed:${series.uid}`);
   } catch {
     throw new SeriesUnavailable(t('The series metadata is not valid DICOM JSON.'));
   }
