@@ -11,16 +11,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SLOTS = ("A", "B")
-ERROR_CATEGORIES = (
-    "false_finding",
-    "missed_finding",
-    "wrong_location",
-    "wrong_severity",
-    "wrong_measurement",
-    "other",
-)
+# Error categories in display order, with the label readers see.
+ERROR_CATEGORY_LABELS = {
+    "false_finding": gettext_lazy("False finding"),
+    "missed_finding": gettext_lazy("Missed finding"),
+    "wrong_location": gettext_lazy("Wrong location"),
+    "wrong_severity": gettext_lazy("Wrong severity"),
+    "wrong_measurement": gettext_lazy("Wrong measurement"),
+    "other": gettext_lazy("Other"),
+}
+ERROR_CATEGORIES = tuple(ERROR_CATEGORY_LABELS)
 PREFERENCES = ("A", "B", "equal")
 AI_GUESSES = ("A", "B", "unsure")
 MAX_COMMENT = 4000

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cmr_reader.accounts.permissions import role_required
@@ -21,17 +20,8 @@ from cmr_reader.accounts.roles import Role
 from cmr_reader.reports.normalise import normalise_for_display
 from cmr_reader.studies import answers, reading
 from cmr_reader.studies.models import Assignment
-from cmr_reader.studies.questionnaire import ERROR_CATEGORIES, SLOTS, InvalidAnswer
+from cmr_reader.studies.questionnaire import ERROR_CATEGORY_LABELS, SLOTS, InvalidAnswer
 from cmr_reader.viewer.views import viewer_context
-
-ERROR_CATEGORY_LABELS = {
-    "false_finding": gettext_lazy("False finding"),
-    "missed_finding": gettext_lazy("Missed finding"),
-    "wrong_location": gettext_lazy("Wrong location"),
-    "wrong_severity": gettext_lazy("Wrong severity"),
-    "wrong_measurement": gettext_lazy("Wrong measurement"),
-    "other": gettext_lazy("Other"),
-}
 
 
 @role_required(Role.READER)
@@ -100,7 +90,7 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
         "slots": slots,
         "pair": {key.split(".", 1)[1]: given.get(key) for key in questionnaire.item_keys() if key.startswith("pair.")},
         "missing": questionnaire.missing(given),
-        "error_categories": [(key, ERROR_CATEGORY_LABELS[key]) for key in ERROR_CATEGORIES],
+        "error_categories": list(ERROR_CATEGORY_LABELS.items()),
         "locked": assignment.submitted_at is not None and not study.allow_revisit,
         "done_count": position.filter(submitted_at__isnull=False).count(),
         "total_count": position.count(),
