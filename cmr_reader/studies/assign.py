@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.reports.models import Report
 from cmr_reader.studies.default_criteria import DEFAULT_CRITERIA
-from cmr_reader.studies.design import DesignSpec, PlannedRead, design_study
+from cmr_reader.studies.design import DesignSpec, DesignSummary, PlannedRead, design_study, summarise_design
 from cmr_reader.studies.models import Assignment, Criterion, ReaderStudy, StudyCase, StudyReader
 
 
@@ -75,9 +75,10 @@ def design_spec(study: ReaderStudy) -> DesignSpec:
     )
 
 
-def preview(study: ReaderStudy) -> list[PlannedRead]:
-    """The reads ``assign`` would create now (DesignError when the design is impossible)."""
-    return design_study(design_spec(study))
+def preview(study: ReaderStudy) -> DesignSummary:
+    """What ``assign`` would create now, summarised per reader (DesignError when impossible)."""
+    spec = design_spec(study)
+    return summarise_design(design_study(spec), reader_ids=spec.reader_ids)
 
 
 def assign(study: ReaderStudy, *, now: datetime) -> int:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.studies import assign as assigning
-from cmr_reader.studies.design import DesignError, summarise_design
+from cmr_reader.studies.design import DesignError
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
 from cmr_reader.studies.forms import CriterionFormSet, ReadersForm, StudyForm
 from cmr_reader.studies.models import ReaderStudy
@@ -49,8 +49,7 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
     context = {"study": study, "criteria": study.criteria.all(), "eligible": len(assigning.eligible_pairs())}
     if study.state == ReaderStudy.State.DRAFT:
         try:
-            spec = assigning.design_spec(study)
-            summary = summarise_design(assigning.preview(study), reader_ids=spec.reader_ids)
+            summary = assigning.preview(study)
         except DesignError as error:
             context["design_error"] = str(error)
         else:
