@@ -157,9 +157,6 @@ def main() -> None:
             thread.join()
         seconds = time.perf_counter() - started
         check = json.loads(site.manage("shell", "-c", CHECK).strip().splitlines()[-1])
-        if os.environ.get("BENCH_HOLD"):
-            print(json.dumps({"base": site.base_url, "readers": readers[:3]}), flush=True)
-            time.sleep(float(os.environ["BENCH_HOLD"]))
     finally:
         site.stop()
     report(results, check, seconds=seconds, args=args)

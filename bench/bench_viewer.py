@@ -16,6 +16,8 @@ no metadata request). The viewer's own clock (``performance.now()``, 0 at naviga
   page; *requested* is the number of frame steps the cine clock asked for, *shown* the number of
   distinct frames actually rendered; dropped = requested - shown.
 
+``BENCH_VIEWER_EXTRA='&render=gpu'`` appends to the viewer URL, e.g. to force WebGL drawing.
+
 Goals (issue 3): first frame < 500 ms, full stack < 2 s, >= 98% of requested frames shown at 30 fps.
 """
 
