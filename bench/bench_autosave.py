@@ -17,7 +17,6 @@ Goal (issue 4): p99 < 100 ms, zero errors, zero lost writes at 50 readers and 10
 
 import argparse
 import json
-import os
 import random
 import secrets
 import statistics
