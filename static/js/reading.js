@@ -33,14 +33,25 @@
     return holder ? holder.querySelector('.save-state') || holder.parentElement.querySelector('.save-state') : null;
   }
 
-  async function save(item) {
-    const value = valueOf(item);
-    queue.set(item, value);
-    pending += 1;
+  // One request per item at a time: a value given while the previous one is still on its way
+  // is sent after it, so the server always ends with the newest value (two requests in flight
+  // for one item could be applied in either order).
+  const sending = new Set();
+
+  function save(item) {
+    queue.set(item, valueOf(item));
     status.textContent = t('Saving…');
+    if (!sending.has(item)) send(item);
+  }
+
+  async function send(item) {
+    sending.add(item);
+    pending += 1;
     const box = stateBox(item);
-    for (let attempt = 0; ; attempt += 1) {
-      if (queue.get(item) !== value) break; // a newer value of this item is on its way
+    let attempt = 0;
+    while (queue.has(item)) {
+      const value = queue.get(item);
+      let outcome = 'retry';
       try {
         const response = await fetch(answerUrl, {
           method: 'POST',
@@ -50,22 +61,26 @@
         });
         const body = await response.json().catch(() => ({}));
         if (response.ok) {
-          if (queue.get(item) === value) queue.delete(item);
+          outcome = 'saved';
           if (box) box.textContent = t('Saved');
           updateMissing(body.missing || []);
-          break;
-        }
-        if (response.status === 400 || response.status === 409) {
+        } else if (response.status === 400 || response.status === 409) {
+          outcome = 'refused';
           if (box) box.textContent = body.error || t('Not saved');
-          queue.delete(item);
-          break;
         }
       } catch (error) {
         // network trouble: keep the value and try again
       }
-      if (box) box.textContent = t('Not saved yet: retrying…');
-      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
+      if (outcome === 'retry') {
+        if (box) box.textContent = t('Not saved yet: retrying…');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
+        attempt += 1;
+        continue; // the newest value of the item, which may have changed meanwhile
+      }
+      attempt = 0;
+      if (queue.get(item) === value) queue.delete(item); // else a newer value goes next
     }
+    sending.delete(item);
     pending -= 1;
     status.textContent = pending ? t('Saving…') : queue.size ? t('Some answers are not saved') : t('All answers saved');
   }
