@@ -1,5 +1,7 @@
 """Fixtures shared by every test package: personas and a private storage area per test."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,20 @@ from django.contrib.auth.models import Group
 from cmr_reader.accounts.roles import Role
 
 SHARED_REAL_CINE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real-cmr-cine-rvla"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test in a file (WAL, IMMEDIATE transactions, as deployed) rather than Django's
+    in-memory default: there the live server's threads all share the test's one connection, so
+    the browser's concurrent requests (frames, autosaves) trample each other's transactions."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            Path(tempfile.gettempdir()) / f"cmr-reader-test-{os.getpid()}.sqlite3"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -113,10 +113,6 @@ def test_active_time_adds_up_but_one_report_counts_two_minutes_at_most(assigned_
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the test runner's in-memory SQLite locks whole tables across threads; the PostgreSQL run covers this",
-)
 def test_two_tabs_saving_and_submitting_at_once_keep_one_submission_and_every_answer(reader, other_reader):
     build_study(readers=[reader, other_reader])
     assignment = first_assignment(reader)
