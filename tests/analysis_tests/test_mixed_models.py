@@ -64,16 +64,25 @@ def test_ordinal_gee_recovers_a_known_log_odds_ratio(exchangeable):
 
 
 def test_models_run_on_a_small_study_with_missing_scores():
-    rows = simulate_linear_scores(n_cases=8, n_readers=2, seed=3)
+    rows = simulate_linear_scores(n_cases=12, n_readers=2, seed=3)
     rows = [(case, reader, arm, round(min(5, max(1, score)))) for case, reader, arm, score in rows]
     rows[0] = (*rows[0][:3], None)
 
     mixed = fit_crossed_mixed_model(rows=rows)
     ordinal = fit_ordinal_gee(rows=rows)
 
-    assert mixed.n_scores == ordinal.n_scores == 31
+    assert mixed.n_scores == ordinal.n_scores == 47
     assert mixed.effect is not None and np.isfinite(mixed.effect)
     assert ordinal.effect is not None and np.isfinite(ordinal.effect)
+
+
+def test_the_ordinal_gee_abstains_on_fewer_than_ten_cases():
+    rows = simulate_linear_scores(n_cases=9, n_readers=3, seed=4)
+    rows = [(case, reader, arm, round(min(5, max(1, score)))) for case, reader, arm, score in rows]
+
+    ordinal = fit_ordinal_gee(rows=rows)
+
+    assert ordinal.effect is None and ordinal.p_value is None and "at least 10 cases" in ordinal.method
 
 
 def test_models_abstain_when_only_one_arm_was_scored():

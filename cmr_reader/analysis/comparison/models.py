@@ -1,7 +1,7 @@
 """Pooled models of score on arm across all readers and cases.
 
-Neither model has a published reference value handy; both are checked by simulation with a
-known arm effect (tests/analysis_tests/test_mixed_models.py).
+No model here has a published reference value handy; each is checked by simulation with a known
+arm effect (tests/analysis_tests/test_mixed_models.py, test_comparison_table.py).
 """
 
 import warnings
@@ -16,6 +16,9 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from cmr_reader.analysis.comparison.scores import AI, ScoreRow, check_arm, is_missing
+
+# Fewest clusters (cases) for which the ordinal GEE's robust variance is reported.
+MIN_GEE_CLUSTERS = 10
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,29 @@ def fit_crossed_mixed_model(*, rows: Iterable[ScoreRow], confidence_level: float
         vc_formula={"case": "0 + C(case)", "reader": "0 + C(reader)"},
         data=frame,
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        result = model.fit(reml=True)
-    converged = bool(result.converged) and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return _arm_effect(result, frame, confidence_level, converged, method)
+    return _fit_reml(model, frame, confidence_level, method)
+
+
+def fit_reader_fixed_mixed_model(*, rows: Iterable[ScoreRow], confidence_level: float = 0.95) -> ArmEffect:
+    """Linear mixed model score = b0 + b1 * ai + r_reader + u_case + e: readers fixed, case random.
+
+    The scalable stand-in for fit_crossed_mixed_model. The crossed fit holds every row in one
+    group with a dense rows x cases design matrix, so its cost grows at least with the square of
+    the number of cases; here MixedLM groups by case (many small blocks, cost linear in cases) and
+    each reader gets a fixed intercept instead of a variance component. When every reader scored
+    both arms of each case, b1 is the same within-case, within-reader contrast in both models; the
+    difference is that inference is conditional on these readers, not generalised to other readers.
+    """
+    frame = score_frame(rows=rows)
+    method = (
+        "LMM score ~ ai + C(reader) + (1|case), readers as fixed effects, REML, "
+        "statsmodels MixedLM groups=case; Wald z"
+    )
+    if frame.empty or frame["ai"].nunique() < 2:
+        return _no_effect(frame, confidence_level, method + "; both arms needed")
+    # With a single reader C(reader) has one level and adds no column, so the formula still holds.
+    model = MixedLM.from_formula("score ~ ai + C(reader)", groups="case", data=frame)
+    return _fit_reml(model, frame, confidence_level, method)
 
 
 def fit_ordinal_gee(
@@ -91,6 +112,10 @@ def fit_ordinal_gee(
     method = f"ordinal GEE, cumulative logit, clustered by case, {structure} working correlation, robust SE"
     if frame.empty or frame["ai"].nunique() < 2 or frame["score"].nunique() < 2:
         return _no_effect(frame, confidence_level, method + "; both arms and two score levels needed")
+    if frame["case"].nunique() < MIN_GEE_CLUSTERS:
+        # The sandwich variance rests on the clusters; with a handful the fit can "converge" to
+        # absurd log-odds (seen: -49 on two cases), so it is not reported at all.
+        return _no_effect(frame, confidence_level, method + f"; at least {MIN_GEE_CLUSTERS} cases needed")
     model = OrdinalGEE(
         frame["score"].to_numpy(),
         frame[["ai"]].to_numpy(dtype=float),
@@ -102,6 +127,19 @@ def fit_ordinal_gee(
         result = model.fit()
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return _arm_effect(result, frame, confidence_level, converged, method, name=result.model.exog_names[-1])
+
+
+def _fit_reml(model, frame, confidence_level, method) -> ArmEffect:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        try:
+            result = model.fit(reml=True)
+        except np.linalg.LinAlgError as error:
+            # MixedLM raises instead of warning when the design is degenerate (a single case, or
+            # reader confounded with arm); a study export must still get its row.
+            return _no_effect(frame, confidence_level, f"{method}; not estimable: {error}")
+    converged = bool(result.converged) and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return _arm_effect(result, frame, confidence_level, converged, method)
 
 
 def _arm_effect(result, frame, confidence_level, converged, method, name="ai") -> ArmEffect:
