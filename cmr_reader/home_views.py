@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cmr_reader.accounts.roles import Role, has_role, roles_of
+from cmr_reader.studies.models import ReaderStudy
 
 
 @login_required
@@ -16,5 +17,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_coordinator": has_role(request.user, Role.COORDINATOR),
             "is_statistician": has_role(request.user, Role.STATISTICIAN),
             "is_reader": has_role(request.user, Role.READER),
+            "analysable_studies": ReaderStudy.objects.exclude(state=ReaderStudy.State.DRAFT)
+            if has_role(request.user, Role.STATISTICIAN)
+            else [],
         },
     )

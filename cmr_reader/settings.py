@@ -107,6 +107,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "cmr_reader.wsgi.application"
 
+# Recorded with every analysis export and generation run; deployments without a git checkout
+# set it (e.g. to the release tag), otherwise the commit is read from git.
+CODE_VERSION = os.environ.get("CMR_READER_VERSION", "")
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "var"))
 
 DATABASES = {

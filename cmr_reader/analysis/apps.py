@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AnalysisConfig(AppConfig):
-    # No models: the app exists so Django finds the `agreement` management command.
+    # Pure statistics in subpackages; AnalysisRun (models.py) records each computed analysis.
     name = "cmr_reader.analysis"
     label = "analysis"
     verbose_name = _("Analysis")

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
+from cmr_reader.analysis.study_data import collect_study
+from cmr_reader.analysis.study_exports import ratings_csv_rows
 from cmr_reader.studies import assign as assigning
 from cmr_reader.studies.design import DesignError
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
@@ -182,9 +184,10 @@ def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
-    """The 1-5 criteria, unblinded (arm reference / ai): input for ``manage.py agreement``."""
+    """The 1-5 criteria of the readings the statistics use, unblinded (arm reference / ai): the
+    input of ``manage.py agreement``, which gives the dashboard's agreement table from it."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    return _csv_response(answer_rows(study, criteria_only=True), filename=f"study-{study.pk}-ratings.csv")
+    return _csv_response(ratings_csv_rows(collect_study(study)), filename=f"study-{study.pk}-ratings.csv")
 
 
 @role_required(*STAFF)

@@ -52,19 +52,15 @@ ANSWERS_HEADER = (
 )
 
 
-def answer_rows(study: ReaderStudy, *, criteria_only: bool = False) -> Iterator[tuple]:
+def answer_rows(study: ReaderStudy) -> Iterator[tuple]:
     """Every answer, unblinded, one row per answer. Slot answers get the arm "reference" or
     "ai"; pair answers the arm "pair", and those that name a slot (preference, AI guess) have
-    it replaced by "reference" / "ai". With ``criteria_only`` only the 1-5 criteria remain: the
-    columns are then exactly what ``manage.py agreement`` reads."""
+    it replaced by "reference" / "ai"."""
     yield ANSWERS_HEADER
-    criteria = set(study.criteria.values_list("key", flat=True))
     assignments = study.assignments.select_related("reader", "study_case__case").prefetch_related("answers")
     for a in assignments.order_by("reader__username", "position"):
         for answer in sorted(a.answers.all(), key=lambda x: x.item):
             scope, name = answer.item.split(".", 1)
-            if criteria_only and (scope == "pair" or name not in criteria):
-                continue
             value = answer.value
             if scope == "pair":
                 arm = "pair"

@@ -15,6 +15,7 @@ DESIGN_FIELDS = [
     "ask_ai_guess",
     "ask_error_flags",
     "ask_comment",
+    "non_inferiority_margin",
 ]
 
 
@@ -28,6 +29,12 @@ class StudyForm(forms.ModelForm):
         value = self.cleaned_data["washout_fraction"]
         if not 0 <= value <= 1:
             raise forms.ValidationError(_("Give a share between 0 and 1."))
+        return value
+
+    def clean_non_inferiority_margin(self):
+        value = self.cleaned_data["non_inferiority_margin"]
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("Give a margin above 0 score points, or leave it empty."))
         return value
 
 

@@ -43,6 +43,12 @@ class ReaderStudy(models.Model):
     ask_ai_guess = models.BooleanField(_("ask which report was AI-generated"), default=True)
     ask_error_flags = models.BooleanField(_("ask for clinically significant errors"), default=True)
     ask_comment = models.BooleanField(_("ask for a free-text comment"), default=True)
+    non_inferiority_margin = models.FloatField(
+        _("non-inferiority margin (score points)"),
+        null=True,
+        blank=True,
+        help_text=_("The AI report is non-inferior when the lower bound of the mean AI-minus-reference difference lies above minus this margin. Leave empty for no non-inferiority test."),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
@@ -55,6 +61,10 @@ class ReaderStudy(models.Model):
             models.CheckConstraint(condition=Q(readers_per_case__gte=1), name="study_readers_per_case_positive"),
             models.CheckConstraint(
                 condition=Q(washout_fraction__gte=0) & Q(washout_fraction__lte=1), name="study_washout_fraction_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(non_inferiority_margin__isnull=True) | Q(non_inferiority_margin__gt=0),
+                name="study_non_inferiority_margin_positive",
             ),
         ]
 

@@ -10,6 +10,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from cmr_reader.analysis.models import AnalysisRun
+from cmr_reader.analysis.runs import create_run, run_analysis
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import ImportJob, Instance
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -88,6 +90,10 @@ ACCESS = {
     "studies:ratings": ("get", STAFF),
     "studies:answers": ("get", STAFF),
     "studies:audit": ("get", STAFF),
+    "analysis:dashboard": ("get", STAFF),
+    "analysis:start": ("post", STAFF),
+    "analysis:bundle": ("get", STAFF),
+    "analysis:plot": ("get", STAFF),
     "javascript-catalog": ("get", EVERYONE),
 }
 
@@ -129,6 +135,8 @@ def stored(db, synthetic_case_dir, private_storage, settings, coordinator, reade
     assign.add_cases(study, [case.pk])
     assign.add_readers(study, [reader])
     assign.assign(study, now=timezone.now())
+    # A finished analysis, for its bundle and plot URLs (no answers yet: every table still has its shape).
+    assert run_analysis(create_run(study=study, bootstrap=0, seed=1)).state == "done"
     return instance, job
 
 
@@ -163,6 +171,10 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     arguments["reading:continue"] = {"study_id": assignment.study_id}
     for study_name in ("studies:criteria", "studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
         arguments[study_name] = {"study_id": assignment.study_id}
+    arguments["analysis:dashboard"] = arguments["analysis:start"] = {"study_id": assignment.study_id}
+    run = AnalysisRun.objects.get()
+    arguments["analysis:bundle"] = {"study_id": assignment.study_id, "run_id": run.pk}
+    arguments["analysis:plot"] = {"study_id": assignment.study_id, "run_id": run.pk, "name": "likert", "fmt": "svg"}
     url = reverse(name, kwargs=arguments.get(name))
     if name == "dicomweb:wado_uri":
         url += f"?requestType=WADO&studyUID={uids['study']}&seriesUID={uids['series']}&objectUID={uids['instance']}"

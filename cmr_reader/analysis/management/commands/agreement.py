@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.agreement.ratings_csv import RatingsFileError, read_ratings_csv
 from cmr_reader.analysis.agreement.table import agreement_table
+from cmr_reader.analysis.tabular import dict_table, write_xlsx
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--input", required=True, type=Path, help=_("CSV: case_id, reader_id, criterion, score[, arm].")
         )
-        parser.add_argument("--format", choices=("json", "csv"), default="json", dest="output_format")
+        parser.add_argument("--format", choices=("json", "csv", "xlsx"), default="json", dest="output_format")
         parser.add_argument("--scale-min", type=int, default=1)
         parser.add_argument("--scale-max", type=int, default=5)
         parser.add_argument("--bootstrap", type=int, default=0, help=_("Bootstrap replicates (0: none)."))
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             raise CommandError(_("No such file: %(path)s") % {"path": input})
         if bootstrap < 0:
             raise CommandError(_("--bootstrap must be 0 or more replicates"))
+        if output_format == "xlsx" and not output:
+            raise CommandError(_("--format xlsx needs --output: a workbook is not written to the terminal"))
         try:
             rows = read_ratings_csv(input, scale_min=scale_min, scale_max=scale_max)
             table = agreement_table(
@@ -48,6 +51,11 @@ class Command(BaseCommand):
         except (RatingsFileError, ValueError) as error:
             raise CommandError(f"{input}: {error}") from error
 
+        if output_format == "xlsx":
+            columns = tuple(table[0]) if table else ()
+            with output.open("wb") as target:
+                write_xlsx([dict_table("agreement", columns, table)], target)
+            return
         if output_format == "json":
             text = json.dumps(table, indent=2) + "\n"
         else:

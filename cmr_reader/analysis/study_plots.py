@@ -1,0 +1,103 @@
+"""Which plots a study's analysis has, and drawing each from the run's stored results.
+
+Plot names are URL-safe (criterion keys are slugs): ``likert``, ``win-tie-loss`` and
+``kappa-<criterion>-<arm>`` (quadratic-weighted Cohen's kappa of every reader pair).
+"""
+
+from django.utils.translation import gettext as _
+
+from cmr_reader.analysis.plots import (
+    LikertBar,
+    WinTieLoss,
+    kappa_heatmap,
+    likert_diverging_bars,
+    win_tie_loss_bars,
+)
+from cmr_reader.analysis.study_data import ARMS
+
+FORMATS = ("svg", "png")
+HEATMAP_WEIGHTS = "quadratic"
+
+
+def plot_names(results: dict) -> list[str]:
+    """The plots this run has data for (no pairs: no win/tie/loss; fewer than two readers: no heat map)."""
+    names = ["likert"] if _criteria(results) else []
+    if any(row["analysis"] == "paired_difference" for row in results["comparison"]):
+        names.append("win-tie-loss")
+    pairs = {(row["criterion"], row["arm"]) for row in results["pairwise_kappa"]}
+    names += [f"kappa-{key}-{arm}" for key, _label in _criteria(results) for arm in ARMS if (key, arm) in pairs]
+    return names
+
+
+def render_plot(results: dict, name: str, fmt: str) -> bytes:
+    """The plot's bytes; KeyError for a name the results do not have."""
+    if name not in plot_names(results):
+        raise KeyError(name)
+    if name == "likert":
+        return _likert(results, fmt)
+    if name == "win-tie-loss":
+        return _win_tie_loss(results, fmt)
+    criterion, arm = name.removeprefix("kappa-").rsplit("-", 1)
+    return _heatmap(results, criterion, arm, fmt)
+
+
+def all_plots(*, results: dict) -> dict[str, bytes]:
+    """Every plot in both formats, keyed by file name, for the download bundle."""
+    return {f"{name}.{fmt}": render_plot(results, name, fmt) for name in plot_names(results) for fmt in FORMATS}
+
+
+def arm_label(arm: str) -> str:
+    return _("AI") if arm == "ai" else _("Reference")
+
+
+def _criteria(results: dict) -> list[tuple[str, str]]:
+    return [(c["key"], c["label"]) for c in results.get("criteria", [])]
+
+
+def _likert(results: dict, fmt: str) -> bytes:
+    scale = range(results["parameters"]["scale_min"], results["parameters"]["scale_max"] + 1)
+    counts = {
+        (row["criterion"], row["arm"], row["score"]): row["count"]
+        for row in results["score_distribution"]
+        if not row["reader_id"]
+    }
+    bars = [
+        LikertBar(f"{label} · {arm_label(arm)}", tuple(counts.get((key, arm, score), 0) for score in scale))
+        for key, label in _criteria(results)
+        for arm in ARMS
+    ]
+    return likert_diverging_bars(
+        bars=bars,
+        scale_min=scale.start,
+        scale_max=scale.stop - 1,
+        title=_("Scores by criterion and report (all readers)"),
+        fmt=fmt,
+    )
+
+
+def _win_tie_loss(results: dict, fmt: str) -> bytes:
+    labels = dict(_criteria(results))
+    rows = [
+        WinTieLoss(
+            f"{labels.get(row['criterion'], row['criterion'])} · {row['reader_id'] or _('all readers')}",
+            row["wins"] or 0,
+            row["ties"] or 0,
+            row["losses"] or 0,
+        )
+        for row in results["comparison"]
+        if row["analysis"] == "paired_difference"
+    ]
+    return win_tie_loss_bars(rows=rows, title=_("AI versus reference, case by case"), fmt=fmt)
+
+
+def _heatmap(results: dict, criterion: str, arm: str, fmt: str) -> bytes:
+    rows = [
+        row
+        for row in results["pairwise_kappa"]
+        if row["criterion"] == criterion and row["arm"] == arm and row["weights"] == HEATMAP_WEIGHTS
+    ]
+    kappas = {tuple(row["raters"].split("|", 1)): row["estimate"] for row in rows}
+    readers = sorted({reader for pair in kappas for reader in pair})
+    label = dict(_criteria(results)).get(criterion, criterion)
+    title = _("Quadratic-weighted kappa, %(criterion)s, %(arm)s") % {"criterion": label, "arm": arm_label(arm)}
+    return kappa_heatmap(readers=readers, kappas=kappas, title=title, fmt=fmt)

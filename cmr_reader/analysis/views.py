@@ -1,0 +1,81 @@
+"""The statistician's dashboard: start an analysis run, watch it, read its tables and plots,
+download its bundle. Coordinators and statisticians only; readers never reach unblinded data."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cmr_reader.accounts.permissions import role_required
+from cmr_reader.accounts.roles import Role
+from cmr_reader.analysis import dashboard_tables
+from cmr_reader.analysis.forms import RunForm
+from cmr_reader.analysis.models import AnalysisRun
+from cmr_reader.analysis.runs import active_run, latest_done, start_run
+from cmr_reader.analysis.study_plots import FORMATS, plot_names, render_plot
+from cmr_reader.studies.models import ReaderStudy
+
+STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
+CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@role_required(*STAFF)
+def dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    run = latest_done(study)
+    active = active_run(study)
+    context = {
+        "study": study,
+        "run": run,
+        "active": active,
+        "stalled": active is not None and active.is_stalled(now=timezone.now()),
+        "form": RunForm(),
+        "history": study.analysis_runs.all()[:10],
+    }
+    if run is not None:
+        context.update(dashboard_tables.tables(run.results))
+        context["plots"] = plot_names(run.results)
+    return render(request, "analysis/dashboard.html", context)
+
+
+@require_POST
+@role_required(*STAFF)
+def start(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    active = active_run(study)
+    form = RunForm(request.POST)
+    if active is not None and not active.is_stalled(now=timezone.now()):
+        messages.error(request, _("An analysis of this study is already running; wait for it to finish."))
+    elif not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        if active is not None:
+            AnalysisRun.objects.filter(pk=active.pk).update(
+                state=AnalysisRun.State.FAILED, error=_("Stalled: its worker stopped."), finished_at=timezone.now()
+            )
+        start_run(study=study, user=request.user, bootstrap=form.cleaned_data["bootstrap"], seed=form.cleaned_data["seed"])
+        messages.success(request, _("Analysis started. This page shows its progress."))
+    return redirect("analysis:dashboard", study_id=study.pk)
+
+
+@role_required(*STAFF)
+def bundle(request: HttpRequest, study_id: int, run_id) -> FileResponse:
+    run = get_object_or_404(AnalysisRun, pk=run_id, study_id=study_id, state=AnalysisRun.State.DONE)
+    if not run.bundle:
+        raise Http404
+    stamp = run.finished_at.strftime("%Y%m%d-%H%M")
+    return FileResponse(run.bundle.open("rb"), as_attachment=True, filename=f"study-{study_id}-analysis-{stamp}.zip")
+
+
+@role_required(*STAFF)
+def plot(request: HttpRequest, study_id: int, run_id, name: str, fmt: str) -> HttpResponse:
+    run = get_object_or_404(AnalysisRun, pk=run_id, study_id=study_id, state=AnalysisRun.State.DONE)
+    if fmt not in FORMATS or name not in plot_names(run.results):
+        raise Http404
+    response = HttpResponse(render_plot(run.results, name, fmt), content_type=CONTENT_TYPES[fmt])
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="study-{study_id}-{name}.{fmt}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
