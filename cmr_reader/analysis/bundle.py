@@ -26,7 +26,8 @@ from cmr_reader.analysis.study_exports import (
     readers_table,
 )
 from cmr_reader.analysis.study_plots import all_plots
-from cmr_reader.analysis.tabular import Table, dict_table, write_csv, write_xlsx
+from cmr_reader.analysis.tabular import Table, dict_table, write_csv
+from cmr_reader.analysis.xlsx_stream import write_workbook
 from cmr_reader.versions import code_version, package_versions
 
 AGREEMENT_COLUMNS = (*LABEL_KEYS, *ESTIMATE_KEYS, "landis_koch", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_b", "bootstrap_seed")
@@ -64,7 +65,7 @@ def write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress: 
             names.append(f"{table.name}.csv")
         report("workbook", 94)
         with bundle.open("analysis.xlsx", "w", force_zip64=True) as member:
-            write_xlsx(tables, member)
+            write_workbook(tables, member)
         names.append("analysis.xlsx")
         report("plots", 97)
         for name, content in all_plots(results=results).items():

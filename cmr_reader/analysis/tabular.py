@@ -1,4 +1,4 @@
-"""Tables as (name, columns, row function) and their CSV and XLSX writers.
+"""Tables as (name, columns, row function) and their CSV writer (XLSX: xlsx_stream.py).
 
 A table's rows come from a function, so each writer walks them once without a 360,000-row
 list being held twice.
@@ -9,8 +9,6 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
-
-from openpyxl import Workbook
 
 
 @dataclass(frozen=True)
@@ -33,14 +31,3 @@ def write_csv(table: Table, target: BinaryIO) -> None:
     writer.writerows(("" if value is None else value for value in row) for row in table.rows())
     text.flush()
     text.detach()
-
-
-def write_xlsx(tables: list[Table], target: BinaryIO) -> None:
-    """One sheet per table (names cut to Excel's 31 characters), streamed (openpyxl write-only)."""
-    workbook = Workbook(write_only=True)
-    for table in tables:
-        sheet = workbook.create_sheet(title=table.name[:31])
-        sheet.append(list(table.columns))
-        for row in table.rows():
-            sheet.append(list(row))
-    workbook.save(target)

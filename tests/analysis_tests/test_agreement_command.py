@@ -72,3 +72,20 @@ def test_a_score_off_a_narrower_declared_scale_is_rejected(fleiss_csv: Path):
 def test_a_missing_input_file_is_a_command_error(tmp_path: Path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("agreement", "--input", str(tmp_path / "absent.csv"))
+
+
+def test_it_writes_the_same_table_as_an_xlsx_workbook(fleiss_csv: Path, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    output = tmp_path / "agreement.xlsx"
+    call_command("agreement", "--input", str(fleiss_csv), "--format", "xlsx", "--output", str(output))
+    out = io.StringIO()
+    call_command("agreement", "--input", str(fleiss_csv), stdout=out)
+
+    header, *rows = load_workbook(output)["agreement"].iter_rows(values_only=True)
+    from_json = json.loads(out.getvalue())
+    assert len(rows) == len(from_json)
+    fleiss = dict(zip(header, next(r for r in rows if r[header.index("coefficient")] == "fleiss_kappa"), strict=True))
+    assert fleiss["estimate"] == pytest.approx(0.430, abs=5e-4)
+    with pytest.raises(CommandError, match="--output"):
+        call_command("agreement", "--input", str(fleiss_csv), "--format", "xlsx")

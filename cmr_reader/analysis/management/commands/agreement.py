@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.agreement.ratings_csv import RatingsFileError, read_ratings_csv
 from cmr_reader.analysis.agreement.table import agreement_table
-from cmr_reader.analysis.tabular import dict_table, write_xlsx
+from cmr_reader.analysis.tabular import dict_table
+from cmr_reader.analysis.xlsx_stream import write_workbook
 
 
 class Command(BaseCommand):
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         if output_format == "xlsx":
             columns = tuple(table[0]) if table else ()
             with output.open("wb") as target:
-                write_xlsx([dict_table("agreement", columns, table)], target)
+                write_workbook([dict_table("agreement", columns, table)], target)
             return
         if output_format == "json":
             text = json.dumps(table, indent=2) + "\n"

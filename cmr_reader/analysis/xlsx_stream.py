@@ -1,0 +1,138 @@
+"""A streaming XLSX (Office Open XML SpreadsheetML, ECMA-376) writer for plain tables.
+
+Why not openpyxl: its write-only mode builds a cell object per value and writes about 100,000
+cells a second here, so a 20,000-case study's ratings_long sheet (7.9 million cells) took over
+a minute; XlsxWriter was no faster. A plain table needs none of what those libraries model
+(styles, formulas, shared strings), so this writes the XML directly: numbers as numbers,
+booleans as booleans, text as inline strings, one sheet streamed into the zip at a time, about
+ten times faster. The result is read back by openpyxl in the tests.
+"""
+
+import math
+import re
+import zipfile
+from collections.abc import Iterable
+from typing import BinaryIO
+from xml.sax.saxutils import escape, quoteattr
+
+from cmr_reader.analysis.tabular import Table
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+MAX_TEXT = 32_767  # Excel's limit on the characters of one cell
+MAX_SHEET_NAME = 31
+# XML 1.0 forbids most control characters; a comment pasted from elsewhere may hold one.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+STYLES = (
+    f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+
+
+def write_workbook(tables: list[Table], target: BinaryIO) -> None:
+    """One sheet per table (header row, then its rows); None, NaN and "" become empty cells."""
+    names = sheet_names([table.name for table in tables])
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+        package.writestr("[Content_Types].xml", _content_types(len(tables)))
+        package.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '
+            f'Type="{RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        sheets = "".join(
+            f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>' for n, name in enumerate(names, start=1)
+        )
+        package.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><sheets>{sheets}</sheets></workbook>')
+        relations = "".join(
+            f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(tables) + 1)
+        )
+        relations += f'<Relationship Id="rId{len(tables) + 1}" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
+        package.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{relations}</Relationships>')
+        package.writestr("xl/styles.xml", STYLES)
+        for n, table in enumerate(tables, start=1):
+            with package.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as member:
+                member.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}"><sheetData>'.encode())
+                for chunk in _rows_xml(table):
+                    member.write(chunk.encode("utf-8"))
+                member.write(b"</sheetData></worksheet>")
+
+
+def sheet_names(names: Iterable[str]) -> list[str]:
+    """Valid, unique sheet names: forbidden characters replaced, cut to 31 characters."""
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        base = SHEET_NAME_FORBIDDEN.sub("_", name)[:MAX_SHEET_NAME] or "sheet"
+        candidate, n = base, 2
+        while candidate.lower() in seen:
+            suffix = f"~{n}"
+            candidate, n = base[: MAX_SHEET_NAME - len(suffix)] + suffix, n + 1
+        seen.add(candidate.lower())
+        result.append(candidate)
+    return result
+
+
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell_xml(reference: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{reference}"><v>{value}</v></c>'
+    if isinstance(value, float):
+        return f'<c r="{reference}"><v>{value!r}</v></c>' if math.isfinite(value) else ""
+    text = ILLEGAL_XML.sub("", str(value))[:MAX_TEXT]
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{reference}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _rows_xml(table: Table) -> Iterable[str]:
+    letters = [column_letters(i) for i in range(len(table.columns))]
+    batch = [_row_xml(1, letters, table.columns)]
+    for number, row in enumerate(table.rows(), start=2):
+        batch.append(_row_xml(number, letters, row))
+        if len(batch) >= 2000:
+            yield "".join(batch)
+            batch = []
+    yield "".join(batch)
+
+
+def _row_xml(number: int, letters: list[str], row) -> str:
+    cells = "".join(cell_xml(f"{letter}{number}", value) for letter, value in zip(letters, row, strict=False))
+    return f'<row r="{number}">{cells}</row>'
+
+
+def _content_types(sheets: int) -> str:
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, sheets + 1)
+    )
+    return (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{overrides}</Types>"
+    )
