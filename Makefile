@@ -12,3 +12,5 @@ bench:       ## run the benchmarks (prints figures and ratios against the named 
 	.venv/bin/python bench/bench_frames.py
 	.venv/bin/python bench/bench_viewer.py
 	.venv/bin/python bench/bench_autosave.py
+	.venv/bin/python bench/bench_agreement.py
+	.venv/bin/python bench/bench_export.py

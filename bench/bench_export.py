@@ -4,7 +4,9 @@ write the download bundle.
     python bench/bench_export.py [--cases 20000] [--replicates 1000] [--skip-database]
 
 20,000 cases x 3 readers (every case read by all three) x 2 arms x 3 criteria = 360,000 scores,
-with preference, AI guess and error answers as readers give them. The study is written with
+with preference, AI guess and error answers as readers give them. Report texts cycle through the
+extractor's 63 labelled validation reports (English and Chinese; the AI report of a case is the
+next report of the same language), so the entity metrics parse realistic text. The study is written with
 bulk inserts into a fresh SQLite database (WAL, as deployed) under a temporary DATA_DIR; then
 the steps of ``cmr_reader.analysis.runs.run_analysis`` are timed one by one: collect_study
 (the database reads), analyse_study (agreement with B replicates, AI-vs-reference with B
@@ -63,6 +65,22 @@ def synthetic_answers(*, cases: int, seed: int = 0):
             yield i, reader, ai_slot, answers
 
 
+def report_texts(*, cases: int) -> list[tuple[str, str, str]]:
+    """(reference text, AI text, language) per case from the labelled validation reports."""
+    from cmr_reader.analysis.entities.scoring import load_labelled_reports
+
+    reports = load_labelled_reports()
+    by_language = {}
+    for report in reports:
+        by_language.setdefault(report["lang"], []).append(report["text"])
+    texts = []
+    for i in range(cases):
+        report = reports[i % len(reports)]
+        same = by_language[report["lang"]]
+        texts.append((report["text"], same[(same.index(report["text"]) + 1) % len(same)], report["lang"]))
+    return texts
+
+
 def build_database_study(*, cases: int):
     from django.contrib.auth import get_user_model
     from django.db import transaction
@@ -81,10 +99,10 @@ def build_database_study(*, cases: int):
         )
         case_ids = dict(Case.objects.values_list("case_id", "pk"))
         reports = []
-        for i in range(cases):
+        for i, (reference, generated, language) in enumerate(report_texts(cases=cases)):
             pk = case_ids[f"CMR-B{i:06d}"]
-            reports.append(Report(case_id=pk, source="reference", language="en", text=f"Reference {i}."))
-            reports.append(Report(case_id=pk, source="ai", language="en", text=f"Model {i}.", generation_run=run))
+            reports.append(Report(case_id=pk, source="reference", language=language, text=reference))
+            reports.append(Report(case_id=pk, source="ai", language=language, text=generated, generation_run=run))
         Report.objects.bulk_create(reports, batch_size=5000)
         by_case = {}
         for pk, case_id, source in Report.objects.values_list("pk", "case_id", "source"):
@@ -129,7 +147,10 @@ def in_memory_study(*, cases: int):
         design={"seed": 1},
         questionnaire={},
         non_inferiority_margin=0.5,
-        cases=tuple(StudyCaseInfo(f"CMR-B{i:06d}", 2 * i, 2 * i + 1, "bench-model@abababababab", "en", "", "") for i in range(cases)),
+        cases=tuple(
+            StudyCaseInfo(f"CMR-B{i:06d}", 2 * i, 2 * i + 1, "bench-model@abababababab", language, "", "", reference, generated)
+            for i, (reference, generated, language) in enumerate(report_texts(cases=cases))
+        ),
         readings=tuple(readings),
         error_categories=ERROR_CATEGORIES,
     )

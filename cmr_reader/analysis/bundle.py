@@ -17,6 +17,7 @@ from cmr_reader.analysis.comparison.table import (
     PAIR_ITEM_COLUMNS,
     SCORE_DISTRIBUTION_COLUMNS,
 )
+from cmr_reader.analysis.entities.study_tables import TABLE_COLUMNS as REPORT_TABLE_COLUMNS
 from cmr_reader.analysis.study_data import StudyData
 from cmr_reader.analysis.study_exports import (
     cases_table,
@@ -49,6 +50,10 @@ def bundle_tables(data: StudyData, results: dict) -> list[Table]:
         dict_table("pair_items", PAIR_ITEM_COLUMNS, results["pair_items"]),
         readers_table(data),
         cases_table(data),
+        *(
+            dict_table(name, tuple(c for c in REPORT_TABLE_COLUMNS[name] if c != "points"), rows)
+            for name, rows in results["report_metrics"].items()
+        ),
     ]
 
 

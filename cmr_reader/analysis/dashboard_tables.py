@@ -13,6 +13,18 @@ def tables(results: dict) -> dict:
         "agreement_groups": _grouped(results["agreement"] + results["pairwise_kappa"], labels, _agreement_row),
         "comparison_groups": _grouped(results["comparison"], labels, _comparison_row),
         "pair_items": results["pair_items"],
+        "report_metrics": results.get("report_metrics", {}),
+        "diagnosis_matrix": diagnosis_matrix(results.get("report_metrics", {}).get("diagnosis_confusion", [])),
+    }
+
+
+def diagnosis_matrix(rows: list[dict]) -> dict:
+    """{"categories": [...], "rows": [(reference category, [counts by AI category])]} for a grid."""
+    categories = list(dict.fromkeys([row["reference_category"] for row in rows] + [row["ai_category"] for row in rows]))
+    counts = {(row["reference_category"], row["ai_category"]): row["count"] for row in rows}
+    return {
+        "categories": categories,
+        "rows": [(reference, [counts.get((reference, ai), 0) for ai in categories]) for reference in categories],
     }
 
 

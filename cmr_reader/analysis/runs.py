@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cmr_reader.analysis.bundle import write_bundle
 from cmr_reader.analysis.models import AnalysisRun
-from cmr_reader.analysis.study_analysis import analyse_study
+from cmr_reader.analysis.study_analysis import analyse_study, stored_results
 from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.studies.models import ReaderStudy
 
@@ -91,7 +91,7 @@ def run_analysis(run: AnalysisRun, *, echo: Callable[[str, int], None] | None = 
         run.finished_at = timezone.now()
         run.save(update_fields=["state", "error", "finished_at", "updated_at"])
         return run
-    run.results = results
+    run.results = stored_results(results)
     run.state = AnalysisRun.State.DONE
     run.step = "done"
     run.progress = 100

@@ -5,14 +5,13 @@ the page and the download never disagree; ``manage.py agreement`` on the study's
 gives the same agreement rows (tested).
 """
 
-import math
 from collections.abc import Callable
-
-import numpy as np
 
 from cmr_reader.analysis.agreement.confusion import pairwise_confusion
 from cmr_reader.analysis.agreement.table import agreement_table, ratings_matrices
 from cmr_reader.analysis.comparison.table import comparison_table, pair_item_rows, score_distribution_rows
+from cmr_reader.analysis.entities.study_tables import report_metric_tables
+from cmr_reader.analysis.jsonable import json_ready
 from cmr_reader.analysis.study_data import (
     MISSING_DATA_RULE,
     StudyData,
@@ -21,6 +20,7 @@ from cmr_reader.analysis.study_data import (
     guesses,
     preferences,
     rating_rows,
+    report_pairs,
 )
 
 SCALE_MIN, SCALE_MAX = 1, 5
@@ -29,8 +29,10 @@ Progress = Callable[[str, int], None]
 
 
 def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progress | None = None) -> dict:
-    """{"agreement", "pairwise_kappa", "confusion", "comparison", "score_distribution",
-    "pair_items", "counts", "parameters"}; progress(step, percent) is called between steps."""
+    """{"criteria", "agreement", "pairwise_kappa", "confusion", "comparison", "score_distribution",
+    "pair_items", "report_metrics", "counts", "parameters"}; progress(step, percent) is called
+    between steps. report_metrics (entity accuracy, diagnostic agreement, text similarity of the
+    AI report against the reference) covers every study case, read or not: it needs no reader."""
     report = progress or (lambda step, percent: None)
     ratings = rating_rows(data)
     report("agreement", 5)
@@ -62,6 +64,8 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
         error_reports=error_reports(data),
         categories=data.error_categories,
     )
+    report("report entities and diagnoses", 87)
+    report_metrics = report_metric_tables(report_pairs(data))
     counted = data.counted()
     results = {
         "criteria": [{"key": c.key, "label": c.label} for c in data.criteria],
@@ -71,6 +75,7 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
         "comparison": comparison,
         "score_distribution": distribution,
         "pair_items": pair_items,
+        "report_metrics": report_metrics,
         "counts": {
             "cases": len(data.cases),
             "readers": len(data.reader_ids),
@@ -99,14 +104,11 @@ def _is_pairwise_kappa(row: dict) -> bool:
     return row["coefficient"] == "cohen_kappa" and "|" in (row.get("raters") or "")
 
 
-def json_ready(value):
-    """Numpy scalars to Python numbers, NaN/inf to None, tuples to lists, recursively."""
-    if isinstance(value, dict):
-        return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+# Per-case tables go into the bundle only; the stored results (the dashboard's) keep summaries.
+PER_CASE_TABLES = ("entity_pairs",)
+
+
+def stored_results(results: dict) -> dict:
+    """The results without their per-case tables (20,000 cases x 19 fields would be 380,000 rows)."""
+    metrics = {name: rows for name, rows in results["report_metrics"].items() if name not in PER_CASE_TABLES}
+    return {**results, "report_metrics": metrics}

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from cmr_reader.analysis.agreement.ratings_csv import RatingRow
 from cmr_reader.analysis.comparison.table import CriterionScore
+from cmr_reader.analysis.entities.study_tables import ReportPair
 from cmr_reader.studies.models import Answer, Assignment, ReaderStudy
 
 AI, REFERENCE = "ai", "reference"
@@ -72,6 +73,8 @@ class StudyCaseInfo:
     language: str
     patient_sex: str
     patient_age: str
+    reference_text: str = ""
+    ai_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,10 @@ def collect_study(study: ReaderStudy) -> StudyData:
             language=language,
             patient_sex=sex,
             patient_age=age,
+            reference_text=reference_text,
+            ai_text=ai_text,
         )
-        for case_id, reference_id, ai_id, model_name, checkpoint_sha, language, sex, age in study.study_cases.order_by(
+        for case_id, reference_id, ai_id, model_name, checkpoint_sha, language, sex, age, reference_text, ai_text in study.study_cases.order_by(
             "case__case_id"
         ).values_list(
             "case__case_id",
@@ -128,6 +133,8 @@ def collect_study(study: ReaderStudy) -> StudyData:
             "reference_report__language",
             "case__patient_sex",
             "case__patient_age",
+            "reference_report__text",
+            "ai_report__text",
         )
     )
     slots: dict[int, str] = {}
@@ -246,6 +253,11 @@ def error_reports(data: StudyData) -> list[tuple[str, str, list[str]]]:
             # A report flagged without a category still counts as a report with an error.
             reports.append((f"{reading.assignment}:{arm}", arm, categories or (["other"] if flagged else [])))
     return reports
+
+
+def report_pairs(data: StudyData) -> list[ReportPair]:
+    """Every study case's reference and AI report, for the entity metrics (language detected per text)."""
+    return [ReportPair(case.case_id, case.reference_text, case.ai_text, "") for case in data.cases]
 
 
 def _score(value) -> float | None:

@@ -1,7 +1,8 @@
 """Which plots a study's analysis has, and drawing each from the run's stored results.
 
 Plot names are URL-safe (criterion keys are slugs): ``likert``, ``win-tie-loss`` and
-``kappa-<criterion>-<arm>`` (quadratic-weighted Cohen's kappa of every reader pair).
+``kappa-<criterion>-<arm>`` (quadratic-weighted Cohen's kappa of every reader pair) and
+``bland-altman-<field>`` (AI against reference report, per numeric entity).
 """
 
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from cmr_reader.analysis.plots import (
     LikertBar,
     WinTieLoss,
+    bland_altman_plot,
     kappa_heatmap,
     likert_diverging_bars,
     win_tie_loss_bars,
@@ -26,6 +28,7 @@ def plot_names(results: dict) -> list[str]:
         names.append("win-tie-loss")
     pairs = {(row["criterion"], row["arm"]) for row in results["pairwise_kappa"]}
     names += [f"kappa-{key}-{arm}" for key, _label in _criteria(results) for arm in ARMS if (key, arm) in pairs]
+    names += [f"bland-altman-{row['field']}" for row in _bland_altman_rows(results)]
     return names
 
 
@@ -37,6 +40,8 @@ def render_plot(results: dict, name: str, fmt: str) -> bytes:
         return _likert(results, fmt)
     if name == "win-tie-loss":
         return _win_tie_loss(results, fmt)
+    if name.startswith("bland-altman-"):
+        return _bland_altman(results, name.removeprefix("bland-altman-"), fmt)
     criterion, arm = name.removeprefix("kappa-").rsplit("-", 1)
     return _heatmap(results, criterion, arm, fmt)
 
@@ -101,3 +106,22 @@ def _heatmap(results: dict, criterion: str, arm: str, fmt: str) -> bytes:
     label = dict(_criteria(results)).get(criterion, criterion)
     title = _("Quadratic-weighted kappa, %(criterion)s, %(arm)s") % {"criterion": label, "arm": arm_label(arm)}
     return kappa_heatmap(readers=readers, kappas=kappas, title=title, fmt=fmt)
+
+
+def _bland_altman_rows(results: dict) -> list[dict]:
+    return [row for row in results.get("report_metrics", {}).get("bland_altman", []) if row.get("points")]
+
+
+def _bland_altman(results: dict, field: str, fmt: str) -> bytes:
+    (row,) = [row for row in _bland_altman_rows(results) if row["field"] == field]
+    means, differences = zip(*row["points"], strict=True)
+    return bland_altman_plot(
+        means=means,
+        differences=differences,
+        bias=row["bias"],
+        loa_low=row["loa_low"],
+        loa_high=row["loa_high"],
+        title=_("AI versus reference report: %(field)s") % {"field": field},
+        unit=row["unit"] or "",
+        fmt=fmt,
+    )

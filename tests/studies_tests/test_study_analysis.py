@@ -212,3 +212,36 @@ def test_the_command_runs_the_analysis_and_writes_the_bundle(read_study, tmp_pat
     call_command("analyse_study", str(read_study.study.pk), "--bootstrap", "0", "--seed", "9", "--output", str(output))
     assert zipfile.ZipFile(output).testzip() is None
     assert AnalysisRun.objects.get().seed == 9
+
+
+def test_the_ai_reports_are_scored_against_the_reference_reports_on_page_bundle_and_command(read_study, statistician):
+    # Every test case: reference "LVEF 60%", AI "LVEF 58%": EF within 5 points, so correct.
+    run = runs.run_analysis(runs.create_run(study=read_study.study, bootstrap=0, seed=1))
+    metrics = run.results["report_metrics"]
+    (ef,) = [row for row in metrics["entity_accuracy"] if row["field"] == "lv_ef_pct"]
+    assert (ef["n_reference"], ef["correct"], ef["wrong"], ef["omitted"]) == (6, 6, 0, 0)
+    assert "entity_pairs" not in metrics  # per-case rows live in the bundle only
+    (ba,) = [row for row in metrics["bland_altman"] if row["field"] == "lv_ef_pct"]
+    assert ba["bias"] == pytest.approx(-2.0) and len(ba["points"]) == 6
+
+    with run.bundle.open("rb") as handle, zipfile.ZipFile(handle) as bundle:
+        pairs = list(csv.DictReader(io.StringIO(bundle.read("entity_pairs.csv").decode("utf-8-sig"))))
+        assert "plots/bland-altman-lv_ef_pct.svg" in bundle.namelist()
+        assert {"entity_accuracy.csv", "diagnostic_agreement.csv", "text_similarity.csv"} <= set(bundle.namelist())
+    assert len({row["case_id"] for row in pairs}) == 6
+    assert {row["outcome"] for row in pairs if row["field"] == "lv_ef_pct"} == {"correct"}
+
+    client = Client()
+    client.force_login(statistician)
+    page = client.get(f"/studies/{read_study.study.pk}/analysis/").content.decode()
+    assert 'id="entity-accuracy"' in page and "lv_ef_pct" in page
+    plot = client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/bland-altman-lv_ef_pct.png")
+    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
+
+    out = io.StringIO()
+    call_command("report_metrics", "--study", read_study.study.name, stdout=out)
+    assert json.loads(out.getvalue())["entity_accuracy"] == metrics["entity_accuracy"]
+    out = io.StringIO()
+    call_command("report_metrics", "--study", str(read_study.study.pk), "--format", "csv", "--table", "critical_errors", stdout=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {row["kind"] for row in rows} >= {"any"} and all(row["count"] == "0" for row in rows)

@@ -116,6 +116,12 @@ class CriterionScore(NamedTuple):
     score: float | None
 
 
+# The crossed LMM (one group, dense case and reader variance components) costs about 0.3 s at 100
+# cases, 4 s at 300 and 11 s at 500 per criterion on 2 cores, growing cubically; above this many
+# cases the reader-fixed model is fitted instead (its arm effect agreed to 3 decimals in balanced
+# designs of 100-500 cases; tests/analysis_tests/test_comparison_table.py checks to 1e-4).
+MIXED_MODEL_MAX_CASES = 300
+
 @dataclass(frozen=True)
 class _Options:
     scale_min: int
@@ -138,7 +144,7 @@ def comparison_table(
     seed: int = 0,
     zero_method: ZeroMethod = "wilcox",
     confidence_level: float = 0.95,
-    mixed_model_max_cases: int = 1000,
+    mixed_model_max_cases: int = MIXED_MODEL_MAX_CASES,
 ) -> list[dict]:
     """Every comparison of every criterion as one dict per row, keys COMPARISON_COLUMNS (module docstring).
 
