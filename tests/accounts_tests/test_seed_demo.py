@@ -62,3 +62,16 @@ def test_seed_demo_builds_a_study_every_reader_can_start():
     # The reference text went through the RIS import path: nothing identifying is left.
     for report in Report.objects.all():
         assert "Dr" not in report.text.split() and "Reported by" not in report.text
+
+
+def test_seed_demo_leaves_a_first_analysis_with_the_ai_reports_scored_against_the_reference():
+    from cmr_reader.analysis.models import AnalysisRun
+
+    seed()
+    seed()  # again: the first analysis is not repeated
+
+    (run,) = AnalysisRun.objects.all()
+    assert run.state == AnalysisRun.State.DONE and run.bundle
+    accuracy = {row["field"]: row for row in run.results["report_metrics"]["entity_accuracy"]}
+    assert accuracy["micro"]["n_reference"] > 10  # the synthetic reference reports state many entities
+    assert run.results["report_metrics"]["diagnostic_agreement"]

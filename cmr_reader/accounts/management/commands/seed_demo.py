@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from cmr_reader.accounts.demo_users import create_demo_users
+from cmr_reader.analysis.runs import create_run, run_analysis
 from cmr_reader.imaging.import_jobs import create_paths_job, run_import_job
 from cmr_reader.imaging.sources import iter_path_sources
 from cmr_reader.studies.demo_study import seed_demo_reports, seed_demo_study
@@ -51,3 +52,7 @@ class Command(BaseCommand):
             _("Reports: %(paired)d cases with a reference and an AI report. Study: %(study)s (%(count)d readings).")
             % {"paired": paired, "study": study.name, "count": study.assignments.count()}
         )
+        if not study.analysis_runs.exists():
+            # A first analysis, so the statistician's dashboard opens on the AI reports' entity
+            # accuracy and diagnostic agreement; reader statistics fill in once readers submit.
+            run_analysis(create_run(study=study, bootstrap=200, seed=seed))
