@@ -31,22 +31,23 @@ An inversion-time scout (Look-Locker, "TI scout") is cine-like but not a cine; i
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import pydicom
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cmr_reader.imaging.series_facts import SeriesFacts, measure_series
-from cmr_reader.imaging.series_keywords import SeriesFamily, SeriesView, read_keywords
+from cmr_reader.imaging.series_decision import (
+    DYNAMIC_MIN_FRAMES,
+    MAPPING_MIN_INVERSION_TIMES,
+    DataReading,
+    Shape,
+    ViewBasis,
+    decide_series,
+    shape_of,
+)
+from cmr_reader.imaging.series_facts import SeriesFacts
+from cmr_reader.imaging.series_keywords import SeriesFamily
 from cmr_reader.imaging.series_kind import SeriesKind
-
-CINE_MIN_PHASES = 6
-CINE_MIN_RR_COVERAGE = 0.5
-CINE_MIN_SPREAD_WITHOUT_RR_MS = 250.0
-DYNAMIC_MIN_FRAMES = 10
-MAPPING_MIN_INVERSION_TIMES = 3
-STACK_MIN_POSITIONS = 3
 
 
 @dataclass(frozen=True)
@@ -57,102 +58,29 @@ class Classification:
     reason: str
 
 
-class Shape(Enum):
-    CINE_LIKE = "cine_like"
-    DYNAMIC = "dynamic"
-    SINGLE_PHASE = "single_phase"
-    UNCLEAR = "unclear"
-
-
-@dataclass(frozen=True)
-class DataReading:
-    shape: Shape
-    family: SeriesFamily | None
-    is_decisive: bool
-
-
-# Which keyword families each shape leaves possible (step 2 of the module docstring).
-ALLOWED_FAMILIES: dict[Shape, frozenset[SeriesFamily]] = {
-    Shape.CINE_LIKE: frozenset(
-        {SeriesFamily.CINE, SeriesFamily.FLOW, SeriesFamily.MAPPING, SeriesFamily.TI_SCOUT}
-    ),
-    Shape.DYNAMIC: frozenset({SeriesFamily.PERFUSION, SeriesFamily.MAPPING, SeriesFamily.TI_SCOUT}),
-    Shape.SINGLE_PHASE: frozenset({SeriesFamily.LGE, SeriesFamily.LOCALIZER, SeriesFamily.MAPPING}),
-    Shape.UNCLEAR: frozenset(SeriesFamily),
-}
-
-FAMILY_KINDS: dict[SeriesFamily, SeriesKind] = {
-    SeriesFamily.TI_SCOUT: SeriesKind.UNKNOWN,
-    SeriesFamily.LOCALIZER: SeriesKind.LOCALIZER,
-    SeriesFamily.MAPPING: SeriesKind.MAPPING,
-    SeriesFamily.FLOW: SeriesKind.FLOW,
-    SeriesFamily.PERFUSION: SeriesKind.PERFUSION,
-}
-
-CINE_VIEW_KINDS: dict[SeriesView, SeriesKind] = {
-    SeriesView.LAX_OTHER_RV: SeriesKind.CINE_LAX_OTHER,
-    SeriesView.FOUR_CH: SeriesKind.CINE_4CH,
-    SeriesView.THREE_CH: SeriesKind.CINE_3CH,
-    SeriesView.TWO_CH: SeriesKind.CINE_2CH,
-    SeriesView.SAX: SeriesKind.CINE_SAX,
-    SeriesView.LAX_OTHER: SeriesKind.CINE_LAX_OTHER,
-}
-
-
 def classify_series(headers: Sequence[pydicom.Dataset]) -> Classification:
     """Classify one series from the headers of all its instances (pixel data is not needed).
 
     The rules, and how description keywords and header facts combine, are in the module
-    docstring. An empty series is unknown. A header is anything with ``get(keyword)``: a pydicom
+    docstring; ``series_decision`` applies them without Django, and this function words the
+    reason. An empty series is unknown. A header is anything with ``get(keyword)``: a pydicom
     Dataset, or a dict of plain values keyed by keyword (ingest passes those, built from the
     stored DICOM JSON; see ``series_facts.CLASSIFICATION_KEYWORDS``).
     """
-    if not headers:
+    decision = decide_series(headers)
+    if decision is None:
         return Classification(kind=SeriesKind.UNKNOWN, reason=_("The series has no images."))
-    facts = measure_series(headers=headers)
-    reading = read_data(facts=facts)
-    hints = read_keywords(descriptions=_descriptions(headers[0]))
-    facts_text = describe_facts(facts=facts)
-
-    allowed = [f for f in hints.families if f in ALLOWED_FAMILIES[reading.shape]]
-    if reading.is_decisive or not hints.families:
-        family = reading.family
-    elif allowed:
-        family = allowed[0]
-    else:
-        family = reading.family  # keywords contradict the shape; step 3
-
     family_reason = _family_reason(
-        family=family, reading=reading, keywords=hints.families, facts_text=facts_text
+        family=decision.family,
+        reading=decision.reading,
+        keywords=decision.keyword_families,
+        facts_text=describe_facts(facts=decision.facts),
     )
-    if family is SeriesFamily.CINE or family is SeriesFamily.LGE:
-        kind, view_reason = _view(family=family, facts=facts, views=hints.views)
-        return Classification(kind=kind, reason=f"{family_reason}; {view_reason}.")
-    kind = FAMILY_KINDS[family] if family is not None else SeriesKind.UNKNOWN
-    return Classification(kind=kind, reason=f"{family_reason}.")
-
-
-def read_data(*, facts: SeriesFacts) -> DataReading:
-    """Read a shape and, where the facts allow, a family from the header facts (step 1)."""
-    shape = _shape(facts=facts)
-    if facts.has_localizer_image_type:
-        return DataReading(shape=shape, family=SeriesFamily.LOCALIZER, is_decisive=True)
-    if facts.has_map_image_type:
-        return DataReading(shape=shape, family=SeriesFamily.MAPPING, is_decisive=True)
-    if facts.has_phase_image_type and shape is Shape.CINE_LIKE:
-        return DataReading(shape=shape, family=SeriesFamily.FLOW, is_decisive=True)
-    family = None
-    if facts.inversion_times_per_position >= MAPPING_MIN_INVERSION_TIMES:
-        family = SeriesFamily.MAPPING
-    elif shape is Shape.CINE_LIKE:
-        family = SeriesFamily.CINE
-    elif shape is Shape.DYNAMIC:
-        family = SeriesFamily.PERFUSION
-    elif shape is Shape.SINGLE_PHASE and facts.inversion_times_ms:
-        family = SeriesFamily.LGE
-    elif shape is Shape.SINGLE_PHASE and facts.plane_count > 1:
-        family = SeriesFamily.LOCALIZER
-    return DataReading(shape=shape, family=family, is_decisive=False)
+    kind = SeriesKind(decision.kind)
+    if decision.view_basis is None:
+        return Classification(kind=kind, reason=f"{family_reason}.")
+    view_reason = _view_reason(basis=decision.view_basis, words=decision.view_words, facts=decision.facts)
+    return Classification(kind=kind, reason=f"{family_reason}; {view_reason}.")
 
 
 def describe_facts(*, facts: SeriesFacts) -> str:
@@ -169,7 +97,7 @@ def describe_facts(*, facts: SeriesFacts) -> str:
         }
     elif phases and phases > 1 and facts.trigger_spread_ms is not None:
         timing += " " + _("over %(ms)d ms") % {"ms": round(facts.trigger_spread_ms)}
-    if facts.frames_per_position >= DYNAMIC_MIN_FRAMES and _shape(facts=facts) is Shape.DYNAMIC:
+    if facts.frames_per_position >= DYNAMIC_MIN_FRAMES and shape_of(facts=facts) is Shape.DYNAMIC:
         timing = _("%(count)d frames at a near-constant trigger time") % {"count": facts.frames_per_position}
     where = ngettext("at %(count)d slice position", "at %(count)d slice positions", facts.position_count) % {
         "count": facts.position_count
@@ -192,47 +120,13 @@ def describe_facts(*, facts: SeriesFacts) -> str:
     return ", ".join(parts)
 
 
-def _shape(*, facts: SeriesFacts) -> Shape:
-    phases = facts.phases_per_position
-    if phases == 1:
-        return Shape.SINGLE_PHASE
-    if phases is not None and phases >= CINE_MIN_PHASES and _spans_cycle(facts=facts):
-        return Shape.CINE_LIKE
-    if facts.frames_per_position >= DYNAMIC_MIN_FRAMES and facts.trigger_spread_ms is not None:
-        return Shape.DYNAMIC
-    if phases is not None and phases >= CINE_MIN_PHASES and facts.trigger_spread_ms is None:
-        return Shape.CINE_LIKE  # a declared phase count, no trigger times to check it against
-    return Shape.UNCLEAR
-
-
-def _spans_cycle(*, facts: SeriesFacts) -> bool:
-    if facts.trigger_spread_ms is None:
-        return False
-    if facts.rr_coverage is not None:
-        return facts.rr_coverage >= CINE_MIN_RR_COVERAGE
-    return facts.trigger_spread_ms >= CINE_MIN_SPREAD_WITHOUT_RR_MS
-
-
-def _view(
-    *,
-    family: SeriesFamily,
-    facts: SeriesFacts,
-    views: dict[SeriesView, tuple[str, ...]],
-) -> tuple[SeriesKind, str]:
-    is_lge = family is SeriesFamily.LGE
-    if views:
-        view, words = next(iter(views.items()))
-        if is_lge:
-            kind = SeriesKind.LGE_SAX if view is SeriesView.SAX else SeriesKind.LGE_LAX
-        else:
-            kind = CINE_VIEW_KINDS[view]
-        return kind, _("view from keyword %(keywords)s") % {"keywords": _quoted(words)}
-    if facts.plane_count == 1 and facts.position_count >= STACK_MIN_POSITIONS:
-        kind = SeriesKind.LGE_SAX if is_lge else SeriesKind.CINE_SAX
+def _view_reason(*, basis: ViewBasis, words: tuple[str, ...], facts: SeriesFacts) -> str:
+    if basis is ViewBasis.KEYWORD:
+        return _("view from keyword %(keywords)s") % {"keywords": _quoted(words)}
+    if basis is ViewBasis.STACK:
         reason = _("no view keyword, so %(count)d parallel slice positions are a short-axis stack")
-        return kind, reason % {"count": facts.position_count}
-    kind = SeriesKind.LGE_LAX if is_lge else SeriesKind.CINE_LAX_OTHER
-    return kind, _("no view keyword and no short-axis stack, so taken as a long axis")
+        return reason % {"count": facts.position_count}
+    return _("no view keyword and no short-axis stack, so taken as a long axis")
 
 
 def _family_reason(
@@ -280,8 +174,3 @@ def _family_label(family: SeriesFamily) -> str:
 
 def _quoted(words: Iterable[str]) -> str:
     return ", ".join(f'"{word}"' for word in dict.fromkeys(words))
-
-
-def _descriptions(header: pydicom.Dataset) -> list[str]:
-    texts = (header.get("SeriesDescription"), header.get("ProtocolName"))
-    return [str(text) for text in texts if text]

@@ -4,6 +4,7 @@ Report text is stored only after scrubbing (``scrub.py``); authors are known onl
 pseudonym. Which report is the AI one is a server-side fact that readers never see.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,18 @@ from cmr_reader.imaging.models import Case
 
 
 class GenerationRun(models.Model):
-    """Provenance of one batch of AI reports: which weights, prompt, parameters, code and device."""
+    """Provenance of one batch of AI reports: which weights, prompt, parameters, code and device.
+
+    Runs made by ``generate_reports`` also carry their state and progress; a run is identified by
+    its checkpoint hash, prompt template hash and settings, so running the same command again
+    continues the same run (resumable) instead of starting another.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     model_name = models.CharField(_("model name"), max_length=255)
     checkpoint_path = models.CharField(_("checkpoint path"), max_length=1024, blank=True)
@@ -26,6 +38,20 @@ class GenerationRun(models.Model):
     per_case_timing = models.JSONField(
         _("per-case timing"), default=dict, blank=True, help_text=_("case id -> seconds")
     )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DONE)
+    run_key = models.CharField(
+        _("run key"), max_length=64, blank=True, db_index=True,
+        help_text=_("SHA-256 of checkpoint hash, template hash and settings: the same key continues the same run"),
+    )
+    input_settings = models.JSONField(_("input selection and prompt settings"), default=dict, blank=True)
+    environment = models.JSONField(_("model, processor, device and library versions"), default=dict, blank=True)
+    cases_total = models.PositiveIntegerField(default=0)
+    cases_done = models.PositiveIntegerField(default=0)
+    cases_failed = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -58,6 +84,8 @@ class Report(models.Model):
         related_name="reports",
         verbose_name=_("generation run"),
     )
+    prompt = models.TextField(_("rendered prompt"), blank=True)
+    provenance = models.JSONField(_("provenance"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -85,3 +113,16 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.source} #{self.pk}"
+
+
+class GenerationFailure(models.Model):
+    """A case a generation run could not report on, and why; the run goes on without it."""
+
+    run = models.ForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="failures")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["run", "case"]
+        constraints = [models.UniqueConstraint(fields=["run", "case"], name="one_failure_per_run_and_case")]

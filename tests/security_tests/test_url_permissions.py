@@ -94,6 +94,8 @@ ACCESS = {
     "analysis:start": ("post", STAFF),
     "analysis:bundle": ("get", STAFF),
     "analysis:plot": ("get", STAFF),
+    "reports:runs": ("get", STAFF),
+    "reports:run": ("get", STAFF),
     "javascript-catalog": ("get", EVERYONE),
 }
 
@@ -171,6 +173,7 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     arguments["reading:continue"] = {"study_id": assignment.study_id}
     for study_name in ("studies:criteria", "studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
         arguments[study_name] = {"study_id": assignment.study_id}
+    arguments["reports:run"] = {"run_id": GenerationRun.objects.get().pk}
     arguments["analysis:dashboard"] = arguments["analysis:start"] = {"study_id": assignment.study_id}
     run = AnalysisRun.objects.get()
     arguments["analysis:bundle"] = {"study_id": assignment.study_id, "run_id": run.pk}

@@ -1,0 +1,102 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cmr_reader.imaging.models import Case
+from cmr_reader.reports.generation import GenerationPlan, cases_lacking_report, plan_run, run_generation
+from cmr_reader.studies.models import ReaderStudy
+from inference.generation_settings import GenerationSettings
+from inference.inputs import InputConfig
+from inference.prompts import PromptTemplate
+
+
+class Command(BaseCommand):
+    help = _(
+        "Generate AI reports with a local checkpoint for cases that lack one from it. Running it again "
+        "continues the same run; failed cases are recorded and retried on the next run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--model", required=True, type=Path, help=_("Checkpoint folder."))
+        scope = parser.add_mutually_exclusive_group()
+        scope.add_argument("--study", help=_("Only the cases of this reader study (id or name)."))
+        scope.add_argument("--cases", nargs="+", help=_("Only these case ids."))
+        parser.add_argument("--device", default="auto")
+        parser.add_argument("--batch-size", type=int, default=4)
+        parser.add_argument("--limit", type=int, default=None, help=_("At most this many cases now."))
+        parser.add_argument("--lang", default="en", help=_("Prompt template: en, zh, or a template file."))
+        parser.add_argument("--max-new-tokens", type=int, default=512)
+        parser.add_argument("--frames-per-cine", default="16", help=_("A number, or 'all'."))
+        parser.add_argument("--sax-slices", choices=("three", "all"), default="three")
+        parser.add_argument("--max-pixels", type=int, default=InputConfig().max_pixels)
+        parser.add_argument("--preprocess-workers", type=int, default=1)
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help=_("Queue the work as tasks for db_worker processes (several GPU machines share it) instead of running here."),
+        )
+        parser.add_argument("--chunk", type=int, default=16, help=_("Cases per queued task."))
+
+    def handle(self, *args, **o):
+        if not o["model"].is_dir():
+            raise CommandError(_("No checkpoint folder %(path)s.") % {"path": o["model"]})
+        frames = None if o["frames_per_cine"] == "all" else int(o["frames_per_cine"])
+        try:
+            plan = GenerationPlan(
+                model_path=o["model"],
+                template=PromptTemplate.load(o["lang"]),
+                input_config=InputConfig(frames_per_cine=frames, sax_slices=o["sax_slices"], max_pixels=o["max_pixels"]),
+                settings=GenerationSettings(max_new_tokens=o["max_new_tokens"], batch_size=o["batch_size"]),
+            )
+            run = plan_run(plan)
+        except (OSError, ValueError) as error:
+            raise CommandError(str(error)) from error
+        cases = cases_lacking_report(run, self._scope(o))
+        if o["limit"] is not None:
+            cases = cases[: o["limit"]]
+        cases = list(cases)
+        run.cases_total = max(run.cases_total, run.cases_done + len(cases))
+        run.save(update_fields=["cases_total", "updated_at"])
+        self.stdout.write(
+            _("Run %(run)d (%(model)s): %(count)d cases to generate.") % {"run": run.pk, "model": run.model_name, "count": len(cases)}
+        )
+        if not cases:
+            return
+        if o["queue"]:
+            self._enqueue(run, cases, chunk=o["chunk"], device=o["device"])
+            return
+        done = [0]
+
+        def show(report):
+            done[0] += 1
+            status = _("failed: %(reason)s") % {"reason": report.error} if report.error else _("ok")
+            sys.stderr.write(f"\r[{done[0]}/{len(cases)}] {report.key} {status}\n")
+
+        run = run_generation(run, cases=cases, device=o["device"], preprocess_workers=o["preprocess_workers"], progress=show)
+        self.stdout.write(
+            _("Run %(run)d: %(done)d reports, %(failed)d failed cases.") % {"run": run.pk, "done": run.cases_done, "failed": run.cases_failed}
+        )
+
+    def _scope(self, o):
+        if o["cases"]:
+            return Case.objects.filter(case_id__in=o["cases"])
+        if o["study"]:
+            study = o["study"]
+            found = ReaderStudy.objects.filter(pk=int(study)) if study.isdigit() else ReaderStudy.objects.filter(name=study)
+            if not found.exists():
+                raise CommandError(_("No study %(study)s.") % {"study": study})
+            return Case.objects.filter(study_cases__study__in=found)
+        return Case.objects.all()
+
+    def _enqueue(self, run, cases, *, chunk: int, device: str):
+        from cmr_reader.reports.tasks import generate_reports_task
+
+        ids = [case.case_id for case in cases]
+        with transaction.atomic():
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                transaction.on_commit(lambda part=part: generate_reports_task.enqueue(run_id=run.pk, case_ids=part, device=device))
+        self.stdout.write(_("Queued %(tasks)d tasks on the inference queue.") % {"tasks": -(-len(ids) // chunk)})

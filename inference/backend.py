@@ -1,0 +1,310 @@
+"""Batched generation with a Qwen2-VL-style multimodal checkpoint.
+
+The one module of `inference` that imports torch and transformers at module level, so the rest
+of the package (and the web process that imports it) stays light.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import transformers
+from transformers import AutoModelForImageTextToText, AutoProcessor, GenerationConfig
+
+# Parts and settings are torch-free, so prompts can be built and settings recorded without torch;
+# they are re-exported here as the backend's vocabulary.
+from inference.checkpoint import checkpoint_sha256
+from inference.conversation import Part
+from inference.generation_settings import GenerationSettings
+
+__all__ = ["Backend", "Generated", "GenerationSettings", "Part"]
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    prompt_tokens: int
+    generated_tokens: int
+    seconds: float
+
+
+@dataclass
+class _Prompt:
+    """One conversation rendered for the processor."""
+
+    text: str
+    images: list[np.ndarray] = field(default_factory=list)
+    videos: list[np.ndarray] = field(default_factory=list)
+    video_metadata: list[dict] = field(default_factory=list)
+
+
+class Backend:
+    """A checkpoint loaded once, generating for batches of conversations."""
+
+    def __init__(
+        self, model_path: Path | str, *, device: str = "auto", attn_implementation: str | None = None
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.device = torch.device(
+            ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        )
+        on_cuda = self.device.type == "cuda"
+        # fp32 on CPU: bf16 matmuls there are slow and make greedy decoding depend on batch shape.
+        self.dtype = torch.bfloat16 if on_cuda else torch.float32
+        if attn_implementation is None:
+            flash = on_cuda and importlib.util.find_spec("flash_attn") is not None
+            attn_implementation = "flash_attention_2" if flash else "sdpa"
+        self.processor = AutoProcessor.from_pretrained(self.model_path, local_files_only=True)
+        tokenizer = self.processor.tokenizer
+        # Batched decoder-only generation needs the prompts flush against the new tokens.
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.model = AutoModelForImageTextToText.from_pretrained(
+            self.model_path,
+            local_files_only=True,
+            dtype=self.dtype,
+            attn_implementation=attn_implementation,
+        )
+        self.model.to(self.device).eval()
+        self.supports_video = getattr(self.processor, "video_processor", None) is not None
+        self._end_ids = _end_token_ids(self.model.generation_config, tokenizer)
+        self._weights_hash: str | None = None
+
+    def describe(self) -> dict:
+        """What produced the reports: checkpoint, numerics, preprocessing and library versions."""
+        config = self.model.config
+        vision = getattr(config, "vision_config", None)
+        tokens_per_second = getattr(vision, "tokens_per_second", None)
+        return {
+            "model_path": str(self.model_path),
+            "model_class": type(self.model).__name__,
+            "model_type": config.model_type,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "device": str(self.device),
+            "attn_implementation": config._attn_implementation,
+            "processor": {
+                "class": type(self.processor).__name__,
+                "image": _vision_settings(self.processor.image_processor),
+                "video": _vision_settings(self.processor.video_processor) if self.supports_video else None,
+                "video_fallback": None if self.supports_video else "labelled image sequence",
+                "fps_handling": {
+                    "source": "Part.fps, passed per video as video_metadata",
+                    "tokens_per_second": tokens_per_second,
+                    "temporal_positions": (
+                        "tokens_per_second * temporal_patch_size / fps per temporal patch"
+                        if tokens_per_second is not None
+                        else "temporal patch index (the architecture ignores fps)"
+                    ),
+                },
+            },
+            "versions": {
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+                "transformers": transformers.__version__,
+            },
+        }
+
+    def weights_hash(self) -> str:
+        """sha256 of the checkpoint folder's weight, config, tokenizer, processor and chat template
+        files (`inference.checkpoint.checkpoint_sha256`, streamed), computed once per instance."""
+        if self._weights_hash is None:
+            self._weights_hash = checkpoint_sha256(self.model_path)
+        return self._weights_hash
+
+    def generate(
+        self,
+        conversations: Sequence[Sequence[Part]],
+        settings: GenerationSettings,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Generated]:
+        """One reply per conversation, in input order.
+
+        Conversations of similar prompt length share a batch (left-padded), so little compute
+        goes to padding. Greedy unless `settings.do_sample`; a seed makes sampling repeatable.
+        Token counts exclude padding; generated tokens run up to and including the first end token.
+        """
+        prompts = [self._prompt(parts) for parts in conversations]
+        total = len(prompts)
+        order = list(range(total))
+        if total > settings.batch_size:
+            lengths = [self._prompt_length(prompt) for prompt in prompts]
+            order.sort(key=lambda index: lengths[index])
+        generation_config = self._generation_config(settings)
+        results: list[Generated | None] = [None] * total
+        with torch.random.fork_rng(devices=self._rng_devices()):
+            if settings.seed is not None:
+                torch.manual_seed(settings.seed)
+            for start in range(0, total, settings.batch_size):
+                batch = order[start : start + settings.batch_size]
+                generated = self._generate_batch([prompts[i] for i in batch], generation_config)
+                for index, one in zip(batch, generated, strict=True):
+                    results[index] = one
+                if progress is not None:
+                    progress(start + len(batch), total)
+        return results
+
+    def _rng_devices(self) -> list[int]:
+        # fork_rng restores these devices' generators afterwards: a seeded run leaves the caller's
+        # random state as it found it.
+        if self.device.type != "cuda":
+            return []
+        return [self.device.index if self.device.index is not None else torch.cuda.current_device()]
+
+    def _generate_batch(self, prompts: list[_Prompt], generation_config: GenerationConfig) -> list[Generated]:
+        started = time.perf_counter()
+        inputs = self._processor_inputs(prompts, padding=True).to(self.device)
+        with torch.inference_mode():
+            output = self.model.generate(**inputs, generation_config=generation_config)
+        prompt_width = inputs["input_ids"].shape[1]
+        prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
+        new_tokens = [self._until_end(row) for row in output[:, prompt_width:].tolist()]
+        texts = self.processor.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        seconds = (time.perf_counter() - started) / len(prompts)
+        return [
+            Generated(
+                text=text.strip(), prompt_tokens=int(count), generated_tokens=len(tokens), seconds=seconds
+            )
+            for text, count, tokens in zip(texts, prompt_tokens, new_tokens, strict=True)
+        ]
+
+    def _until_end(self, tokens: list[int]) -> list[int]:
+        for position, token in enumerate(tokens):
+            if token in self._end_ids:
+                return tokens[: position + 1]
+        return tokens
+
+    def _generation_config(self, settings: GenerationSettings) -> GenerationConfig:
+        # generate() fills every knob left unset from the checkpoint's generation_config.json, and
+        # Qwen ships top_k=1 and repetition_penalty=1.05 there. Setting each knob that acts on this
+        # decoding (top_k=0 disables it; greedy ignores the sampling ones) keeps `settings` the
+        # whole story of how a report was decoded.
+        defaults = self.model.generation_config
+        sampling = {}
+        if settings.do_sample:
+            sampling = {"temperature": settings.temperature, "top_p": settings.top_p, "top_k": 0}
+        return GenerationConfig(
+            max_new_tokens=settings.max_new_tokens,
+            do_sample=settings.do_sample,
+            num_beams=1,
+            repetition_penalty=1.0,
+            **sampling,
+            bos_token_id=defaults.bos_token_id,
+            eos_token_id=sorted(self._end_ids),
+            pad_token_id=self.processor.tokenizer.pad_token_id,
+        )
+
+    def _prompt_length(self, prompt: _Prompt) -> int:
+        return int(self._processor_inputs([prompt], padding=False)["input_ids"].shape[1])
+
+    def _processor_inputs(self, prompts: list[_Prompt], *, padding: bool):
+        images = [image for prompt in prompts for image in prompt.images]
+        videos = [video for prompt in prompts for video in prompt.videos]
+        video_kwargs = {}
+        if videos:
+            video_kwargs = {
+                "videos": videos,
+                "video_metadata": [metadata for prompt in prompts for metadata in prompt.video_metadata],
+            }
+        return self.processor(
+            text=[prompt.text for prompt in prompts],
+            images=images or None,
+            padding=padding,
+            return_tensors="pt",
+            **video_kwargs,
+        )
+
+    def _prompt(self, parts: Sequence[Part]) -> _Prompt:
+        prompt = _Prompt(text="")
+        content: list[dict] = []
+        for part in parts:
+            if part.kind == "text":
+                content.append({"type": "text", "text": part.text})
+            elif part.kind == "image":
+                for frame in _frame_stack(_checked_frames(part)):
+                    content.append({"type": "image"})
+                    prompt.images.append(_rgb(frame))
+            elif self.supports_video:
+                frames = _frame_stack(_checked_frames(part))
+                content.append({"type": "video"})
+                prompt.videos.append(_rgb(frames))
+                # The processor reads the frame rate from the metadata: Qwen2.5-VL turns it into
+                # second_per_grid_ts, the temporal RoPE spacing; frame sampling (if enabled) uses it too.
+                prompt.video_metadata.append(
+                    {
+                        "total_num_frames": frames.shape[0],
+                        "fps": part.fps,
+                        "frames_indices": list(range(frames.shape[0])),
+                        "height": frames.shape[1],
+                        "width": frames.shape[2],
+                    }
+                )
+            else:
+                for label, frame in _labelled_frames(part):
+                    content.append({"type": "text", "text": label})
+                    content.append({"type": "image"})
+                    prompt.images.append(_rgb(frame))
+        message = {"role": "user", "content": content}
+        prompt.text = self.processor.apply_chat_template(
+            [message], add_generation_prompt=True, tokenize=False
+        )
+        return prompt
+
+
+def _checked_frames(part: Part) -> np.ndarray:
+    # The processors rescale by 1/255 and read a trailing 3 as channels: anything but uint8 grey
+    # frames would be silently misread.
+    frames = part.frames
+    if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim not in (2, 3):
+        raise ValueError(f"a {part.kind} part needs uint8 grey frames shaped (H,W) or (T,H,W)")
+    if part.fps is not None and not part.fps > 0:
+        raise ValueError(f"a video's fps must be positive, not {part.fps}")
+    return frames
+
+
+def _frame_stack(frames: np.ndarray) -> np.ndarray:
+    return frames[np.newaxis] if frames.ndim == 2 else frames
+
+
+def _rgb(grey: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.repeat(grey[..., np.newaxis], 3, axis=-1))
+
+
+def _labelled_frames(part: Part) -> Iterator[tuple[str, np.ndarray]]:
+    """A video as captioned stills, for processors without a video processor."""
+    frames = _frame_stack(_checked_frames(part))
+    for index, frame in enumerate(frames):
+        when = f", t={index / part.fps:.3f} s" if part.fps else ""
+        yield f"Frame {index + 1}/{len(frames)}{when}: ", frame
+
+
+def _end_token_ids(generation_config: GenerationConfig, tokenizer) -> frozenset[int]:
+    configured = generation_config.eos_token_id
+    ids = set(configured if isinstance(configured, list) else [configured])
+    ids.add(tokenizer.eos_token_id)
+    ids.discard(None)
+    return frozenset(ids)
+
+
+def _vision_settings(processor) -> dict:
+    size = dict(getattr(processor, "size", None) or {})
+    settings = {
+        "class": type(processor).__name__,
+        "min_pixels": size.get("shortest_edge", getattr(processor, "min_pixels", None)),
+        "max_pixels": size.get("longest_edge", getattr(processor, "max_pixels", None)),
+        "patch_size": getattr(processor, "patch_size", None),
+        "temporal_patch_size": getattr(processor, "temporal_patch_size", None),
+        "merge_size": getattr(processor, "merge_size", None),
+    }
+    for name in ("do_sample_frames", "fps", "min_frames", "max_frames"):
+        if hasattr(processor, name):
+            settings[name] = getattr(processor, name)
+    return settings

@@ -1,0 +1,22 @@
+"""How the model decodes: recorded with every report. No torch."""
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    max_new_tokens: int = 512
+    do_sample: bool = False  # greedy by default: the same inputs give the same report
+    temperature: float = 1.0
+    top_p: float = 1.0
+    seed: int | None = None  # sampling seed; with do_sample and a seed, sampling repeats
+    batch_size: int = 4
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1 or self.batch_size < 1:
+            raise ValueError("max_new_tokens and batch_size must be at least 1")
+        if self.temperature <= 0 or not 0 < self.top_p <= 1:
+            raise ValueError("temperature must be > 0 and top_p in (0, 1]")
+
+    def as_dict(self) -> dict:
+        return asdict(self)

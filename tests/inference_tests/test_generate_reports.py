@@ -1,0 +1,116 @@
+"""manage.py generate_reports end to end: stored synthetic cases in, stored traceable AI reports
+out; idempotent, resumable after a crash, a bad case recorded and skipped, queueable."""
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from cmr_reader.imaging.ingest import import_sources
+from cmr_reader.imaging.models import Case, Instance
+from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.sources import iter_path_sources
+from cmr_reader.reports import generation
+from cmr_reader.reports.models import GenerationFailure, GenerationRun, Report
+from cmr_reader.reports.tasks import generate_reports_task
+
+pytestmark = pytest.mark.django_db
+OPTIONS = ["--device", "cpu", "--max-new-tokens", "8", "--frames-per-cine", "4", "--max-pixels", "3136", "--preprocess-workers", "0"]
+
+
+@pytest.fixture
+def stored_cases(tmp_path, settings, private_storage):
+    from cmr_reader.synthetic import write_cases
+
+    folders = write_cases(tmp_path / "synthetic", cases=2, seed=21, matrix=32, phases=6)
+    import_sources(
+        iter_path_sources(sorted(p for folder in folders for p in folder.glob("*.dcm"))),
+        pseudonymizer=Pseudonymizer(settings.PSEUDONYM_KEY),
+        storage_root=private_storage,
+    )
+    return list(Case.objects.order_by("case_id"))
+
+
+@pytest.fixture
+def model(tiny_qwen2_5_vl, tmp_path):
+    path = tmp_path / "site-checkpoint"
+    shutil.copytree(tiny_qwen2_5_vl, path)
+    generation._BACKENDS.clear()
+    return str(path)
+
+
+def test_every_case_gets_a_traceable_ai_report_once(stored_cases, model):
+    call_command("generate_reports", "--model", model, *OPTIONS)
+
+    run = GenerationRun.objects.get()
+    assert run.state == GenerationRun.State.DONE and (run.cases_total, run.cases_done, run.cases_failed) == (2, 2, 0)
+    assert run.checkpoint_sha256 == Report.objects.first().provenance["model"]["weights_sha256"]
+    assert set(run.per_case_timing) == {case.case_id for case in stored_cases}
+    for case in stored_cases:
+        (report,) = Report.objects.filter(case=case, source="ai")
+        assert report.text and report.language == "en" and report.generation_run == run
+        assert "Video 1: short-axis cine" in report.prompt
+        assert report.provenance["prompt"]["template_sha256"] == run.input_settings["template"]["sha256"]
+        assert report.provenance["inputs"]["items"][0]["kind"] == "cine_sax"
+
+    call_command("generate_reports", "--model", model, *OPTIONS)  # again: nothing to do
+    assert Report.objects.filter(source="ai").count() == 2 and GenerationRun.objects.count() == 1
+
+
+def test_a_crashed_run_continues_where_it_stopped(stored_cases, model, monkeypatch):
+    real = generation.store_case_report
+    stored = []
+
+    def crash_after_first(run, case, report):
+        if stored:
+            raise KeyboardInterrupt  # the worker is killed
+        real(run, case, report)
+        stored.append(case)
+
+    monkeypatch.setattr(generation, "store_case_report", crash_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("generate_reports", "--model", model, *OPTIONS)
+    run = GenerationRun.objects.get()
+    assert run.state == GenerationRun.State.RUNNING and Report.objects.filter(source="ai").count() == 1
+
+    monkeypatch.setattr(generation, "store_case_report", real)
+    call_command("generate_reports", "--model", model, *OPTIONS)
+    run.refresh_from_db()
+    assert GenerationRun.objects.count() == 1 and run.state == GenerationRun.State.DONE
+    assert sorted(Report.objects.filter(source="ai").values_list("case__case_id", flat=True)) == [c.case_id for c in stored_cases]
+
+
+def test_a_case_with_unreadable_series_is_recorded_and_the_others_go_on(stored_cases, model, private_storage):
+    bad = stored_cases[0]
+    for relative in Instance.objects.filter(series__case=bad).values_list("file_path", flat=True):
+        (private_storage / relative).write_bytes(b"truncated")
+
+    call_command("generate_reports", "--model", model, *OPTIONS)
+
+    (failure,) = GenerationFailure.objects.all()
+    assert failure.case == bad and "InputError" in failure.reason
+    assert Report.objects.filter(source="ai").get().case == stored_cases[1]
+    run = GenerationRun.objects.get()
+    assert (run.cases_done, run.cases_failed) == (1, 1)
+
+
+def test_queued_chunks_are_generated_by_workers_and_coordinators_see_the_run(stored_cases, model, coordinator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("generate_reports", "--model", model, *OPTIONS, "--queue", "--chunk", "1")
+    tasks = DBTaskResult.objects.filter(queue_name="inference")
+    assert tasks.count() == 2 and Report.objects.filter(source="ai").count() == 0
+
+    run = GenerationRun.objects.get()
+    for task in tasks:
+        kwargs = task.args_kwargs["kwargs"]
+        generate_reports_task.func(**{**kwargs, "device": "cpu"})
+        generate_reports_task.func(**{**kwargs, "device": "cpu"})  # a duplicate delivery does nothing
+    assert Report.objects.filter(source="ai", generation_run=run).count() == 2
+
+    client = Client()
+    client.force_login(coordinator)
+    assert run.model_name in client.get("/generation/runs/").content.decode()
+    page = client.get(f"/generation/runs/{run.pk}/").content.decode()
+    assert run.checkpoint_sha256 in page and "weights_sha256" in page
