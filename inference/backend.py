@@ -61,18 +61,34 @@ class Backend:
         if attn_implementation is None:
             flash = on_cuda and importlib.util.find_spec("flash_attn") is not None
             attn_implementation = "flash_attention_2" if flash else "sdpa"
-        self.processor = AutoProcessor.from_pretrained(self.model_path, local_files_only=True)
-        tokenizer = self.processor.tokenizer
-        # Batched decoder-only generation needs the prompts flush against the new tokens.
-        tokenizer.padding_side = "left"
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        self.model = AutoModelForImageTextToText.from_pretrained(
+        processor = AutoProcessor.from_pretrained(self.model_path, local_files_only=True)
+        model = AutoModelForImageTextToText.from_pretrained(
             self.model_path,
             local_files_only=True,
             dtype=self.dtype,
             attn_implementation=attn_implementation,
         )
+        self._attach(model, processor)
+
+    @classmethod
+    def from_loaded(cls, model, processor, *, model_path: Path | str) -> Backend:
+        """A backend around a model already in memory (benchmarks build random 7B models on the GPU
+        without writing 16 GB to disk). ``model_path`` holds its config and processor files."""
+        backend = cls.__new__(cls)
+        backend.model_path = Path(model_path)
+        backend.device = next(model.parameters()).device
+        backend.dtype = next(model.parameters()).dtype
+        backend._attach(model, processor)
+        return backend
+
+    def _attach(self, model, processor) -> None:
+        self.processor = processor
+        tokenizer = self.processor.tokenizer
+        # Batched decoder-only generation needs the prompts flush against the new tokens.
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.model = model
         self.model.to(self.device).eval()
         self.supports_video = getattr(self.processor, "video_processor", None) is not None
         self._end_ids = _end_token_ids(self.model.generation_config, tokenizer)
@@ -193,6 +209,7 @@ class Backend:
             sampling = {"temperature": settings.temperature, "top_p": settings.top_p, "top_k": 0}
         return GenerationConfig(
             max_new_tokens=settings.max_new_tokens,
+            min_new_tokens=settings.min_new_tokens or None,
             do_sample=settings.do_sample,
             num_beams=1,
             repetition_penalty=1.0,

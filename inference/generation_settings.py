@@ -11,6 +11,7 @@ class GenerationSettings:
     top_p: float = 1.0
     seed: int | None = None  # sampling seed; with do_sample and a seed, sampling repeats
     batch_size: int = 4
+    min_new_tokens: int = 0  # benchmarks force a fixed decode length; reports leave it 0
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1 or self.batch_size < 1:

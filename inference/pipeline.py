@@ -1,6 +1,7 @@
 """Reports for many studies: inputs prepared in worker processes while the model generates.
 
-Cases go through in windows of ``settings.batch_size x WINDOW_BATCHES``; the backend sorts each
+Cases go through in windows of ``settings.batch_size x WINDOW_BATCHES`` (the first window is one
+batch, so the model starts early); the backend sorts each
 window by prompt length and generates it in batches, while the worker processes decode and
 prepare the next window's DICOM (cached, so a rerun does not decode again). A case whose inputs
 cannot be read, whose generation fails or whose output is empty comes back with its error and
@@ -9,6 +10,7 @@ the others go on.
 
 import logging
 import multiprocessing
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -67,6 +69,8 @@ class ReportGenerator:
         self.cache_dir = cache_dir
         self.preprocess_workers = preprocess_workers
         self.include_patient = include_patient
+        # Where the main process spent its time: waiting for prepared inputs, or in the model.
+        self.stats = {"wait_seconds": 0.0, "generate_seconds": 0.0}
 
     def run(
         self, cases: Iterable[CaseSource], *, progress: Callable[[CaseReport], None] | None = None
@@ -74,12 +78,18 @@ class ReportGenerator:
         window = self.settings.batch_size * WINDOW_BATCHES
         iterator = iter(cases)
         with self._pool() as pool:
-            pending = self._submit(pool, list(islice(iterator, window)))
+            # A first window of one batch: the model starts as soon as one batch is prepared.
+            pending = self._submit(pool, list(islice(iterator, self.settings.batch_size)))
             while pending:
                 # Submit the next window before generating this one: the workers prepare it meanwhile.
                 upcoming = self._submit(pool, list(islice(iterator, window)))
+                waited = time.perf_counter()
                 prepared = [(case, future.result() if isinstance(future, Future) else future) for case, future in pending]
-                for report in self._generate(prepared):
+                started = time.perf_counter()
+                self.stats["wait_seconds"] += started - waited
+                reports = self._generate(prepared)
+                self.stats["generate_seconds"] += time.perf_counter() - started
+                for report in reports:
                     if progress:
                         progress(report)
                     yield report
