@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 
+from cmr_reader.content_security import ContentSecurityPolicyMiddleware
 from tests.support.chromium import missing_browser_parts, start_chromium
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +26,22 @@ def _require_browser() -> None:
     if os.environ.get("CI", "").lower() not in ("", "0", "false"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def static_files_under_the_policy(monkeypatch):
+    """Static files with the Content-Security-Policy header, as whitenoise serves them in production.
+
+    The live server answers /static/ without any middleware, but a web worker runs under the
+    policy of its own script's response, not the page's: without this the viewer's decoding
+    workers would run under no policy here and under the site's policy in production.
+    """
+    serve = StaticFilesHandler.serve
+
+    def serve_under_the_policy(handler, request):
+        return ContentSecurityPolicyMiddleware(lambda request: serve(handler, request))(request)
+
+    monkeypatch.setattr(StaticFilesHandler, "serve", serve_under_the_policy)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.studies import assign
 from cmr_reader.studies.models import Answer, AnswerChange, Assignment, ReaderStudy
 from cmr_reader.synthetic import write_cases
-from tests.support.chromium import log_in
+from tests.support.chromium import assert_no_csp_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,3 +111,4 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
         AnswerChange.objects.filter(assignment=assignment, item="B.correctness").order_by("id").values_list("new_value", flat=True)
     )
     assert history[-1] == 2 and set(history) <= {2, 3}
+    assert_no_csp_violations(browser)

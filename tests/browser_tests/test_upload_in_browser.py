@@ -7,7 +7,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cmr_reader.imaging.models import ImportJob, Instance
-from tests.support.chromium import log_in
+from tests.support.chromium import assert_no_csp_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,6 +37,7 @@ def test_coordinator_uploads_files_and_sees_the_import_complete(
     assert ImportJob.objects.get().state == ImportJob.State.DONE
     assert Instance.objects.count() == 8
     browser.save_screenshot(str(tmp_path / "import-done.png"))
+    assert_no_csp_violations(browser)
 
 
 def test_reader_sees_no_upload_page(browser, live_server, reader):
@@ -46,3 +47,4 @@ def test_reader_sees_no_upload_page(browser, live_server, reader):
 
     assert "Upload DICOM" not in browser.page_source
     assert "Not allowed" in browser.page_source
+    assert_no_csp_violations(browser)

@@ -20,7 +20,7 @@ from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import iter_path_sources
 from cmr_reader.synthetic import write_cases
-from tests.support.chromium import log_in
+from tests.support.chromium import assert_no_csp_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,6 +120,7 @@ def test_default_hanging_protocol_shows_sax_cine_4ch_cine_and_lge(browser, live_
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "[data-series][data-thumbnail=ready]")) == 5
     )
     browser.save_screenshot(str(artifacts_dir / "viewer-default-hanging-hcm.png"))
+    assert_no_csp_violations(browser)
 
 
 def test_the_cine_plays_then_stops_changing_when_paused(browser, live_server, coordinator, hcm_case, artifacts_dir):
@@ -155,6 +156,7 @@ def test_the_cine_plays_then_stops_changing_when_paused(browser, live_server, co
     )
     wait_for_render(browser, 0, different_from=paused[-1])
     assert viewer_state(browser)["panels"][0]["phase"] == target
+    assert_no_csp_violations(browser)
 
 
 def test_window_level_drag_and_presets_change_pixel_values_and_reset_restores(browser, live_server, coordinator, hcm_case):
@@ -178,6 +180,7 @@ def test_window_level_drag_and_presets_change_pixel_values_and_reset_restores(br
     press(browser, "i")  # invert: bright becomes dark
     inverted = wait_for_render(browser, 0, different_from=contrast["hash"])
     assert abs((255 - contrast["centre"]) - inverted["centre"]) < 3, (contrast, inverted)
+    assert_no_csp_violations(browser)
 
 
 def test_slice_navigation_changes_the_image_and_keeps_the_cardiac_phase(browser, live_server, coordinator, hcm_case):
@@ -201,6 +204,7 @@ def test_slice_navigation_changes_the_image_and_keeps_the_cardiac_phase(browser,
     viewport = browser.find_elements(By.CSS_SELECTOR, ".vp .vp-element")[0]
     ActionChains(browser).scroll_from_origin(ScrollOrigin.from_element(viewport), 0, 120).perform()
     WebDriverWait(browser, 5).until(lambda b: viewer_state(b)["panels"][0]["slice"] == start["slice"] + 2)
+    assert_no_csp_violations(browser)
 
 
 def test_layouts_and_the_series_browser_swap_what_is_shown(browser, live_server, coordinator, hcm_case):
@@ -226,6 +230,7 @@ def test_layouts_and_the_series_browser_swap_what_is_shown(browser, live_server,
     WebDriverWait(browser, 5).until(lambda b: viewer_state(b)["layout"] == "1x1")
     assert len(browser.find_elements(By.CSS_SELECTOR, ".vp")) == 1
     assert_shows_an_image(canvas(browser, 0))
+    assert_no_csp_violations(browser)
 
 
 def test_a_series_that_cannot_be_decoded_says_so_and_the_others_still_work(browser, live_server, coordinator, hcm_case):
@@ -241,6 +246,7 @@ def test_a_series_that_cannot_be_decoded_says_so_and_the_others_still_work(brows
     for index in (0, 1):
         assert state["panels"][index]["state"] == "ready"
         assert_shows_an_image(canvas(browser, index))
+    assert_no_csp_violations(browser)
 
 
 def test_the_help_overlay_lists_the_shortcuts(browser, live_server, coordinator, hcm_case):
@@ -253,6 +259,7 @@ def test_the_help_overlay_lists_the_shortcuts(browser, live_server, coordinator,
         assert expected.lower() in text.lower(), expected
     press(browser, Keys.ESCAPE)
     WebDriverWait(browser, 5).until(lambda b: not dialog.is_displayed())
+    assert_no_csp_violations(browser)
 
 
 def test_the_real_cine_series_opens_and_plays(browser, live_server, coordinator, real_cine_dir, settings, private_storage, artifacts_dir):
@@ -268,3 +275,4 @@ def test_the_real_cine_series_opens_and_plays(browser, live_server, coordinator,
     wait_for_render(browser, 0, different_from=before["hash"])
     browser.save_screenshot(str(artifacts_dir / "viewer-real-cine-rvla.png"))
     print(json.dumps(panel))
+    assert_no_csp_violations(browser)

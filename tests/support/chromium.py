@@ -11,6 +11,26 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
+# Runs before any script of every page: each Content Security Policy violation is recorded in
+# window.__cspViolations. The list is carried across navigations in sessionStorage, so that a
+# violation on a page the test has already left still counts.
+CSP_VIOLATION_LISTENER = """
+(() => {
+  const key = 'cmr-test-csp-violations';
+  let stored = [];
+  try { stored = JSON.parse(sessionStorage.getItem(key) || '[]'); } catch (error) { stored = []; }
+  window.__cspViolations = stored;
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.__cspViolations.push({
+      page: document.location.href, directive: event.effectiveDirective, blocked: event.blockedURI,
+      source: event.sourceFile, line: event.lineNumber, sample: event.sample,
+    });
+    try { sessionStorage.setItem(key, JSON.stringify(window.__cspViolations)); } catch (error) {}
+  });
+})();
+"""
+
+
 def missing_browser_parts() -> list[str]:
     return [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
 
@@ -42,7 +62,28 @@ def start_chromium(*, profile_dir: Path, window_size: str = "1280,900"):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.implicitly_wait(0)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_VIOLATION_LISTENER})
     return driver
+
+
+def csp_violations(driver) -> list:
+    """The policy violations seen in this tab since the last call: the pages' events and the
+    console's errors (the console also reports what no page event shows, such as a violation
+    inside a web worker)."""
+    events = driver.execute_script(
+        "const seen = window.__cspViolations || []; window.__cspViolations = [];"
+        "try { sessionStorage.removeItem('cmr-test-csp-violations'); } catch (error) {}"
+        "return seen;"
+    )
+    console = [
+        entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]
+    return events + console
+
+
+def assert_no_csp_violations(driver) -> None:
+    violations = csp_violations(driver)
+    assert violations == [], "\n".join(str(violation)[:400] for violation in violations)
 
 
 def log_in(driver, base_url: str, *, username: str, password: str) -> None:
