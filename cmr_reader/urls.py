@@ -23,6 +23,7 @@ urlpatterns = [
     path("studies/", include("cmr_reader.studies.coordinator_urls")),
     path("studies/<int:study_id>/analysis/", include("cmr_reader.analysis.urls")),
     path("generation/", include("cmr_reader.reports.urls")),
+    path("access-log/", include("cmr_reader.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # gettext() for the viewer's JavaScript (djangojs catalogue).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

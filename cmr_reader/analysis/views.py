@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.analysis import dashboard_tables
@@ -24,6 +25,7 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 @role_required(*STAFF)
 def dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
+    record_access(request, action=Action.ANALYSIS_DASHBOARD, target=study.pk, study=study.pk)
     run = latest_done(study)
     active = active_run(study)
     context = {
@@ -65,6 +67,7 @@ def bundle(request: HttpRequest, study_id: int, run_id) -> FileResponse:
     run = get_object_or_404(AnalysisRun, pk=run_id, study_id=study_id, state=AnalysisRun.State.DONE)
     if not run.bundle:
         raise Http404
+    record_access(request, action=Action.ANALYSIS_BUNDLE, target=run.pk, study=run.study_id)
     stamp = run.finished_at.strftime("%Y%m%d-%H%M")
     return FileResponse(run.bundle.open("rb"), as_attachment=True, filename=f"study-{study_id}-analysis-{stamp}.zip")
 

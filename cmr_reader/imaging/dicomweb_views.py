@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cmr_reader.accounts import access_log
 from cmr_reader.imaging import dicomweb_search, frame_grants, multipart, stored_bytes
 from cmr_reader.imaging.dicom_json import PIXEL_DATA
 from cmr_reader.imaging.dicomweb_access import may_use_dicomweb
@@ -99,6 +100,7 @@ def _search(request: HttpRequest, *, level: str, **scope) -> HttpResponse:
         "instance": dicomweb_search.search_instances,
     }[level]
     results, truncated = search(user=request.user, query=query, base_url=_base_url(request), **scope)
+    access_log.record_study_search(request, study=scope.get("study"), results=results)
     return _dicom_json_response(results, truncated=truncated)
 
 
@@ -130,6 +132,7 @@ def retrieve_metadata(
     )
     if document is None:
         return _problem(404, _("No such study, series or instance."))
+    access_log.record_study_access(request, study_uid=study)
     response = HttpResponse(document, content_type=DICOM_JSON)
     response["Cache-Control"] = JSON_CACHE_CONTROL
     return response

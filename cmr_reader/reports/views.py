@@ -5,6 +5,7 @@ import json
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.reports.models import GenerationRun
@@ -21,6 +22,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(GenerationRun, pk=run_id)
+    record_access(request, action=Action.GENERATION_RUN, target=run.pk)
     sample = run.reports.order_by("id").first()
     context = {
         "run": run,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.analysis.study_data import collect_study
@@ -179,6 +180,7 @@ def _csv_response(rows, *, filename: str) -> HttpResponse:
 def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
     """Which slot held the AI report in every assignment: for analysis after reading ends."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
+    record_access(request, action=Action.EXPORT_UNBLINDING, target=study.pk, study=study.pk)
     return _csv_response(unblinding_rows(study), filename=f"study-{study.pk}-unblinding.csv")
 
 
@@ -187,6 +189,7 @@ def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
     """The 1-5 criteria of the readings the statistics use, unblinded (arm reference / ai): the
     input of ``manage.py agreement``, which gives the dashboard's agreement table from it."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
+    record_access(request, action=Action.EXPORT_RATINGS, target=study.pk, study=study.pk)
     return _csv_response(ratings_csv_rows(collect_study(study)), filename=f"study-{study.pk}-ratings.csv")
 
 
@@ -194,6 +197,7 @@ def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
 def answers_export(request: HttpRequest, study_id: int) -> HttpResponse:
     """Every answer (criteria, error flags, preference, AI guess, comments), unblinded."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
+    record_access(request, action=Action.EXPORT_ANSWERS, target=study.pk, study=study.pk)
     return _csv_response(answer_rows(study), filename=f"study-{study.pk}-answers.csv")
 
 
@@ -201,4 +205,5 @@ def answers_export(request: HttpRequest, study_id: int) -> HttpResponse:
 def audit_export(request: HttpRequest, study_id: int) -> HttpResponse:
     """The audit history: every change of every answer."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
+    record_access(request, action=Action.EXPORT_AUDIT, target=study.pk, study=study.pk)
     return _csv_response(audit_rows(study), filename=f"study-{study.pk}-audit.csv")

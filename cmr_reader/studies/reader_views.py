@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.reports.normalise import normalise_for_display
@@ -66,6 +67,8 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     assignment = _own_assignment(request, public_id)
     now = timezone.now()
     answers.mark_opened(assignment, now=now)
+    # The case and the study only: nothing about slots or reports, which stay blinded.
+    record_access(request, action=Action.READING_CASE, target=assignment.study_case.case.case_id, study=assignment.study_id)
     study = assignment.study
     questionnaire = answers.questionnaire_for(study)
     given = answers.current_answers(assignment)

@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.imaging.models import Case
@@ -14,6 +15,7 @@ IMAGE_LOADERS = ("wadors", "wadouri")
 def case_viewer(request: HttpRequest, case_id: str) -> HttpResponse:
     """Any case, for staff; the reading workstation embeds the same component for its readers."""
     case = get_object_or_404(Case, case_id=case_id)
+    record_access(request, action=Action.CASE_VIEWER, target=case.case_id)
     return render(request, "viewer/case_viewer.html", viewer_context(request, case=case))
 
 

@@ -96,6 +96,8 @@ ACCESS = {
     "analysis:plot": ("get", STAFF),
     "reports:runs": ("get", STAFF),
     "reports:run": ("get", STAFF),
+    "accounts:access_log": ("get", COORDINATORS),
+    "accounts:access_log_csv": ("get", COORDINATORS),
     "javascript-catalog": ("get", EVERYONE),
 }
 

@@ -1,0 +1,53 @@
+"""The access log: who opened which case, study images, export or run, and when.
+
+Rows are only ever inserted (``access_log.record_access``); nothing in the app updates or deletes
+them, and the admin shows them read-only. The username is copied into each row so the log still
+names the person after their account is deleted (the foreign key is then set to NULL).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessEvent(models.Model):
+    class Action(models.TextChoices):
+        CASE_VIEWER = "case_viewer", _("Opened a case in the viewer")
+        READING_CASE = "reading_case", _("Opened a reading case")
+        DICOMWEB_STUDY = "dicomweb_study", _("Read a study's images over DICOMweb")
+        EXPORT_RATINGS = "export_ratings", _("Exported ratings")
+        EXPORT_ANSWERS = "export_answers", _("Exported answers")
+        EXPORT_UNBLINDING = "export_unblinding", _("Exported the unblinding key")
+        EXPORT_AUDIT = "export_audit", _("Exported the audit history")
+        ANALYSIS_DASHBOARD = "analysis_dashboard", _("Opened an analysis dashboard")
+        ANALYSIS_BUNDLE = "analysis_bundle", _("Downloaded an analysis bundle")
+        GENERATION_RUN = "generation_run", _("Opened a generation run")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_events",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    # A case id, a DICOM Study Instance UID, a reader study id or a run id, as text.
+    target = models.CharField(_("target"), max_length=128)
+    study = models.PositiveIntegerField(_("reader study"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        indexes = [
+            models.Index(fields=["target", "at"], name="access_event_target_at"),
+            models.Index(fields=["username", "at"], name="access_event_username_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.target}"
