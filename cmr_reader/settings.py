@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, WASM_UNSAFE_EVAL
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,10 +65,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "cmr_reader.accounts",
     "cmr_reader.imaging",
     "cmr_reader.reports",
     "cmr_reader.analysis",
+    "cmr_reader.operations",
     "cmr_reader.viewer",
     "cmr_reader.studies",
 ]
@@ -75,6 +78,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "cmr_reader.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that static files carry the policy too: a web worker runs under the
+    # policy of its own script's response, not the page's (docs/decisions/0010).
+    "cmr_reader.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cmr_reader.idle_timeout.IdleTimeoutMiddleware",
@@ -184,6 +190,26 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp), the same in every environment so that the browser tests
+# run under it. Everything comes from this origin; no inline script or style anywhere. The
+# viewer needs two exceptions (docs/decisions/0010): 'wasm-unsafe-eval' to compile the DICOM
+# decoders' WebAssembly, and blob: images for the cursors Cornerstone's tools draw.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, WASM_UNSAFE_EVAL],
+        "worker-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

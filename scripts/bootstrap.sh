@@ -22,8 +22,9 @@ apt_install() {
 
 if [ "$WITH_SYSTEM_PACKAGES" = "1" ] && command -v apt-get >/dev/null; then
   # Orthanc for the PACS tests, Chromium for the browser tests, wrk for bench/bench_frames.py,
-  # a CJK font so the analysis plots (PNG) and Chromium's screenshots draw Chinese text.
-  apt_install orthanc orthanc-dicomweb wrk chromium chromium-driver fonts-wqy-microhei
+  # a CJK font so the analysis plots (PNG) and Chromium's screenshots draw Chinese text,
+  # pg_dump/pg_restore for manage.py backup_site / restore_site.
+  apt_install orthanc orthanc-dicomweb wrk chromium chromium-driver fonts-wqy-microhei postgresql-client
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -4,6 +4,7 @@ Views and commands call ``start_*`` (which enqueue a background task) or ``run_i
 (which does the work, in a task or in the foreground for the command line).
 """
 
+import errno
 import logging
 import shutil
 import time
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.display_names import safe_display_name
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
@@ -149,7 +151,7 @@ def run_import_job(
     except Exception as error:
         logger.exception("import job %s failed", job.pk)
         job.state = ImportJob.State.FAILED
-        job.error = str(error)[:2000]
+        job.error = failure_reason(error)[:2000]
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "finished_at", "updated_at"])
         raise
@@ -163,6 +165,16 @@ def run_import_job(
     if job.source == ImportJob.Source.UPLOAD:
         shutil.rmtree(staging_dir_for(job), ignore_errors=True)
     return summary
+
+
+def failure_reason(error: Exception) -> str:
+    """What a coordinator reads on a failed job: the disk being full is said in words."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return _(
+            "The disk holding the DICOM storage is full. The import stopped; the instances imported "
+            "before are complete and kept, and nothing half-written was left. Free space, then retry."
+        )
+    return str(error)
 
 
 def _write_progress(job: ImportJob, summary: ImportSummary) -> None:
