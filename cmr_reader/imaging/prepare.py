@@ -68,6 +68,15 @@ class PreparedInstance:
 def prepare_instance(raw: bytes, *, pseudonymizer: Pseudonymizer) -> PreparedInstance:
     """Check, de-identify and encode one file. Raises RejectedFile with a reason."""
     try:
+        return _prepare(raw, pseudonymizer=pseudonymizer)
+    except RecursionError:
+        # Sequences nested thousands deep (found by tests/fault_tests/test_fuzz_inputs.py): both
+        # parsers recurse per level; the file is refused instead of failing the whole import.
+        raise RejectedFile(_("sequences nested too deeply to read")) from None
+
+
+def _prepare(raw: bytes, *, pseudonymizer: Pseudonymizer) -> PreparedInstance:
+    try:
         fast = deidentify_part10(raw, pseudonymizer=pseudonymizer)
     except NotEligible:
         prepared = _prepare_with_pydicom(raw, pseudonymizer=pseudonymizer)
