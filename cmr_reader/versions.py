@@ -1,9 +1,8 @@
-"""What code and which libraries produced a result, for the provenance of exports and runs."""
+"""What code produced a result, for the provenance of exports and runs (library versions:
+``inference.provenance.package_versions``)."""
 
-import platform
 import subprocess
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
@@ -26,13 +25,3 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return result.stdout.strip() or "unknown"
-
-
-def package_versions(names: tuple[str, ...]) -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions

@@ -7,8 +7,13 @@ LIBRARIES = ("torch", "torchvision", "transformers", "tokenizers", "numpy", "pyd
 
 
 def library_versions() -> dict[str, str]:
+    return package_versions(LIBRARIES)
+
+
+def package_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """Python's version and each installed distribution's; the site's exports use it too."""
     versions = {"python": platform.python_version()}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

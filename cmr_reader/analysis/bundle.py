@@ -29,7 +29,8 @@ from cmr_reader.analysis.study_exports import (
 from cmr_reader.analysis.study_plots import all_plots
 from cmr_reader.analysis.tabular import Table, dict_table, write_csv
 from cmr_reader.analysis.xlsx_stream import write_workbook
-from cmr_reader.versions import code_version, package_versions
+from cmr_reader.versions import code_version
+from inference.provenance import package_versions
 
 AGREEMENT_COLUMNS = (*LABEL_KEYS, *ESTIMATE_KEYS, "landis_koch", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_b", "bootstrap_seed")
 CONFUSION_COLUMNS = ("criterion", "arm", "reader_1", "reader_2", "score_1", "score_2", "count")

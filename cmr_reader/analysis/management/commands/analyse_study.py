@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.models import AnalysisRun
 from cmr_reader.analysis.runs import DEFAULT_BOOTSTRAP, create_run, run_analysis
-from cmr_reader.studies.models import ReaderStudy
+from cmr_reader.studies.lookup import find_study
 
 
 class Command(BaseCommand):
@@ -22,8 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, default=None, help=_("Copy the bundle (zip) here."))
 
     def handle(self, *args, study: str, bootstrap: int, seed: int | None, output: Path | None, **options):
-        found = ReaderStudy.objects.filter(pk=int(study)) if study.isdigit() else ReaderStudy.objects.filter(name=study)
-        reader_study = found.first()
+        reader_study = find_study(study)
         if reader_study is None:
             raise CommandError(_("No study %(study)s.") % {"study": study})
         try:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from cmr_reader.analysis.entities.study_tables import TABLE_COLUMNS, report_metric_tables
 from cmr_reader.analysis.study_data import collect_study, report_pairs
 from cmr_reader.analysis.tabular import dict_table
-from cmr_reader.studies.models import ReaderStudy
+from cmr_reader.studies.lookup import find_study
 
 
 class Command(BaseCommand):
@@ -28,8 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, study: str, output_format: str, table: str, **options):
-        found = ReaderStudy.objects.filter(pk=int(study)) if study.isdigit() else ReaderStudy.objects.filter(name=study)
-        reader_study = found.first()
+        reader_study = find_study(study)
         if reader_study is None:
             raise CommandError(_("No study %(study)s.") % {"study": study})
         tables = report_metric_tables(report_pairs(collect_study(reader_study)))

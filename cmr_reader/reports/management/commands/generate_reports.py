@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.generation import GenerationPlan, cases_lacking_report, plan_run, run_generation
-from cmr_reader.studies.models import ReaderStudy
+from cmr_reader.studies.lookup import find_study
 from inference.generation_settings import GenerationSettings
 from inference.inputs import InputConfig
 from inference.prompts import PromptTemplate
@@ -84,11 +84,10 @@ class Command(BaseCommand):
         if o["cases"]:
             return Case.objects.filter(case_id__in=o["cases"])
         if o["study"]:
-            study = o["study"]
-            found = ReaderStudy.objects.filter(pk=int(study)) if study.isdigit() else ReaderStudy.objects.filter(name=study)
-            if not found.exists():
-                raise CommandError(_("No study %(study)s.") % {"study": study})
-            return Case.objects.filter(study_cases__study__in=found)
+            study = find_study(o["study"])
+            if study is None:
+                raise CommandError(_("No study %(study)s.") % {"study": o["study"]})
+            return Case.objects.filter(study_cases__study=study)
         return Case.objects.all()
 
     def _enqueue(self, run, cases, *, chunk: int, device: str):
