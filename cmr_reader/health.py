@@ -7,16 +7,16 @@ the db_worker has stopped before readers notice missing imports.
 """
 
 import logging
-import tempfile
 from datetime import datetime
 
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_tasks_db.models import DBTaskResult
+
+from cmr_reader.imaging.instance_store import dicom_store
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +32,8 @@ def database_reachable() -> bool:
 
 
 def storage_writable() -> bool:
-    """Writes and removes a small file: only a write finds a full disk or a read-only mount."""
-    root = settings.DICOM_STORAGE_ROOT
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=root, prefix=".health-") as probe:
-            probe.write(b"ok")
-            probe.flush()
-        return True
-    except OSError:
-        logger.exception("health check: DICOM storage not writable")
-        return False
+    """Writes and removes a small file (or object): only a write finds a full disk or a read-only mount."""
+    return dicom_store().writable()
 
 
 def task_queue(*, now: datetime) -> dict:

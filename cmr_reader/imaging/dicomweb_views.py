@@ -13,18 +13,17 @@ import json
 import logging
 from functools import wraps
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cmr_reader.accounts import access_log
-from cmr_reader.imaging import dicomweb_search, frame_grants, multipart, stored_bytes
+from cmr_reader.imaging import dicomweb_search, frame_grants, multipart
 from cmr_reader.imaging.dicom_json import PIXEL_DATA
 from cmr_reader.imaging.dicomweb_access import may_use_dicomweb
 from cmr_reader.imaging.dicomweb_query import InvalidQuery, parse_query
 from cmr_reader.imaging.instance_locator import StoredInstance, locate_instance
-from cmr_reader.imaging.storage import absolute_path
+from cmr_reader.imaging.instance_store import dicom_store
 
 logger = logging.getLogger(__name__)
 
@@ -177,8 +176,8 @@ def retrieve_frames(
     )
     if part_format is None:
         return _not_acceptable()
-    data = stored_bytes.read_frames(
-        absolute_path(file_path, root=settings.DICOM_STORAGE_ROOT),
+    data = dicom_store().read_frames(
+        file_path,
         pixel_data_offset=pixel_data_offset,
         frame_length=frame_length,
         frame_numbers=numbers,
@@ -205,9 +204,7 @@ def retrieve_bulk_data(
     )
     if part_format is None:
         return _not_acceptable()
-    data = stored_bytes.read_pixel_data(
-        absolute_path(file_path, root=settings.DICOM_STORAGE_ROOT), pixel_data_offset=pixel_data_offset
-    )
+    data = dicom_store().read_pixel_data(file_path, pixel_data_offset=pixel_data_offset)
     return _octet_stream_response([data], part_format=part_format, transfer_syntax=transfer_syntax)
 
 
@@ -235,16 +232,16 @@ def retrieve_instances(
     )
     if part_format is None:
         return _not_acceptable()
-    root = settings.DICOM_STORAGE_ROOT
-    files = [absolute_path(file_path, root=root) for file_path, _syntax in paths]
+    store = dicom_store()
+    files = [file_path for file_path, _syntax in paths]
     part_type = f"{DICOM}; transfer-syntax={transfer_syntax}"
     if part_format == "single":
-        response = StreamingHttpResponse(stored_bytes.iter_file(files[0]), content_type=part_type)
+        response = StreamingHttpResponse(store.iter_file(files[0]), content_type=part_type)
     else:
         boundary = multipart.new_boundary()
         response = StreamingHttpResponse(
             multipart.stream_parts(
-                (stored_bytes.iter_file(path) for path in files), boundary=boundary, content_type=part_type
+                (store.iter_file(path) for path in files), boundary=boundary, content_type=part_type
             ),
             content_type=multipart.multipart_content_type(part_type=DICOM, boundary=boundary),
         )
@@ -273,7 +270,6 @@ def retrieve_wado_uri(request: HttpRequest) -> HttpResponse:
     if not paths:
         return _problem(404, _("No such instance."))
     file_path, _syntax = paths[0]
-    path = absolute_path(file_path, root=settings.DICOM_STORAGE_ROOT)
-    response = StreamingHttpResponse(stored_bytes.iter_file(path), content_type=DICOM)
+    response = StreamingHttpResponse(dicom_store().iter_file(file_path), content_type=DICOM)
     response["Cache-Control"] = BINARY_CACHE_CONTROL
     return response

@@ -14,9 +14,9 @@ from http.cookies import CookieError, SimpleCookie
 
 from django.conf import settings
 
-from cmr_reader.imaging import frame_grants, multipart, stored_bytes
+from cmr_reader.imaging import frame_grants, multipart
 from cmr_reader.imaging.instance_locator import locate_instance
-from cmr_reader.imaging.storage import absolute_path
+from cmr_reader.imaging.instance_store import dicom_store
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class FrameFastLane:
     def __init__(self, app):
         self.app = app
         self.cookie_name = settings.SESSION_COOKIE_NAME
-        self.storage_root = settings.DICOM_STORAGE_ROOT
+        self.store = dicom_store()
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
@@ -76,8 +76,8 @@ class FrameFastLane:
         )
         if part_format is None:
             return None
-        data = stored_bytes.read_frames(
-            absolute_path(found.file_path, root=self.storage_root),
+        data = self.store.read_frames(
+            found.file_path,
             pixel_data_offset=found.pixel_data_offset,
             frame_length=found.frame_length,
             frame_numbers=[frame],

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.display_names import safe_display_name
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
+from cmr_reader.imaging.instance_store import dicom_store
 from cmr_reader.imaging.models import ImportJob
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import DicomSource, iter_path_sources
@@ -144,7 +145,7 @@ def run_import_job(
         summary = import_sources(
             sources,
             pseudonymizer=site_pseudonymizer(),
-            storage_root=Path(settings.DICOM_STORAGE_ROOT),
+            store=dicom_store(),
             on_progress=on_progress,
             workers=settings.INGEST_WORKERS,
         )

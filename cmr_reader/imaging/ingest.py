@@ -26,12 +26,13 @@ from django.utils.translation import gettext as _
 from cmr_reader.imaging.classify import classify_series
 from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile
 from cmr_reader.imaging.instance_rows import InstanceRow, encode_dicom_json, insert_instance_rows
+from cmr_reader.imaging.instance_store import InstanceStore, LocalInstanceStore, dicom_store
 from cmr_reader.imaging.models import Case, Series
 from cmr_reader.imaging.prepare import prepare_instance, short_error
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.series_facts import CLASSIFICATION_KEYWORDS
-from cmr_reader.imaging.sources import DicomSource, read_file
-from cmr_reader.imaging.storage import StagedFile, commit_staged, discard_staged, stage_parts
+from cmr_reader.imaging.sources import DicomSource, RefusedSource, read_file
+from cmr_reader.imaging.storage import StagedFile
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ ProgressCallback = Callable[[ImportSummary], None]
 
 @dataclass(frozen=True)
 class StagedInstance:
-    """A prepared instance whose file is written under a temporary name (see storage.stage_parts).
+    """A prepared instance whose file is written, under a temporary name where needed (see
+    storage.stage_parts).
 
     Small enough to cross a process boundary cheaply: the pixels stay in the file.
     """
@@ -99,19 +101,24 @@ def import_sources(
     sources: Iterable[DicomSource],
     *,
     pseudonymizer: Pseudonymizer,
-    storage_root: Path,
+    storage_root: Path | None = None,
+    store: InstanceStore | None = None,
     on_progress: ProgressCallback | None = None,
     workers: int = 1,
 ) -> ImportSummary:
     """Import every source; return what was imported, skipped and rejected (with reasons).
 
-    ``workers`` > 1 prepares files in that many processes; indexing stays in this one. Series
-    touched by the import are (re)classified at the end, from all their instances.
+    Files go to ``store``, else to a local folder at ``storage_root``, else to the site's
+    configured store (``instance_store.dicom_store``). ``workers`` > 1 prepares files in that
+    many processes; indexing stays in this one. Series touched by the import are (re)classified
+    at the end, from all their instances.
     """
+    if store is None:
+        store = LocalInstanceStore(Path(storage_root)) if storage_root is not None else dicom_store()
     summary = ImportSummary()
-    indexer = _Indexer(storage_root=storage_root, summary=summary)
+    indexer = _Indexer(store=store, summary=summary)
     try:
-        staged = _staged(sources, pseudonymizer=pseudonymizer, storage_root=storage_root, workers=workers)
+        staged = _staged(sources, pseudonymizer=pseudonymizer, store=store, workers=workers)
         for source, outcome in staged:
             if isinstance(outcome, Rejection):
                 summary.reject(outcome.file, outcome.reason)
@@ -156,7 +163,9 @@ def classification_header(dicom_json: dict) -> dict:
     return header
 
 
-def _stage(name: str, raw: bytes, pseudonymizer: Pseudonymizer, storage_root: Path) -> StagedInstance | Rejection:
+def _stage(
+    name: str, raw: bytes, pseudonymizer: Pseudonymizer, store: InstanceStore
+) -> StagedInstance | Rejection:
     """Prepare one file and write it under a temporary name; runs in a worker process or here."""
     try:
         prepared = prepare_instance(raw, pseudonymizer=pseudonymizer)
@@ -164,7 +173,7 @@ def _stage(name: str, raw: bytes, pseudonymizer: Pseudonymizer, storage_root: Pa
         return Rejection(name, rejected.reason)
     fields = prepared.fields
     relative = f"{fields['StudyInstanceUID']}/{fields['SeriesInstanceUID']}/{fields['SOPInstanceUID']}.dcm"
-    staged = stage_parts([prepared.header, prepared.pixel_element, prepared.pixel_data], relative=relative, root=storage_root)
+    staged = store.stage([prepared.header, prepared.pixel_element, prepared.pixel_data], relative=relative)
     return StagedInstance(
         file=staged,
         pixel_data_offset=len(prepared.header) + len(prepared.pixel_element),
@@ -180,17 +189,19 @@ def _stage(name: str, raw: bytes, pseudonymizer: Pseudonymizer, storage_root: Pa
 def _read(source: DicomSource) -> bytes | Rejection:
     try:
         return source.read()
+    except RefusedSource as refused:
+        return Rejection(source.name, str(refused))
     except Exception as error:
         return Rejection(source.name, _("could not be read (%(error)s)") % {"error": short_error(error)})
 
 
 def _staged(
-    sources: Iterable[DicomSource], *, pseudonymizer: Pseudonymizer, storage_root: Path, workers: int
+    sources: Iterable[DicomSource], *, pseudonymizer: Pseudonymizer, store: InstanceStore, workers: int
 ) -> Iterator[tuple[DicomSource, StagedInstance | Rejection]]:
     if workers <= 1:
         for source in sources:
             raw = _read(source)
-            yield source, raw if isinstance(raw, Rejection) else _stage(source.name, raw, pseudonymizer, storage_root)
+            yield source, raw if isinstance(raw, Rejection) else _stage(source.name, raw, pseudonymizer, store)
         return
     # fork: the children inherit configured Django settings and the pseudonymizer; they never
     # touch the database (prepare is pure), so the parent's connection is never shared. Files go
@@ -203,7 +214,7 @@ def _staged(
         read_as_reached = ((source, source.path or _read(source)) for source in sources)
         for raws in _chunks(read_as_reached, FILES_PER_TASK):
             readable = [(source.name, raw) for source, raw in raws if not isinstance(raw, Rejection)]
-            future = pool.submit(_stage_many, readable, pseudonymizer, storage_root)
+            future = pool.submit(_stage_many, readable, pseudonymizer, store)
             in_flight.append((raws, future))
             while len(in_flight) > workers * TASKS_AHEAD_PER_WORKER:
                 yield from _settle(*in_flight.popleft())
@@ -212,13 +223,13 @@ def _staged(
 
 
 def _stage_many(
-    named_raws: list[tuple[str, bytes | Path]], pseudonymizer: Pseudonymizer, storage_root: Path
+    named_raws: list[tuple[str, bytes | Path]], pseudonymizer: Pseudonymizer, store: InstanceStore
 ) -> list[StagedInstance | Rejection]:
     outcomes = []
     for name, raw in named_raws:
         if isinstance(raw, Path):
             raw = _read(DicomSource(name=name, read=partial(read_file, raw)))
-        outcomes.append(raw if isinstance(raw, Rejection) else _stage(name, raw, pseudonymizer, storage_root))
+        outcomes.append(raw if isinstance(raw, Rejection) else _stage(name, raw, pseudonymizer, store))
     return outcomes
 
 
@@ -242,8 +253,8 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 class _Indexer:
     """Writes prepared instances and indexes them, in order, in batched transactions."""
 
-    def __init__(self, *, storage_root: Path, summary: ImportSummary):
-        self.storage_root = storage_root
+    def __init__(self, *, store: InstanceStore, summary: ImportSummary):
+        self.store = store
         self.summary = summary
         self.series_cache: dict[str, Series] = {}
         self.case_cache: dict[str, Case] = {}
@@ -258,14 +269,14 @@ class _Indexer:
         series = self._existing_series(series_uid)
         if series is not None:
             if series.case.study_instance_uid != study_uid:
-                discard_staged(staged.file)
+                self.store.discard(staged.file)
                 self.summary.reject(source.name, _("inconsistent series: this series already belongs to another study"))
                 return
             if sop_uid in self._known_uids(series):
-                discard_staged(staged.file)
+                self.store.discard(staged.file)
                 self.summary.duplicates_skipped += 1
                 return
-        commit_staged(staged.file, root=self.storage_root)
+        self.store.commit(staged.file)
         if series is None:
             series = self._create_series(staged)
         self._known_uids(series).add(sop_uid)

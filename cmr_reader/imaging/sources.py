@@ -4,11 +4,15 @@ A source is a name shown in rejection reasons plus a way to read its bytes; inge
 where the bytes came from (disk, zip member, PACS response).
 """
 
+import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.display_names import safe_display_name
 
@@ -16,10 +20,25 @@ SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "DICOMDIR"}
 # No CMR image comes near this; a file or zip member past it (a zip bomb, a mislabelled video)
 # is refused after reading at most this much, so memory stays bounded whatever is declared.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+# Archive limits, checked on what the archive declares before anything is decompressed (Python's
+# zipfile never inflates a member past its declared size: a member that lies fails its CRC).
+# An examination is a few thousand files; a folder upload allows 20,000.
+MAX_ARCHIVE_MEMBERS = 50_000
+MAX_ARCHIVE_BYTES = 64 * 1024**3
+# Uncompressed DICOM deflates 2-10x (more where the background is black); a member of zeros, the
+# usual bomb, ~1000x. Small members cannot be bombs whatever their ratio.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+ARCHIVE_SUFFIXES = {".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz"}
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class SourceTooLarge(OSError):
     pass
+
+
+class RefusedSource(OSError):
+    """A file refused before it is parsed; the message is the reason a coordinator reads."""
 
 
 def read_file(path: Path, *, max_bytes: int | None = None) -> bytes:
@@ -28,10 +47,23 @@ def read_file(path: Path, *, max_bytes: int | None = None) -> bytes:
         return _read_at_most(handle, max_bytes)
 
 
-def _read_member(zf: zipfile.ZipFile, member: str) -> bytes:
+def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     # Read through the decompressor with a cap: the size a zip declares can lie.
     with zf.open(member) as handle:
-        return _read_at_most(handle, None)
+        data = _read_at_most(handle, None)
+    # A zip inside the zip, whatever its name (a DICOM file may begin with anything in its
+    # 128-byte preamble, so only one without "DICM" after it counts).
+    if data.startswith(ZIP_MAGIC) and data[128:132] != b"DICM":
+        raise RefusedSource(_nested_archive())
+    return data
+
+
+def _refuse(reason: str) -> bytes:
+    raise RefusedSource(reason)
+
+
+def _nested_archive() -> str:
+    return _("an archive inside an archive is not opened: unpack it and upload its files")
 
 
 def _read_at_most(handle, max_bytes: int | None) -> bytes:
@@ -70,16 +102,78 @@ def iter_path_sources(paths: Iterable[Path]) -> Iterator[DicomSource]:
 
 
 def _iter_zip(archive: Path) -> Iterator[DicomSource]:
+    """Members one by one; a member that is unsafe is refused with its reason, unread, and an
+    archive over the limits is refused whole, as one source, before any member is inflated."""
+    whole = safe_display_name(archive.name)
+    entries = _declared_entries(archive)
+    if entries is not None and entries > MAX_ARCHIVE_MEMBERS:
+        yield _refused(whole, _too_many_entries(entries))
+        return
     # The archive stays open while its members are consumed one by one (ingest reads each
     # source before asking for the next), so a 5,000-member zip is opened once, not 5,000 times.
     with zipfile.ZipFile(archive) as zf:
-        members = sorted(
-            info.filename
-            for info in zf.infolist()
-            if not info.is_dir() and not _is_hidden(Path(info.filename))
-        )
-        for member in members:
-            yield DicomSource(
-                name=safe_display_name(f"{archive.name}:{member}"), read=partial(_read_member, zf, member)
+        infos = zf.infolist()
+        if len(infos) > MAX_ARCHIVE_MEMBERS:
+            yield _refused(whole, _too_many_entries(len(infos)))
+            return
+        declared = sum(info.file_size for info in infos)
+        if declared > MAX_ARCHIVE_BYTES:
+            yield _refused(
+                whole,
+                _("the archive would unpack to %(size)s, more than the %(limit)s allowed")
+                % {"size": filesizeformat(declared), "limit": filesizeformat(MAX_ARCHIVE_BYTES)},
             )
+            return
+        members = sorted(
+            (info for info in infos if not info.is_dir() and not _is_hidden(PurePosixPath(info.filename))),
+            key=lambda info: info.filename,
+        )
+        for info in members:
+            name = safe_display_name(f"{archive.name}:{info.filename}")
+            reason = member_refusal(info)
+            if reason is not None:
+                yield _refused(name, reason)
+            else:
+                yield DicomSource(name=name, read=partial(_read_member, zf, info))
+
+
+def member_refusal(info: zipfile.ZipInfo) -> str | None:
+    """Why a zip member is refused before it is read, or None. Member names are never used as
+    paths here, but a name that climbs out or is absolute only comes from a crafted archive."""
+    name = info.filename
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if name.startswith(("/", "\\")) or PureWindowsPath(name).drive or ".." in parts:
+        return _("unsafe path in the archive (absolute, or climbing out with ..): not read")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return _("a symbolic link inside an archive is not followed")
+    if PurePosixPath(name).suffix.lower() in ARCHIVE_SUFFIXES:
+        return _nested_archive()
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size >= RATIO_CHECKED_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+        return _("compressed %(ratio).0f to 1, more than any DICOM file (a zip bomb?): not unpacked") % {
+            "ratio": ratio
+        }
+    return None
+
+
+def _declared_entries(archive: Path) -> int | None:
+    """The entry count the end-of-central-directory record declares, read before zipfile builds
+    an object per entry (a crafted directory of millions of empty entries costs gigabytes)."""
+    try:
+        with archive.open("rb") as handle:
+            record = zipfile._EndRecData(handle)  # private, but stable since Python 2
+    except (AttributeError, OSError):
+        return None
+    return None if record is None else int(record[zipfile._ECD_ENTRIES_TOTAL])
+
+
+def _too_many_entries(count: int) -> str:
+    return _("the archive holds %(count)d entries, more than the %(limit)d allowed") % {
+        "count": count,
+        "limit": MAX_ARCHIVE_MEMBERS,
+    }
+
+
+def _refused(name: str, reason: str) -> DicomSource:
+    return DicomSource(name=name, read=partial(_refuse, reason))
 

@@ -6,6 +6,7 @@ time. WADO-RS then serves frames with a seek and a read (see ``dicomweb_frames``
 """
 
 import io
+import logging
 import os
 import struct
 import tempfile
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pydicom
 from pydicom.uid import ExplicitVRLittleEndian
+
+logger = logging.getLogger(__name__)
 
 PIXEL_DATA_TAG = 0x7FE00010
 
@@ -133,3 +136,16 @@ def absolute_path(relative: str, *, root: Path) -> Path:
     if not path.is_relative_to(root.resolve()):
         raise ValueError("path escapes the storage root")
     return path
+
+
+def probe_writable(root: Path) -> bool:
+    """Writes and removes a small file: only a write finds a full disk or a read-only mount."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".health-") as probe:
+            probe.write(b"ok")
+            probe.flush()
+        return True
+    except OSError:
+        logger.exception("health check: DICOM storage not writable")
+        return False

@@ -1,9 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from cmr_reader.accounts.permissions import role_required
@@ -21,15 +24,47 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "imaging/case_list.html", {"cases": cases})
 
 
+# CSRF is checked in _upload, after the size: the CSRF check reads the form, and so the whole
+# body, which an oversized upload must never get to (Django's documented pattern for this).
+@csrf_exempt
 @role_required(Role.COORDINATOR)
 def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and _declared_length(request) > settings.UPLOAD_MAX_BYTES:
+        form = UploadForm(data={})
+        form.full_clean()  # a bound, cleaned form takes a form-wide error; its own are dropped
+        form.errors.clear()
+        form.add_error(
+            None,
+            _("This upload is %(size)s; one upload may be at most %(limit)s. Upload the files in parts.")
+            % {
+                "size": filesizeformat(_declared_length(request)),
+                "limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
+            },
+        )
+        return _upload_page(request, form, status=413)
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = create_upload_job(files=form.cleaned_data["files"], user=request.user)
         enqueue_import_job(job)
         return redirect("imaging:import_job", job_id=job.pk)
+    return _upload_page(request, form)
+
+
+def _upload_page(request: HttpRequest, form: UploadForm, *, status: int = 200) -> HttpResponse:
     jobs = ImportJob.objects.all()[:20]
-    return render(request, "imaging/upload.html", {"form": form, "jobs": jobs})
+    return render(request, "imaging/upload.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 @role_required(*STAFF_ROLES)

@@ -2,7 +2,8 @@
 
 The archive holds ``database.dump`` (PostgreSQL: ``pg_dump --format=custom``; SQLite: a
 consistent copy made with SQLite's online backup API, safe while the site runs), ``media/``
-(DICOM storage, analysis bundles: everything under MEDIA_ROOT) and ``manifest.json`` (when, which
+(DICOM storage, analysis bundles: everything under MEDIA_ROOT, or in the bucket with
+MEDIA_STORAGE=s3, see media_files.py) and ``manifest.json`` (when, which
 code version, which database vendor, and the SHA-256 of every member). Restore checks every
 checksum before it changes anything, refuses a non-empty database unless forced, and then
 replaces the database and the media folder.
@@ -24,6 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from cmr_reader.operations.media_files import MediaFile, media_files, open_media, replace_bucket_media
 from cmr_reader.versions import code_version
 
 FORMAT = 1
@@ -43,34 +45,54 @@ class BackupSummary:
 
 
 def backup_site(output: Path) -> BackupSummary:
-    """Write the archive to ``output`` (through a temporary file: no half-written archive is left)."""
+    """Write the archive to ``output`` (through a temporary file: no half-written archive is left).
+
+    Media stream from where MEDIA_STORAGE keeps them (disk or bucket) into the archive, each
+    hashed as it passes; the manifest is written last, once every checksum is known.
+    """
     output = Path(output)
-    media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(prefix="cmr-backup-") as folder:
         dump = Path(folder) / "database.dump"
         _dump_database(dump)
-        members = {"database.dump": dump}
-        if media.is_dir():
-            for path in sorted(p for p in media.rglob("*") if p.is_file()):
-                members[f"media/{path.relative_to(media).as_posix()}"] = path
-        manifest = {
-            "format": FORMAT,
-            "created_at": datetime.now(UTC).isoformat(),
-            "code_version": code_version(),
-            "vendor": connection.vendor,
-            "sha256": {name: _sha256(path) for name, path in members.items()},
-        }
+        checksums: dict[str, str] = {}
+        size = 0
         partial = output.with_name(output.name + ".partial")
         with tarfile.open(partial, "w") as archive:
+            items = [MediaFile("database.dump", dump.stat().st_size, dump), *media_files()]
+            for item in items:
+                info = tarfile.TarInfo(item.name)
+                info.size = item.size
+                info.mtime = int(datetime.now(UTC).timestamp())
+                with open_media(item) as handle:
+                    reader = _HashingReader(handle)
+                    archive.addfile(info, fileobj=reader)
+                checksums[item.name] = reader.digest.hexdigest()
+                size += item.size
+            manifest = {
+                "format": FORMAT,
+                "created_at": datetime.now(UTC).isoformat(),
+                "code_version": code_version(),
+                "vendor": connection.vendor,
+                "media_storage": settings.MEDIA_STORAGE,
+                "sha256": checksums,
+            }
             info = tarfile.TarInfo("manifest.json")
             data = json.dumps(manifest, indent=2).encode()
             info.size = len(data)
             archive.addfile(info, fileobj=io.BytesIO(data))
-            for name, path in members.items():
-                archive.add(path, arcname=name, recursive=False)
         os.replace(partial, output)
-        size = sum(path.stat().st_size for path in members.values())
-    return BackupSummary(output, connection.vendor, len(members) - 1, size)
+    return BackupSummary(output, connection.vendor, len(checksums) - 1, size)
+
+
+class _HashingReader:
+    def __init__(self, handle):
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
 
 
 def restore_site(archive_path: Path, *, force: bool = False) -> BackupSummary:
@@ -91,15 +113,22 @@ def restore_site(archive_path: Path, *, force: bool = False) -> BackupSummary:
         if not force and _has_data():
             raise BackupError("the database already holds data; restore into an empty site, or pass --force")
         _restore_database(root / "database.dump")
-        media = Path(settings.MEDIA_ROOT)
-        if media.exists():
-            shutil.rmtree(media)
-        if (root / "media").is_dir():
-            shutil.copytree(root / "media", media)
+        if settings.MEDIA_STORAGE == "s3":
+            replace_bucket_media(root)
         else:
-            media.mkdir(parents=True)
+            _replace_local_media(root / "media")
         files = [name for name in manifest["sha256"] if name.startswith("media/")]
         return BackupSummary(archive_path, manifest["vendor"], len(files), 0)
+
+
+def _replace_local_media(extracted: Path) -> None:
+    media = Path(settings.MEDIA_ROOT)
+    if media.exists():
+        shutil.rmtree(media)
+    if extracted.is_dir():
+        shutil.copytree(extracted, media)
+    else:
+        media.mkdir(parents=True)
 
 
 def _dump_database(target: Path) -> None:

@@ -192,6 +192,9 @@ def test_a_zip_bomb_member_and_an_oversized_file_are_refused_without_reading_the
     from cmr_reader.imaging import sources
 
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1024 * 1024)
+    # The read cap is under test here; the ratio check, which refuses this member unread, in
+    # tests/security_tests/test_upload_archives.py.
+    monkeypatch.setattr(sources, "MAX_COMPRESSION_RATIO", 10**9)
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("IM_0001.dcm", b"\x00" * (50 * 1024 * 1024))  # 50 MiB of zeros, ~50 kB packed
