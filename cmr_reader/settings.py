@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "csp",
+    # Optional TOTP second factor for staff (cmr_reader/accounts/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cmr_reader.accounts",
     "cmr_reader.imaging",
     "cmr_reader.reports",
@@ -82,12 +85,19 @@ MIDDLEWARE = [
     # policy of its own script's response, not the page's (docs/decisions/0010).
     "cmr_reader.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cmr_reader.database_unavailable.DatabaseUnavailableMiddleware",  # before sessions (database reads)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cmr_reader.idle_timeout.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user's saved language (over LocaleMiddleware's browser choice) and time zone.
+    "cmr_reader.accounts.preferences.UserPreferenceMiddleware",
+    # Whether the session passed its second factor; then, for users with one, nothing but the
+    # code step until it has.
+    "django_otp.middleware.OTPMiddleware",
+    "cmr_reader.accounts.two_factor_middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
@@ -164,6 +174,13 @@ AXES_CLIENT_IP_CALLABLE = "cmr_reader.login_protection.client_ip"
 # Proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket's address).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# Second factor (django-otp, TOTP): the issuer names the site in authenticator apps; wrong codes
+# wait 1, 2, 4, ... seconds (OTP_TOTP_THROTTLE_FACTOR) and count towards the axes lockout above.
+OTP_TOTP_ISSUER = "CMR Reader"
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin's device pages must not show staff members' secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Sessions end after SESSION_COOKIE_AGE of inactivity: IdleTimeoutMiddleware renews the expiry at
 # most once a minute (SESSION_SAVE_EVERY_REQUEST would write the session on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
@@ -228,6 +245,38 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 MEDIA_ROOT = DATA_DIR / "media"
 # De-identified DICOM lives here, one file per instance; never anything identifying.
 DICOM_STORAGE_ROOT = Path(os.environ.get("DICOM_STORAGE_ROOT", MEDIA_ROOT / "dicom"))
+# Where media live (docs/decisions/0012-media-storage.md): "local" (the default) keeps DICOM
+# under DICOM_STORAGE_ROOT and analysis bundles under MEDIA_ROOT; "s3" keeps both in one
+# S3-compatible bucket (AWS S3, MinIO, Ceph), DICOM under dicom/ and the rest under media/.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local").strip().lower()
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'local' or 's3', not {MEDIA_STORAGE!r}.")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (see docs/deployment.md).")
+    _s3 = {
+        "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+        # Unset: AWS itself; set for MinIO, Ceph or another S3-compatible service.
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        # Unset: boto3's own chain (instance role, ~/.aws) finds the credentials.
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        # Objects stay private: downloads go through the site (permissions, access log), never
+        # through a bucket URL, and no ACL is sent (many buckets refuse ACLs).
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": True,
+    }
+    for _alias, _location in (("default", "media"), ("dicom", "dicom")):
+        STORAGES[_alias] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "location": _location},
+        }
 # Uploads land here before the import task de-identifies them; the task deletes them after.
 UPLOAD_STAGING_ROOT = Path(os.environ.get("UPLOAD_STAGING_ROOT", DATA_DIR / "staging"))
 # Serve WADO-RS frames to recently authorised sessions without the Django stack (see
@@ -238,6 +287,9 @@ FRAME_FAST_LANE = env_bool("FRAME_FAST_LANE", True)
 # database work stays in one process. 1 turns the pool off.
 INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", min(4, os.cpu_count() or 1)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# One web upload (all its files) is refused with 413 above this, before its body is read. An
+# examination is ~0.5-2 GB; the reverse proxy's own limit (client_max_body_size) must be as large.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(4 * 1024**3)))
 # A folder upload of one CMR examination is hundreds to a few thousand files (Django's default
 # allows 100).
 DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "20000"))

@@ -1,5 +1,6 @@
-// The reading workstation: every answer autosaves as it is given (retrying until the server has
-// it), digits 1-5 rate the focused item, Enter submits, and active time is reported.
+// The reading workstation: every answer autosaves as it is given (kept in the tab and retried
+// until the server has it, through a server or database outage and a reload), digits 1-5 rate
+// the focused item, Enter submits, and active time is reported.
 (function () {
   'use strict';
   const root = document.querySelector('.workstation');
@@ -11,8 +12,31 @@
   const t = (s) => (window.gettext ? window.gettext(s) : s);
   const status = document.getElementById('save-status');
   const missingBox = document.getElementById('missing-count');
-  let pending = 0;
-  const queue = new Map(); // item -> latest value not yet confirmed
+  const banner = document.getElementById('connection-status');
+
+  // Answers given but not yet confirmed by the server, oldest first: item -> newest value. They
+  // are also kept in sessionStorage (this tab, this case), so that a reload or a visit to another
+  // page while the server or its database is away loses none; the page sends them again on load.
+  const queue = new Map();
+  const storageKey = `cmr-reader:unsaved:${answerUrl}`;
+
+  function remember() {
+    try {
+      if (queue.size) sessionStorage.setItem(storageKey, JSON.stringify([...queue]));
+      else sessionStorage.removeItem(storageKey);
+    } catch (error) {
+      // storage full or switched off: the answers are still kept in memory
+    }
+  }
+
+  function remembered() {
+    try {
+      const entries = JSON.parse(sessionStorage.getItem(storageKey) || '[]');
+      return Array.isArray(entries) ? entries.filter((e) => Array.isArray(e) && e.length === 2) : [];
+    } catch (error) {
+      return [];
+    }
+  }
 
   function valueOf(item) {
     const inputs = form.querySelectorAll(`[name="${CSS.escape(item)}"]`);
@@ -28,61 +52,129 @@
     return first.value;
   }
 
+  // Puts a remembered value back into the form; false when the item cannot take it (gone, locked).
+  function showValue(item, value) {
+    const inputs = [...form.querySelectorAll(`[name="${CSS.escape(item)}"]`)];
+    if (!inputs.length || inputs.some((i) => i.disabled)) return false;
+    for (const input of inputs) {
+      if (input.type === 'checkbox') input.checked = Array.isArray(value) && value.includes(input.value);
+      else if (input.type === 'radio') input.checked = value !== null && String(value) === input.value;
+      else input.value = value ?? '';
+    }
+    return true;
+  }
+
   function stateBox(item) {
     const holder = form.querySelector(`[data-item="${CSS.escape(item)}"]`);
     return holder ? holder.querySelector('.save-state') || holder.parentElement.querySelector('.save-state') : null;
   }
 
-  // One request per item at a time: a value given while the previous one is still on its way
-  // is sent after it, so the server always ends with the newest value (two requests in flight
-  // for one item could be applied in either order).
-  const sending = new Set();
+  function mark(item, text) {
+    const box = stateBox(item);
+    if (box && box.textContent !== text) box.textContent = text;
+  }
+
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
   function save(item) {
     queue.set(item, valueOf(item));
-    status.textContent = t('Saving…');
-    if (!sending.has(item)) send(item);
+    remember();
+    if (!sending) {
+      status.textContent = t('Saving…');
+      drain();
+    } else if (banner.hidden) {
+      status.textContent = t('Saving…');
+    } else {
+      mark(item, t('Not saved yet'));
+      showTrouble(trouble);
+    }
   }
 
-  async function send(item) {
-    sending.add(item);
-    pending += 1;
-    const box = stateBox(item);
-    let attempt = 0;
-    while (queue.has(item)) {
-      const value = queue.get(item);
-      let outcome = 'retry';
-      try {
-        const response = await fetch(answerUrl, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
-          body: JSON.stringify({ item, value }),
-          credentials: 'same-origin',
-        });
-        const body = await response.json().catch(() => ({}));
-        if (response.ok) {
-          outcome = 'saved';
-          if (box) box.textContent = t('Saved');
-          updateMissing(body.missing || []);
-        } else if (response.status === 400 || response.status === 409) {
-          outcome = 'refused';
-          if (box) box.textContent = body.error || t('Not saved');
-        }
-      } catch (error) {
-        // network trouble: keep the value and try again
-      }
-      if (outcome === 'retry') {
-        if (box) box.textContent = t('Not saved yet: retrying…');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
-        attempt += 1;
-        continue; // the newest value of the item, which may have changed meanwhile
-      }
-      attempt = 0;
-      if (queue.get(item) === value) queue.delete(item); // else a newer value goes next
+  // One request at a time, oldest answer first, so the server gets the answers in the order
+  // they were given and a newer value of an item always lands after an older one. While the
+  // server (or its database) is away the first answer is retried with a growing pause, and the
+  // rest wait behind it instead of each hammering the server.
+  let sending = false;
+  let trouble = null;
+  let wake = null;
+
+  async function post(item, value) {
+    let response;
+    try {
+      response = await fetch(answerUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
+        body: JSON.stringify({ item, value }),
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      return { kind: 'unreachable' };
     }
-    sending.delete(item);
-    pending -= 1;
-    status.textContent = pending ? t('Saving…') : queue.size ? t('Some answers are not saved') : t('All answers saved');
+    const body = await response.json().catch(() => ({}));
+    // A signed-out session is redirected to the login page, which answers 200 with HTML: only
+    // the server's own {"ok": true} means saved.
+    if (response.ok && body.ok === true) return { kind: 'saved', body };
+    if (response.status === 400 || response.status === 409) return { kind: 'refused', body };
+    if (response.status === 503 && body.retry) return { kind: 'database' };
+    if (response.redirected && new URL(response.url).pathname.includes('/login')) return { kind: 'signed-out' };
+    return { kind: 'failed' };
+  }
+
+  function showTrouble(kind) {
+    const messages = {
+      database: t('Not saved yet: the server cannot reach the database. Your answers are kept in this page and will be sent again.'),
+      unreachable: t('Not saved yet: the server cannot be reached. Your answers are kept in this page and will be sent again.'),
+      'signed-out': t('Not saved yet: you are signed out. Sign in again in another tab; your answers are kept in this page and will be sent again.'),
+      failed: t('Not saved yet: retrying…'),
+    };
+    const count = window.interpolate
+      ? window.interpolate(window.ngettext('%s answer not saved yet', '%s answers not saved yet', queue.size), [queue.size])
+      : `${queue.size} answers not saved yet`;
+    // Only real changes: a live region announces every rewrite, and this runs on every retry.
+    const text = messages[kind] || messages.failed;
+    if (banner.textContent !== text) banner.textContent = text;
+    if (status.textContent !== count) status.textContent = count;
+    banner.dataset.trouble = kind;
+    banner.hidden = false;
+  }
+
+  function pause(ms) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => { clearTimeout(timer); resolve(); };
+    });
+  }
+  window.addEventListener('online', () => { if (wake) wake(); });
+
+  async function drain() {
+    sending = true;
+    let attempt = 0;
+    while (queue.size) {
+      const [item, value] = queue.entries().next().value;
+      const outcome = await post(item, value);
+      if (outcome.kind === 'saved' || outcome.kind === 'refused') {
+        attempt = 0;
+        trouble = null;
+        banner.hidden = true;
+        if (outcome.kind === 'saved') {
+          mark(item, t('Saved'));
+          updateMissing(outcome.body.missing || []);
+        } else {
+          mark(item, outcome.body.error || t('Not saved'));
+        }
+        if (same(queue.get(item), value)) queue.delete(item); // else its newer value goes next
+        remember();
+        status.textContent = queue.size ? t('Saving…') : t('All answers saved');
+        continue;
+      }
+      trouble = outcome.kind;
+      for (const waiting of queue.keys()) mark(waiting, t('Not saved yet'));
+      showTrouble(trouble);
+      await pause(Math.min(10000, 1000 * 2 ** attempt));
+      wake = null;
+      attempt += 1;
+    }
+    sending = false;
   }
 
   function updateMissing(missing) {
@@ -109,8 +201,33 @@
     if (event.target.tagName !== 'TEXTAREA') return;
     const item = event.target.name;
     clearTimeout(timers.get(item));
-    timers.set(item, setTimeout(() => save(item), 600));
+    timers.set(item, setTimeout(() => { timers.delete(item); save(item); }, 600));
   });
+
+  // Text still being typed counts as given when the reader submits or leaves the page.
+  function flushTyping() {
+    for (const [item, timer] of timers) {
+      clearTimeout(timer);
+      save(item);
+    }
+    timers.clear();
+  }
+  window.addEventListener('pagehide', flushTyping);
+
+  // Answers this tab had not got saved before a reload or a visit elsewhere: back into the form,
+  // and sent again.
+  for (const [item, value] of remembered()) {
+    if (showValue(item, value)) {
+      queue.set(item, value);
+      mark(item, t('Not saved yet'));
+    }
+  }
+  remember();
+  for (const item of queue.keys()) showDependants(item);
+  if (queue.size) {
+    status.textContent = t('Sending the answers that were not saved…');
+    drain();
+  }
 
   // Digits 1-5 rate the item that has focus (or holds the focused radio); Enter submits.
   document.addEventListener('keydown', (event) => {
@@ -135,8 +252,11 @@
   }, true);
 
   form.addEventListener('submit', (event) => {
-    if (queue.size || pending) {
+    flushTyping();
+    if (queue.size) {
+      // Refused here, not by the server: the answers stay in the page and keep being sent.
       event.preventDefault();
+      if (trouble) showTrouble(trouble); // why they are not saved
       status.textContent = t('Wait until every answer is saved, then submit again.');
     }
   });
@@ -161,7 +281,7 @@
       method: 'POST', keepalive: true, credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
       body: JSON.stringify({ seconds }),
-    }).catch(() => { active += seconds; });
+    }).then((response) => { if (!response.ok) active += seconds; }, () => { active += seconds; });
   }
   setInterval(sendActivity, 30000);
   window.addEventListener('pagehide', sendActivity);

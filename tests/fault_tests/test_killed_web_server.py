@@ -33,7 +33,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, *, env: dict[str, str] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
+    """gunicorn on ``port`` against the test database (``env`` overrides), once it answers."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -41,10 +42,11 @@ def start_server(port: int) -> subprocess.Popen:
         "SECRET_KEY": settings.SECRET_KEY,
         "PSEUDONYM_KEY": settings.PSEUDONYM_KEY,
         "DEBUG": "1",
+        **(env or {}),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "cmr_reader.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -68,7 +70,7 @@ def writer(base: str, session_id: str, assignment: str, log: list, stop: threadi
         n += 1
         try:
             response = http.post(
-                f"{base}/reading/cases/{assignment}/answer/", data=json.dumps({"item": item, "value": value}), timeout=10,
+                f"{base}/reading/cases/{assignment}/answer/", data=json.dumps({"item": item, "value": value}), timeout=30,  # a loaded machine is slow, not gone
                 headers={"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": base + "/"},
             )
             acknowledged = response.status_code == 200 and response.json().get("ok") is True

@@ -46,6 +46,7 @@ ACCESS = {
     "login": ("get", EVERYONE),
     "logout": ("post", EVERYONE),
     "set_language": ("post", EVERYONE),
+    "preferences": ("get", SIGNED_IN),
     "schema": ("get", SIGNED_IN),
     "api-root": ("get", SIGNED_IN),
     "case-list": ("get", STAFF),
@@ -98,6 +99,13 @@ ACCESS = {
     "reports:run": ("get", STAFF),
     "accounts:access_log": ("get", COORDINATORS),
     "accounts:access_log_csv": ("get", COORDINATORS),
+    # Second factor: staff enrol; the code step is for any signed-in user (it sends those without
+    # a device straight on). tests/security_tests/test_two_factor.py covers sessions with one.
+    "two_factor:settings": ("get", STAFF),
+    "two_factor:start": ("post", STAFF),
+    "two_factor:enrol": ("get", STAFF),
+    "two_factor:remove": ("post", STAFF),
+    "two_factor:verify": ("get", SIGNED_IN),
     "javascript-catalog": ("get", EVERYONE),
 }
 
