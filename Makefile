@@ -1,10 +1,12 @@
-.PHONY: demo test bootstrap lint bench
+.PHONY: demo test bootstrap lint bench screenshots
 demo:        ## set everything up and run the demo at http://127.0.0.1:8000
 	scripts/demo.sh
 test:        ## set everything up and run the whole suite on SQLite and PostgreSQL
 	scripts/test.sh
 bootstrap:   ## install system packages and Python requirements only
 	scripts/bootstrap.sh
+screenshots: ## the reader's guide screenshots (English, Chinese) from the browser tests into docs/guides/images/
+	CMR_SCREENSHOTS=docs/guides/images .venv/bin/python -m pytest tests/browser_tests/test_keyboard_reading.py -q
 lint:
 	.venv/bin/ruff check .
 bench:       ## run the benchmarks (prints figures and ratios against the named peers)

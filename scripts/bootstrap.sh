@@ -23,8 +23,8 @@ apt_install() {
 if [ "$WITH_SYSTEM_PACKAGES" = "1" ] && command -v apt-get >/dev/null; then
   # Orthanc for the PACS tests, Chromium for the browser tests, wrk for bench/bench_frames.py,
   # a CJK font so the analysis plots (PNG) and Chromium's screenshots draw Chinese text,
-  # pg_dump/pg_restore for manage.py backup_site / restore_site.
-  apt_install orthanc orthanc-dicomweb wrk chromium chromium-driver fonts-wqy-microhei postgresql-client
+  # pg_dump/pg_restore for manage.py backup_site / restore_site, gettext for compilemessages.
+  apt_install orthanc orthanc-dicomweb wrk chromium chromium-driver fonts-wqy-microhei postgresql-client gettext
 fi
 
 if [ ! -x .venv/bin/python ]; then
@@ -56,4 +56,18 @@ if [ "$(cat "$viewer_stamp" 2>/dev/null)" != "$viewer_want" ]; then
   echo "bootstrap: building the viewer"
   (cd viewer && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build -- --logLevel error)
   echo "$viewer_want" > "$viewer_stamp"
+fi
+
+# The translation catalogues (locale/*/LC_MESSAGES/*.po) compiled to the .mo files Django reads;
+# the .mo are built here, never committed (docs/guides/translators.md). Without GNU gettext
+# (the demo installs no system packages) polib, a dev requirement, writes the same files.
+if command -v msgfmt >/dev/null; then
+  .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+else
+  echo "bootstrap: msgfmt (Debian's gettext) not found; compiling the catalogues with polib"
+  .venv/bin/python - <<'PYEOF'
+import pathlib, polib
+for po in pathlib.Path("locale").glob("*/LC_MESSAGES/*.po"):
+    polib.pofile(str(po)).save_as_mofile(str(po.with_suffix(".mo")))
+PYEOF
 fi

@@ -11,6 +11,8 @@ $PY manage.py seed_demo --password "$DEMO_PASSWORD"
 $PY manage.py db_worker --queue-name '*' --no-reload &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# Where to go and how to log in as each role, before the server starts serving.
 echo
-echo "CMR Reader demo: http://127.0.0.1:8000  (users coordinator, statistician, reader1-3; password: $DEMO_PASSWORD)"
+$PY manage.py demo_welcome --url "http://127.0.0.1:8000/" --password "$DEMO_PASSWORD"
+echo
 $PY manage.py runserver 127.0.0.1:8000 --noreload

@@ -51,3 +51,26 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.target}"
+
+
+class UserPreference(models.Model):
+    """One person's interface language and time zone, applied to every request they make.
+
+    Blank means "not chosen": the language then comes from the browser (LocaleMiddleware) and the
+    time zone from settings.TIME_ZONE. Written by ``preferences.save_preference`` alone.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference", verbose_name=_("user")
+    )
+    # A code of settings.LANGUAGES (checked by the form, not a choices list: no migration per language).
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'} {self.time_zone or '-'}"

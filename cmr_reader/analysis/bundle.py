@@ -10,6 +10,8 @@ import zipfile
 from collections.abc import Callable
 from typing import BinaryIO
 
+from django.utils import translation
+
 from cmr_reader.analysis.agreement.table import ESTIMATE_KEYS, LABEL_KEYS
 from cmr_reader.analysis.column_docs import COLUMN_DOCS, METHOD_NOTES
 from cmr_reader.analysis.comparison.table import (
@@ -58,8 +60,20 @@ def bundle_tables(data: StudyData, results: dict) -> list[Table]:
     ]
 
 
+# The bundle is a research record: its metadata, column descriptions and plot labels are in
+# English whoever builds it and whatever language their pages are in, so that two bundles of one
+# analysis are comparable. column_docs still marks its texts for translation, so that a page
+# may show them in the reader's language.
+BUNDLE_LANGUAGE = "en"
+
+
 def write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress: Progress | None = None) -> list[str]:
-    """Write the zip to ``target``; returns the member names in order."""
+    """Write the zip to ``target``, in English (BUNDLE_LANGUAGE); returns the member names in order."""
+    with translation.override(BUNDLE_LANGUAGE):
+        return _write_bundle(data, results, target, progress=progress)
+
+
+def _write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress: Progress | None) -> list[str]:
     report = progress or (lambda step, percent: None)
     tables = bundle_tables(data, results)
     names = []

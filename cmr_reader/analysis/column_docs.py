@@ -54,14 +54,18 @@ _AGREEMENT = {
     "tolerance": _("Percent agreement: 0 = exact, 1 = within one point."),
     "estimate": _("The coefficient."),
     "se": _("Its standard error, where an analytic one exists."),
+    # xgettext:no-python-format ("95% i" is not a format directive)
     "ci_low": _("Lower bound of the analytic 95% interval."),
+    # xgettext:no-python-format ("95% i" is not a format directive)
     "ci_high": _("Upper bound of the analytic 95% interval."),
     "ci_method": _("How the analytic interval was made, or why there is none."),
     "n_subjects": _("Cases that entered the coefficient."),
     "n_raters": _("Readers that entered the coefficient."),
     "n_ratings": _("Non-missing scores used."),
     "landis_koch": _("Landis & Koch (1977) band of the estimate (chance-corrected coefficients only)."),
+    # xgettext:no-python-format ("95% i" is not a format directive)
     "bootstrap_ci_low": _("Lower bound of the 95% case-resampling percentile interval."),
+    # xgettext:no-python-format ("95% i" is not a format directive)
     "bootstrap_ci_high": _("Upper bound of the 95% case-resampling percentile interval."),
     "bootstrap_b": _("Bootstrap replicates."),
     "bootstrap_seed": _("Seed of numpy.random.default_rng for the replicates."),

@@ -10,6 +10,8 @@ def tables(results: dict) -> dict:
     return {
         "counts": results["counts"],
         "parameters": results["parameters"],
+        # Stored in English (the bundle's language); a known text is shown translated.
+        "missing_data_rule": _(results["parameters"]["missing_data_rule"]),
         "agreement_groups": _grouped(results["agreement"] + results["pairwise_kappa"], labels, _agreement_row),
         "comparison_groups": _grouped(results["comparison"], labels, _comparison_row),
         "pair_items": results["pair_items"],

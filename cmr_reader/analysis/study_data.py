@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
+
 from cmr_reader.analysis.agreement.ratings_csv import RatingRow
 from cmr_reader.analysis.comparison.table import CriterionScore
 from cmr_reader.analysis.entities.study_tables import ReportPair
@@ -20,7 +22,9 @@ from cmr_reader.studies.models import Answer, Assignment, ReaderStudy
 
 AI, REFERENCE = "ai", "reference"
 ARMS = (REFERENCE, AI)
-MISSING_DATA_RULE = (
+# English in the stored results and the bundle; the dashboard shows its translation (gettext_noop
+# puts it in the catalogue; dashboard_tables translates the stored text).
+MISSING_DATA_RULE = gettext_noop(
     "Statistics use submitted first reads only: unsubmitted (draft) readings and washout repeat "
     "readings are excluded. Within a submitted reading an unanswered item is missing; no value is imputed."
 )

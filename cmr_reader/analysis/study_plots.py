@@ -46,6 +46,19 @@ def render_plot(results: dict, name: str, fmt: str) -> bytes:
     return _heatmap(results, criterion, arm, fmt)
 
 
+def plot_title(results: dict, name: str) -> str:
+    """The plot's title in the active language: its alternative text on the dashboard."""
+    if name == "likert":
+        return _("Scores by criterion and report (all readers)")
+    if name == "win-tie-loss":
+        return _("AI versus reference, case by case")
+    if name.startswith("bland-altman-"):
+        return _("AI versus reference report: %(field)s") % {"field": name.removeprefix("bland-altman-")}
+    criterion, arm = name.removeprefix("kappa-").rsplit("-", 1)
+    label = dict(_criteria(results)).get(criterion, criterion)
+    return _("Quadratic-weighted kappa, %(criterion)s, %(arm)s") % {"criterion": label, "arm": arm_label(arm)}
+
+
 def all_plots(*, results: dict) -> dict[str, bytes]:
     """Every plot in both formats, keyed by file name, for the download bundle."""
     return {f"{name}.{fmt}": render_plot(results, name, fmt) for name in plot_names(results) for fmt in FORMATS}

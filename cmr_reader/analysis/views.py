@@ -15,7 +15,7 @@ from cmr_reader.analysis import dashboard_tables
 from cmr_reader.analysis.forms import RunForm
 from cmr_reader.analysis.models import AnalysisRun
 from cmr_reader.analysis.runs import active_run, latest_done, start_run
-from cmr_reader.analysis.study_plots import FORMATS, plot_names, render_plot
+from cmr_reader.analysis.study_plots import FORMATS, plot_names, plot_title, render_plot
 from cmr_reader.studies.models import ReaderStudy
 
 STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
@@ -38,7 +38,7 @@ def dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
     }
     if run is not None:
         context.update(dashboard_tables.tables(run.results))
-        context["plots"] = plot_names(run.results)
+        context["plots"] = [(name, plot_title(run.results, name)) for name in plot_names(run.results)]
     return render(request, "analysis/dashboard.html", context)
 
 

@@ -18,11 +18,15 @@ from django.views.decorators.http import require_POST
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
+from cmr_reader.analysis.entities.language import detect_language
 from cmr_reader.reports.normalise import normalise_for_display
 from cmr_reader.studies import answers, reading
 from cmr_reader.studies.models import Assignment
 from cmr_reader.studies.questionnaire import ERROR_CATEGORY_LABELS, SLOTS, InvalidAnswer
 from cmr_reader.viewer.views import viewer_context
+
+# The lang attribute of a report's text (BCP 47), for fonts and line breaking (static/css/site.css).
+REPORT_LANG_TAGS = {"en": "en", "zh": "zh-Hans"}
 
 
 @role_required(Role.READER)
@@ -73,10 +77,13 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     questionnaire = answers.questionnaire_for(study)
     given = answers.current_answers(assignment)
     criteria = list(study.criteria.all())
+    texts = {slot: normalise_for_display(assignment.report_in_slot(slot).text) for slot in SLOTS}
     slots = [
         {
             "slot": slot,
-            "text": normalise_for_display(assignment.report_in_slot(slot).text),
+            "text": texts[slot],
+            # From the text itself, never the Report row, so that it says nothing the text does not.
+            "lang": REPORT_LANG_TAGS[detect_language(texts[slot])],
             "criteria": [
                 {"criterion": c, "item": f"{slot}.{c.key}", "value": given.get(f"{slot}.{c.key}")} for c in criteria
             ],
@@ -137,6 +144,7 @@ def submit_case(request: HttpRequest, public_id: str) -> HttpResponse:
         return JsonResponse({"ok": False, "error": str(error)}, status=409)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"ok": True, "next": _next_url(assignment)})
+    messages.success(request, _("Case submitted: your answers are saved."))
     return redirect(_next_url(assignment))
 
 

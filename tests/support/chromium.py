@@ -95,5 +95,6 @@ def log_in(driver, base_url: str, *, username: str, password: str) -> None:
     driver.get(f"{base_url}/accounts/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The login form's own button: the header's language switch has submit buttons too.
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     WebDriverWait(driver, 10).until(expected_conditions.url_to_be(f"{base_url}/"))

@@ -9,3 +9,12 @@ export function format(message, values) {
   if (typeof window.interpolate === 'function') return window.interpolate(translated, values, true);
   return translated.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
 }
+
+// The plural form of the catalogue's language for count (Chinese has one form, English two).
+export function nformat(singular, plural, count, values) {
+  const translated = typeof window.ngettext === 'function'
+    ? window.ngettext(singular, plural, count)
+    : (count === 1 ? singular : plural);
+  if (typeof window.interpolate === 'function') return window.interpolate(translated, values, true);
+  return translated.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+}

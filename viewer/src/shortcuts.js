@@ -27,7 +27,11 @@ export function bindShortcuts(viewer) {
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    if (target.closest?.('input, textarea, select, [contenteditable=true]')) return;
+    // Keys typed into a form (the reading questionnaire, its scrollable report texts) are the
+    // form's: arrows move between radios or scroll a report, digits rate.
+    if (target.closest?.('input, textarea, select, [contenteditable=true], form:not([method=dialog])')) return;
+    // Space activates the focused button, link or disclosure; it plays the cine only elsewhere.
+    if (event.key === ' ' && target.closest?.('button, a[href], summary, [role=button]')) return;
     if (viewer.help?.open && event.key !== '?' && event.key !== 'h') return; // Escape closes the dialog
     const action = SHORTCUTS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     if (!action) return;

@@ -66,7 +66,7 @@ export class CaseViewer {
     this.grid.dataset.layout = name;
     this.grid.style.gridTemplateColumns = `repeat(${shape[1]}, minmax(0, 1fr))`;
     this.grid.style.gridTemplateRows = `repeat(${shape[0]}, minmax(0, 1fr))`;
-    for (const button of this.root.querySelectorAll('[data-layout]')) {
+    for (const button of this.root.querySelectorAll('button[data-layout]')) {
       button.setAttribute('aria-pressed', String(button.dataset.layout === name));
     }
     uids.forEach((uid, index) => {

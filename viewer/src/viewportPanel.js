@@ -2,7 +2,7 @@
 // with its own cine player, loading progress, overlay and error message.
 import { Enums, imageLoader } from '@cornerstonejs/core';
 import { CinePlayer } from './cinePlayer.js';
-import { t, format } from './i18n.js';
+import { t, format, nformat } from './i18n.js';
 import { windowPresets } from './windowPresets.js';
 
 const { Events, ViewportType } = Enums;
@@ -182,7 +182,11 @@ export class ViewportPanel {
       if (token !== this.token) return;
       this.timings.loadedAt = performance.now();
       if (failures) {
-        this.setMessage(format('%(count)s image(s) of this series could not be decoded.', { count: failures }), 'warning');
+        this.setMessage(nformat(
+          '%(count)s image of this series could not be decoded.',
+          '%(count)s images of this series could not be decoded.',
+          failures, { count: failures },
+        ), 'warning');
       }
       this.showProgress();
       this.viewer.panelLoaded(this);
