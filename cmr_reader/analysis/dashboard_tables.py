@@ -1,32 +1,90 @@
-"""The dashboard's tables, shaped from a run's stored results. Pure: the template only formats."""
+"""The dashboard's tables, shaped from a run's stored results. Pure: the template only formats.
+
+The stored results keep English keys and sentences (the bundle's language); each row here is a
+copy whose shown values are labels in the active language (``display_labels``,
+``stored_sentences``), so a statistician reading in Chinese sees Chinese and the numbers are the
+stored ones.
+"""
 
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.display_labels import label
+from cmr_reader.analysis.stored_sentences import translate_sentence
 from cmr_reader.analysis.study_plots import arm_label
 
 
 def tables(results: dict) -> dict:
     labels = {c["key"]: c["label"] for c in results.get("criteria", [])}
+    metrics = results.get("report_metrics", {})
     return {
         "counts": results["counts"],
         "parameters": results["parameters"],
         # Stored in English (the bundle's language); a known text is shown translated.
         "missing_data_rule": _(results["parameters"]["missing_data_rule"]),
-        "agreement_groups": _grouped(results["agreement"] + results["pairwise_kappa"], labels, _agreement_row),
+        "agreement_groups": _grouped(
+            results["agreement"] + results["pairwise_kappa"], labels, _agreement_row
+        ),
         "comparison_groups": _grouped(results["comparison"], labels, _comparison_row),
-        "pair_items": results["pair_items"],
-        "report_metrics": results.get("report_metrics", {}),
-        "diagnosis_matrix": diagnosis_matrix(results.get("report_metrics", {}).get("diagnosis_confusion", [])),
+        "pair_items": [_pair_item_row(row) for row in results["pair_items"]],
+        "report_metrics": report_metrics(metrics),
+        "diagnosis_matrix": diagnosis_matrix(metrics.get("diagnosis_confusion", [])),
+    }
+
+
+def report_metrics(metrics: dict) -> dict:
+    """The entity, critical-error, diagnostic-agreement and text-similarity rows, labelled."""
+    return {
+        "entity_accuracy": [
+            {
+                **row,
+                "field": label("entity_field", row["field"]),
+                "tolerance": translate_sentence(row.get("tolerance")),
+                "method": translate_sentence(row.get("method")),
+            }
+            for row in metrics.get("entity_accuracy", [])
+        ],
+        "critical_errors": [
+            {
+                **row,
+                "kind": label("critical_error", row["kind"]),
+                "method": translate_sentence(row.get("method")),
+            }
+            for row in metrics.get("critical_errors", [])
+        ],
+        "diagnostic_agreement": [
+            {
+                **row,
+                "analysis": label("diagnostic_analysis", row["analysis"]),
+                "measure": label("measure", row["measure"]),
+                "category": label("diagnosis", row.get("category")),
+                "method": translate_sentence(row.get("method")),
+            }
+            for row in metrics.get("diagnostic_agreement", [])
+        ],
+        "text_similarity": [
+            {
+                **row,
+                "language": label("report_language", row["language"]),
+                "metric": label("text_metric", row["metric"]),
+                "method": translate_sentence(row.get("method")),
+            }
+            for row in metrics.get("text_similarity", [])
+        ],
     }
 
 
 def diagnosis_matrix(rows: list[dict]) -> dict:
-    """{"categories": [...], "rows": [(reference category, [counts by AI category])]} for a grid."""
-    categories = list(dict.fromkeys([row["reference_category"] for row in rows] + [row["ai_category"] for row in rows]))
+    """{"categories": [labels], "rows": [(reference label, [counts by AI category])]} for a grid."""
+    categories = list(
+        dict.fromkeys([row["reference_category"] for row in rows] + [row["ai_category"] for row in rows])
+    )
     counts = {(row["reference_category"], row["ai_category"]): row["count"] for row in rows}
     return {
-        "categories": categories,
-        "rows": [(reference, [counts.get((reference, ai), 0) for ai in categories]) for reference in categories],
+        "categories": [label("diagnosis", category) for category in categories],
+        "rows": [
+            (label("diagnosis", reference), [counts.get((reference, ai), 0) for ai in categories])
+            for reference in categories
+        ],
     }
 
 
@@ -34,12 +92,21 @@ def variant(row: dict) -> str:
     """What distinguishes rows of one coefficient: weights, level, ICC form, tolerance, reader pair."""
     parts = []
     if row.get("tolerance") is not None:
-        parts.append(_("exact") if row["tolerance"] == 0 else _("within %(points)d point") % {"points": row["tolerance"]})
-    for key in ("weights", "level", "form"):
-        if row.get(key):
-            parts.append(row[key])
+        parts.append(
+            _("exact")
+            if row["tolerance"] == 0
+            else _("within %(points)d point") % {"points": row["tolerance"]}
+        )
+    if row.get("weights"):
+        parts.append(label("weights", row["weights"]))
+    if row.get("level"):
+        parts.append(label("level", row["level"]))
+    if row.get("form"):
+        parts.append(row["form"])  # ICC1 ... ICC3k: Shrout-Fleiss names, the same in every language
     if row.get("raters"):
-        parts.append(_("Light's mean") if row["raters"] == "light_mean" else row["raters"].replace("|", " · "))
+        parts.append(
+            _("Light's mean") if row["raters"] == "light_mean" else row["raters"].replace("|", " · ")
+        )
     return ", ".join(parts)
 
 
@@ -51,7 +118,14 @@ def _grouped(rows: list[dict], labels: dict[str, str], shape) -> list[dict]:
 
 
 def _agreement_row(row: dict) -> dict:
-    return {**row, "arm_label": arm_label(row["arm"]), "variant": variant(row)}
+    return {
+        **row,
+        "arm_label": arm_label(row["arm"]),
+        "variant": variant(row),
+        "coefficient": label("coefficient", row["coefficient"]),
+        "landis_koch": label("landis_koch", row.get("landis_koch")),
+        "ci_method": translate_sentence(row.get("ci_method")),
+    }
 
 
 def _comparison_row(row: dict) -> dict:
@@ -59,4 +133,16 @@ def _comparison_row(row: dict) -> dict:
         **row,
         "arm_label": arm_label(row["arm"]) if row.get("arm") else "",
         "who": row["reader_id"] or _("all readers"),
+        "analysis": label("analysis", row["analysis"]),
+        "conclusion": translate_sentence(row.get("conclusion")),
+        "method": translate_sentence(row.get("method")),
+    }
+
+
+def _pair_item_row(row: dict) -> dict:
+    return {
+        **row,
+        "item": label("pair_item", row["item"]),
+        "category": label("pair_category", row["category"]),
+        "method": translate_sentence(row.get("method")),
     }

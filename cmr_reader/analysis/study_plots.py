@@ -7,6 +7,7 @@ Plot names are URL-safe (criterion keys are slugs): ``likert``, ``win-tie-loss``
 
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.display_labels import label as stored_label
 from cmr_reader.analysis.plots import (
     LikertBar,
     WinTieLoss,
@@ -53,7 +54,8 @@ def plot_title(results: dict, name: str) -> str:
     if name == "win-tie-loss":
         return _("AI versus reference, case by case")
     if name.startswith("bland-altman-"):
-        return _("AI versus reference report: %(field)s") % {"field": name.removeprefix("bland-altman-")}
+        field = stored_label("entity_field", name.removeprefix("bland-altman-"))
+        return _("AI versus reference report: %(field)s") % {"field": field}
     criterion, arm = name.removeprefix("kappa-").rsplit("-", 1)
     label = dict(_criteria(results)).get(criterion, criterion)
     return _("Quadratic-weighted kappa, %(criterion)s, %(arm)s") % {"criterion": label, "arm": arm_label(arm)}
@@ -134,7 +136,7 @@ def _bland_altman(results: dict, field: str, fmt: str) -> bytes:
         bias=row["bias"],
         loa_low=row["loa_low"],
         loa_high=row["loa_high"],
-        title=_("AI versus reference report: %(field)s") % {"field": field},
+        title=_("AI versus reference report: %(field)s") % {"field": stored_label("entity_field", field)},
         unit=row["unit"] or "",
         fmt=fmt,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.display_names import safe_display_name
@@ -23,6 +23,7 @@ from cmr_reader.imaging.ingest import ImportSummary, import_sources
 from cmr_reader.imaging.instance_store import dicom_store
 from cmr_reader.imaging.models import ImportJob
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.rejection_reasons import STORED_LANGUAGE
 from cmr_reader.imaging.sources import DicomSource, iter_path_sources
 
 logger = logging.getLogger(__name__)
@@ -142,17 +143,21 @@ def run_import_job(
             last_write[0] = clock()
 
     try:
-        summary = import_sources(
-            sources,
-            pseudonymizer=site_pseudonymizer(),
-            store=dicom_store(),
-            on_progress=on_progress,
-            workers=settings.INGEST_WORKERS,
-        )
+        # Reasons are stored in one language, whoever started the job (a request running its
+        # task at once, a command): pages translate them back (rejection_reasons).
+        with translation.override(STORED_LANGUAGE):
+            summary = import_sources(
+                sources,
+                pseudonymizer=site_pseudonymizer(),
+                store=dicom_store(),
+                on_progress=on_progress,
+                workers=settings.INGEST_WORKERS,
+            )
     except Exception as error:
         logger.exception("import job %s failed", job.pk)
         job.state = ImportJob.State.FAILED
-        job.error = failure_reason(error)[:2000]
+        with translation.override(STORED_LANGUAGE):
+            job.error = failure_reason(error)[:2000]
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "finished_at", "updated_at"])
         raise

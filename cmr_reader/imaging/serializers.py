@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from cmr_reader.imaging.models import Case, ImportJob, Series
+from cmr_reader.imaging.rejection_reasons import reason_text, shown_rejections
 
 
 class SeriesSerializer(serializers.ModelSerializer):
@@ -65,3 +66,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: ImportJob) -> dict:
+        # Reasons are stored in the site's language (English); the caller reads them in theirs.
+        data = super().to_representation(instance)
+        data["rejected"] = shown_rejections(data["rejected"] or [])
+        data["error"] = reason_text(data["error"])
+        if isinstance(data.get("summary"), dict) and "rejected" in data["summary"]:
+            data["summary"] = {**data["summary"], "rejected": shown_rejections(data["summary"]["rejected"])}
+        return data

@@ -14,6 +14,7 @@ from cmr_reader.accounts.roles import Role
 from cmr_reader.imaging.forms import UploadForm
 from cmr_reader.imaging.import_jobs import create_upload_job, enqueue_import_job, retry_import_job
 from cmr_reader.imaging.models import Case, ImportJob
+from cmr_reader.imaging.rejection_reasons import reason_text, shown_rejections
 
 STAFF_ROLES = (Role.COORDINATOR, Role.STATISTICIAN)
 
@@ -74,7 +75,14 @@ def import_job(request: HttpRequest, job_id) -> HttpResponse:
     return render(
         request,
         "imaging/import_job.html",
-        {"job": job, "is_stalled": job.is_stalled(now=now), "can_retry": job.can_be_retried(now=now)},
+        {
+            "job": job,
+            # Stored in the site's language (English); shown in the reader's.
+            "rejected": shown_rejections(job.rejected),
+            "error": reason_text(job.error),
+            "is_stalled": job.is_stalled(now=now),
+            "can_retry": job.can_be_retried(now=now),
+        },
     )
 
 
