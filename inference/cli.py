@@ -1,4 +1,5 @@
-"""``python -m inference``: generate one study's report, or build a tiny test checkpoint. No Django."""
+"""``python -m inference``: generate one study's report, build a tiny test checkpoint, or train the
+demo model. No Django; torch is imported only by the command that needs it."""
 
 import argparse
 import json
@@ -13,14 +14,21 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="Print one study's report and its provenance.")
-    generate.add_argument("--model", required=True, type=Path, help="Checkpoint folder (AutoProcessor + AutoModelForImageTextToText).")
+    generate.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="Checkpoint folder (AutoProcessor + AutoModelForImageTextToText); default: the bundled demo model.",
+    )
     generate.add_argument("--dicom", required=True, type=Path, help="Folder with the study's DICOM files.")
     generate.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N.")
     generate.add_argument("--lang", default="en", help="Prompt template: en, zh, or a template file.")
     generate.add_argument("--max-new-tokens", type=int, default=512)
-    generate.add_argument("--frames-per-cine", default="16", help="A number, or 'all'.")
-    generate.add_argument("--sax-slices", choices=("three", "all"), default="three")
-    generate.add_argument("--max-pixels", type=int, default=InputConfig().max_pixels)
+    # Input settings left unset come from the checkpoint when it records its own (the demo model
+    # does, in demo_inputs.json), else from InputConfig's defaults.
+    generate.add_argument("--frames-per-cine", default=None, help="A number, or 'all' (default 16).")
+    generate.add_argument("--sax-slices", choices=("three", "all"), default=None)
+    generate.add_argument("--max-pixels", type=int, default=None, help=f"Default {InputConfig().max_pixels}.")
     generate.add_argument("--cache-dir", type=Path, default=None)
     generate.add_argument("--sample", action="store_true", help="Sample instead of greedy decoding.")
     generate.add_argument("--temperature", type=float, default=1.0)
@@ -32,22 +40,68 @@ def main(argv: list[str] | None = None) -> int:
     tiny.add_argument("--family", choices=("qwen2_vl", "qwen2_5_vl"), default="qwen2_5_vl")
     tiny.add_argument("--seed", type=int, default=0)
 
+    demo = commands.add_parser(
+        "train-demo", help="Train the small demo model on synthetic CMR cases (CPU, minutes), seeded."
+    )
+    demo.add_argument("out", type=Path, help="Checkpoint folder to write (replaced if it exists).")
+    demo.add_argument("--cases", type=int, default=None, help="Synthetic training cases.")
+    demo.add_argument("--seed", type=int, default=0, help="Seeds the cases, the weights and the batches.")
+    demo.add_argument("--steps", type=int, default=None, help="Optimiser steps.")
+    demo.add_argument("--batch-size", type=int, default=None)
+    demo.add_argument(
+        "--evaluate", type=int, default=0, metavar="N", help="Then score N held-out synthetic cases (other seeds)."
+    )
+
     args = parser.parse_args(argv)
     if args.command == "build-tiny":
         from inference.tiny import build_tiny
 
         print(build_tiny(args.out, family=args.family, seed=args.seed))
         return 0
+    if args.command == "train-demo":
+        return _train_demo(args)
     return _generate(args)
+
+
+def _train_demo(args) -> int:
+    from dataclasses import replace
+
+    from inference.demo_training import TrainingSettings, evaluate_demo, held_out_seed, train_demo
+
+    chosen = {"cases": args.cases, "steps": args.steps, "batch_size": args.batch_size}
+    settings = replace(TrainingSettings(seed=args.seed), **{k: v for k, v in chosen.items() if v is not None})
+    summary = {"training": train_demo(args.out, settings=settings, progress=lambda line: print(line, file=sys.stderr))}
+    if args.evaluate:
+        summary["held_out"] = evaluate_demo(args.out, cases=args.evaluate, seed=held_out_seed(args.seed))
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def input_config_for(args, model_path: Path) -> InputConfig:
+    """The command's input settings: those given, else the checkpoint's recorded ones, else defaults."""
+    from inference.demo_reports import read_input_config
+
+    base = read_input_config(model_path) or InputConfig()
+    frames = base.frames_per_cine
+    if args.frames_per_cine is not None:
+        frames = None if args.frames_per_cine == "all" else int(args.frames_per_cine)
+    return InputConfig(
+        frames_per_cine=frames,
+        sax_slices=args.sax_slices or base.sax_slices,
+        lge_slices=base.lge_slices,
+        max_pixels=args.max_pixels or base.max_pixels,
+        window_percentiles=base.window_percentiles,
+    )
 
 
 def _generate(args) -> int:
     from inference.backend import Backend, GenerationSettings
+    from inference.demo_reports import DEMO_MODEL_PATH
     from inference.pipeline import CaseSource, ReportGenerator
     from inference.prompts import PromptTemplate
 
-    frames = None if args.frames_per_cine == "all" else int(args.frames_per_cine)
-    config = InputConfig(frames_per_cine=frames, sax_slices=args.sax_slices, max_pixels=args.max_pixels)
+    model_path = args.model or DEMO_MODEL_PATH
+    config = input_config_for(args, model_path)
     settings = GenerationSettings(
         max_new_tokens=args.max_new_tokens,
         do_sample=args.sample,
@@ -55,7 +109,7 @@ def _generate(args) -> int:
         seed=args.seed,
         batch_size=1,
     )
-    backend = Backend(args.model, device=args.device)
+    backend = Backend(model_path, device=args.device)
     generator = ReportGenerator(
         backend,
         template=PromptTemplate.load(args.lang),

@@ -42,7 +42,11 @@ class Command(BaseCommand):
                 "bad": len(summary.rejected),
             }
         )
-        paired = seed_demo_reports(case_dirs, seed=seed)
+        reports = seed_demo_reports(case_dirs, seed=seed)
+        self.stdout.write(
+            _("AI reports: %(model)d by the demo model, %(template)d by the template generator; %(note)s.")
+            % {"model": reports.by_model, "template": reports.by_template, "note": reports.model_note}
+        )
         User = get_user_model()
         study = seed_demo_study(
             readers=list(User.objects.filter(username__in=["reader1", "reader2", "reader3"]).order_by("username")),
@@ -50,7 +54,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _("Reports: %(paired)d cases with a reference and an AI report. Study: %(study)s (%(count)d readings).")
-            % {"paired": paired, "study": study.name, "count": study.assignments.count()}
+            % {"paired": reports.paired, "study": study.name, "count": study.assignments.count()}
         )
         if not study.analysis_runs.exists():
             # A first analysis, so the statistician's dashboard opens on the AI reports' entity
