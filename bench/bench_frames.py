@@ -197,12 +197,12 @@ class OurSite:
             stdout=subprocess.DEVNULL,
             stderr=(self.work_dir / "gunicorn.log").open("wb"),
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{self.base_url}/accounts/login/", timeout=2).status_code == 200:
+                if requests.get(f"{self.base_url}/accounts/login/", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting
                 time.sleep(0.2)
         raise SystemExit("gunicorn did not answer; see " + str(self.work_dir / "gunicorn.log"))
 
