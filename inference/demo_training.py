@@ -26,11 +26,12 @@ import numpy as np
 import torch
 
 from cmr_reader.synthetic import CASE_TYPES, derive_case_seed, sample_case_params, write_case
+from inference import tiny
 from inference.backend import Backend
 from inference.demo_reports import DEMO_INPUT_CONFIG, INPUTS_FILE, target_report
 from inference.inputs import InputConfig, StudyInputs, load_study_inputs
 from inference.prompts import PromptTemplate, render_prompt
-from inference.tiny import CHAT_TEMPLATE, PRETOKENIZE_REGEX, SPECIAL_TOKENS
+from inference.tiny import CHAT_TEMPLATE, SPECIAL_TOKENS
 
 # Cine phases drawn per synthetic training case: the demo reads 2 frames per cine (phase 0 and
 # the middle of the cycle), which 4 drawn phases give as well as 25 at a sixth of the rendering.
@@ -232,41 +233,14 @@ def fit(
 
 
 def build_tokenizer(corpus: list[str]):
-    """A byte-level BPE (Qwen2's pre-tokenizer: digits split one by one) trained on the prompts and reports."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
-    from transformers import Qwen2Tokenizer
-
-    backend = Tokenizer(models.BPE())
-    backend.normalizer = normalizers.NFC()
-    backend.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated", invert=False),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
-    backend.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB_SIZE,
-        special_tokens=list(SPECIAL_TOKENS),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
+    """The tiny checkpoints' byte-level BPE, trained on the prompts and reports."""
     # The chat markup is made of special tokens; leaving it out keeps the merges for real words.
     plain = []
     for text in corpus:
         for token in SPECIAL_TOKENS:
             text = text.replace(token, " ")
         plain.append(text)
-    backend.train_from_iterator(plain, trainer=trainer)
-    return Qwen2Tokenizer(
-        tokenizer_object=backend,
-        unk_token=None,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        padding_side="left",
-        model_max_length=8192,
-        chat_template=CHAT_TEMPLATE,
-    )
+    return tiny.build_tokenizer(plain, vocab_size=VOCAB_SIZE, model_max_length=8192)
 
 
 def build_processor(tokenizer, *, config: InputConfig):

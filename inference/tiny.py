@@ -141,6 +141,12 @@ def build_tiny(out: Path, *, family: str = "qwen2_5_vl", seed: int = 0) -> Path:
 
 
 def _build_tokenizer():
+    return build_tokenizer(CORPUS, vocab_size=VOCAB_SIZE, model_max_length=32768)
+
+
+def build_tokenizer(corpus, *, vocab_size: int, model_max_length: int):
+    """A byte-level BPE with Qwen2's pre-tokenizer (digits split one by one) and chat markup,
+    trained on ``corpus`` here, offline (the tiny test checkpoints and the demo model)."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import Qwen2Tokenizer
 
@@ -154,19 +160,19 @@ def _build_tokenizer():
     )
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB_SIZE,
+        vocab_size=vocab_size,
         special_tokens=list(SPECIAL_TOKENS),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    backend.train_from_iterator(CORPUS, trainer=trainer)
+    backend.train_from_iterator(corpus, trainer=trainer)
     return Qwen2Tokenizer(
         tokenizer_object=backend,
         unk_token=None,
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
         padding_side="left",
-        model_max_length=32768,
+        model_max_length=model_max_length,
         chat_template=CHAT_TEMPLATE,
     )
 
