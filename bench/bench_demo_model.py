@@ -31,17 +31,14 @@ GOALS = {"lge_correct": 0.90, "diagnosis_correct": 0.90, "thickness_within_3mm":
 
 def blind_peer(*, cases: int, seed: int, held_out: int) -> dict:
     """Held-out scores of the one report that is best on the training set's answers, images unseen."""
-    from cmr_reader.synthetic import derive_case_seed, sample_case_params
+    from cmr_reader.synthetic import balanced_case_params
     from cmr_reader.synthetic.ground_truth import max_wall_thickness
     from inference.demo_training import held_out_seed
 
     def facts(batch_seed: int, count: int) -> list[dict]:
         rows = []
-        for index in range(count):
-            # Drawn as the training and held-out batches draw them, so the facts are theirs.
-            params = sample_case_params(
-                seed=derive_case_seed(seed=batch_seed, index=index), case_type=_type(batch_seed, count, index)
-            )
+        # Drawn as the training and held-out batches draw them, so the facts are theirs.
+        for params in balanced_case_params(cases=count, seed=batch_seed):
             rows.append(
                 {
                     "lge": "present" if params.heart.lge_pattern else "absent",
@@ -62,18 +59,6 @@ def blind_peer(*, cases: int, seed: int, held_out: int) -> dict:
         "diagnosis_correct": sum(r["diagnosis"] == diagnosis for r in test) / len(test),
         "thickness_within_3mm": sum(abs(r["thickness"] - thickness) <= 3 for r in test) / len(test),
     }
-
-
-def _type(batch_seed: int, count: int, index: int) -> str:
-    import numpy as np
-
-    from cmr_reader.synthetic import CASE_TYPES
-
-    rng = np.random.default_rng(batch_seed)
-    order = [
-        CASE_TYPES[j] for _ in range(0, count, len(CASE_TYPES)) for j in rng.permutation(len(CASE_TYPES))
-    ]
-    return order[index]
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cmr_reader.synthetic import CASE_TYPES, derive_case_seed, sample_case_params, write_case
+from cmr_reader.synthetic import balanced_case_params, write_case
 from inference import tiny
 from inference.backend import Backend
 from inference.demo_reports import DEMO_INPUT_CONFIG, INPUTS_FILE, target_report
@@ -65,14 +65,7 @@ class Example:
 def synthetic_cases(*, cases: int, seed: int, phases: int | None, workdir: Path):
     """Yield (case folder, ground truth) for ``cases`` balanced synthetic cases, as
     ``cmr_reader.synthetic.write_cases`` draws them; each folder is removed when the next is made."""
-    rng = np.random.default_rng(seed)
-    order = [
-        CASE_TYPES[j] for _ in range(0, cases, len(CASE_TYPES)) for j in rng.permutation(len(CASE_TYPES))
-    ]
-    for index in range(cases):
-        params = sample_case_params(
-            seed=derive_case_seed(seed=seed, index=index), case_type=order[index], phases=phases
-        )
+    for index, params in enumerate(balanced_case_params(cases=cases, seed=seed, phases=phases)):
         folder = Path(workdir) / f"case_{index:04d}"
         truth = write_case(folder, params=params)
         try:
@@ -342,14 +335,7 @@ def evaluate_demo(
     with tempfile.TemporaryDirectory(prefix="demo-held-out-") as workdir:
         truths = {}
         folders = []
-        rng = np.random.default_rng(seed)
-        order = [
-            CASE_TYPES[j] for _ in range(0, cases, len(CASE_TYPES)) for j in rng.permutation(len(CASE_TYPES))
-        ]
-        for index in range(cases):
-            params = sample_case_params(
-                seed=derive_case_seed(seed=seed, index=index), case_type=order[index], phases=phases
-            )
+        for index, params in enumerate(balanced_case_params(cases=cases, seed=seed, phases=phases)):
             folder = Path(workdir) / f"case_{index:04d}"
             truths[str(folder)] = write_case(folder, params=params)
             folders.append(folder)

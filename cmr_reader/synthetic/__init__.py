@@ -11,6 +11,7 @@ Public API::
     sample_case_params(*, seed, case_type=None, matrix=None, phases=None) -> CaseParams
     write_case(out_dir, *, params) -> dict            # the ground truth, also written to disk
     write_cases(out_dir, *, cases, seed, matrix=None, phases=None) -> list[Path]
+    balanced_case_params(*, cases, seed, matrix=None, phases=None) -> list[CaseParams]  # as write_cases draws them
     derive_case_seed(*, seed, index) -> int
     CASE_TYPES = ("normal", "hcm_septal", "hcm_apical", "dcm")
 
@@ -22,12 +23,13 @@ See ``ground_truth`` for the wall-thickness location convention (AHA segments).
 """
 
 from cmr_reader.synthetic.case_params import CASE_TYPES, CaseParams, derive_case_seed, sample_case_params
-from cmr_reader.synthetic.cases import GROUND_TRUTH_FILE, write_case, write_cases
+from cmr_reader.synthetic.cases import GROUND_TRUTH_FILE, balanced_case_params, write_case, write_cases
 
 __all__ = [
     "CASE_TYPES",
     "GROUND_TRUTH_FILE",
     "CaseParams",
+    "balanced_case_params",
     "derive_case_seed",
     "sample_case_params",
     "write_case",

@@ -35,22 +35,34 @@ def write_cases(
     Case types are balanced: every block of four holds each type once, in an order drawn from
     ``seed``. Case ``i`` uses ``derive_case_seed(seed=seed, index=i)``.
     """
+    folders = []
+    for index, params in enumerate(
+        balanced_case_params(cases=cases, seed=seed, matrix=matrix, phases=phases)
+    ):
+        folder = Path(out_dir) / f"case_{index:03d}"
+        write_case(folder, params=params)
+        folders.append(folder)
+    return folders
+
+
+def balanced_case_params(
+    *, cases: int, seed: int, matrix: int | None = None, phases: int | None = None
+) -> list[CaseParams]:
+    """The parameters of ``cases`` cases as ``write_cases`` draws them: every block of four holds
+    each type once, in an order drawn from ``seed``; case ``i`` uses ``derive_case_seed(seed, i)``."""
     rng = np.random.default_rng(seed)
     order = [
         CASE_TYPES[j] for _ in range(0, cases, len(CASE_TYPES)) for j in rng.permutation(len(CASE_TYPES))
     ]
-    folders = []
-    for index in range(cases):
-        params = sample_case_params(
+    return [
+        sample_case_params(
             seed=derive_case_seed(seed=seed, index=index),
             case_type=order[index],
             matrix=matrix,
             phases=phases,
         )
-        folder = Path(out_dir) / f"case_{index:03d}"
-        write_case(folder, params=params)
-        folders.append(folder)
-    return folders
+        for index in range(cases)
+    ]
 
 
 def write_case(out_dir: Path, *, params: CaseParams) -> dict:
