@@ -196,7 +196,9 @@ def test_answers_given_while_the_database_is_away_arrive_once_when_it_returns(
         first = {"A.correctness": "4", "A.completeness": "3", "B.correctness": "5"}
         for name, value in first.items():
             click(browser, name, value)
-        notice = wait_for_the_outage_notice(browser)
+            # The notice appears above the form and moves it: click only once it is there, or a
+            # click can land where a radio button was a moment before.
+            notice = wait_for_the_outage_notice(browser)
         assert "will be sent again" in notice
         WebDriverWait(browser, 10).until(
             lambda b: all(state_of(b, item) == "Not saved yet" for item in first)
@@ -224,6 +226,7 @@ def test_answers_given_while_the_database_is_away_arrive_once_when_it_returns(
         # after the restore; the answers kept in the tab are put back and sent.
         proxy.cut()
         click(browser, "B.completeness", "2")
+        wait_for_the_outage_notice(browser)  # the notice moves the form (see outage 1)
         click(browser, "A.error", "true")
         WebDriverWait(browser, 5).until(
             lambda b: b.find_element(By.CSS_SELECTOR, '[data-item="A.error_categories"]').is_displayed()
