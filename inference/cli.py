@@ -72,25 +72,21 @@ def _train_demo(args) -> int:
     settings = replace(TrainingSettings(seed=args.seed), **{k: v for k, v in chosen.items() if v is not None})
     summary = {"training": train_demo(args.out, settings=settings, progress=lambda line: print(line, file=sys.stderr))}
     if args.evaluate:
-        summary["held_out"] = evaluate_demo(args.out, cases=args.evaluate, seed=held_out_seed(args.seed))
+        held_out = evaluate_demo(args.out, cases=args.evaluate, seed=held_out_seed(args.seed))
+        summary["held_out"] = {k: v for k, v in held_out.items() if k != "per_case"}
     print(json.dumps(summary, indent=2))
     return 0
 
 
 def input_config_for(args, model_path: Path) -> InputConfig:
     """The command's input settings: those given, else the checkpoint's recorded ones, else defaults."""
-    from inference.demo_reports import read_input_config
+    from inference.demo_reports import input_config_for_checkpoint
 
-    base = read_input_config(model_path) or InputConfig()
-    frames = base.frames_per_cine
+    frames = "recorded"
     if args.frames_per_cine is not None:
         frames = None if args.frames_per_cine == "all" else int(args.frames_per_cine)
-    return InputConfig(
-        frames_per_cine=frames,
-        sax_slices=args.sax_slices or base.sax_slices,
-        lge_slices=base.lge_slices,
-        max_pixels=args.max_pixels or base.max_pixels,
-        window_percentiles=base.window_percentiles,
+    return input_config_for_checkpoint(
+        model_path, frames_per_cine=frames, sax_slices=args.sax_slices, max_pixels=args.max_pixels
     )
 
 

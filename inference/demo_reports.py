@@ -8,6 +8,7 @@ model has to learn is what the images show. ``score_reports`` reads reports back
 metrics' entity extractor and counts what agrees with the ground truth.
 """
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,14 +53,19 @@ def target_report(truth: dict) -> str:
     Findings first, each decided before the next is written (size, then hypertrophy with the
     thickness, then LGE), then the impression, so that each sentence can lean on the ones before.
     """
-    upper = EDV_INDEX_UPPER.get(truth.get("patient", {}).get("sex"), 105.0)
-    size = "dilated" if truth["lv_edv_index_ml_m2"] > upper else "not dilated"
+    size = "dilated" if lv_dilated(truth) else "not dilated"
     thickness = HYPERTROPHY[truth["hypertrophy_pattern"]].format(mm=round(truth["max_wall_thickness_mm"]))
     lge = LGE[truth["lge_pattern"] if truth["lge"] == "present" else None]
     return (
         f"Findings:\nThe left ventricle is {size}. {thickness} {lge}\n\n"
         f"Impression:\n{DIAGNOSIS[truth['case_type']]}"
     )
+
+
+def lv_dilated(truth: dict) -> bool:
+    """Whether the indexed LV end-diastolic volume is above the upper limit for the patient's sex."""
+    upper = EDV_INDEX_UPPER.get(truth.get("patient", {}).get("sex"), 105.0)
+    return truth["lv_edv_index_ml_m2"] > upper
 
 
 @dataclass(frozen=True)
@@ -121,3 +127,22 @@ def read_input_config(model_path: Path | str) -> InputConfig | None:
     values = json.loads(path.read_text(encoding="utf-8"))
     values["window_percentiles"] = tuple(values["window_percentiles"])
     return InputConfig(**values)
+
+
+def input_config_for_checkpoint(
+    model_path: Path | str,
+    *,
+    frames_per_cine: int | None | str = "recorded",
+    sax_slices: str | None = None,
+    max_pixels: int | None = None,
+) -> InputConfig:
+    """The input settings to use with a checkpoint: those given, else the ones it was trained with
+    (``demo_inputs.json``), else the defaults. ``frames_per_cine`` is "recorded" when not given
+    (None is a real choice: every phase)."""
+    base = read_input_config(model_path) or InputConfig()
+    return dataclasses.replace(
+        base,
+        frames_per_cine=base.frames_per_cine if frames_per_cine == "recorded" else frames_per_cine,
+        sax_slices=sax_slices or base.sax_slices,
+        max_pixels=max_pixels or base.max_pixels,
+    )

@@ -7,6 +7,9 @@ range: values at or below the low percentile become 0, at or above the high one 
 between. The window is computed once per source series over all of its decoded frames, so slices
 of one stack keep their relative brightness.
 
+With ``centre_fraction`` below 1, each frame is first cropped to the central share of its rows
+and columns (before resizing, so the pixel budget goes to the middle of the field of view).
+
 Sizes follow Qwen2-VL's ``smart_resize``: sides rounded to multiples of 28, scaled down (aspect
 kept) until the area fits ``max_pixels``; images are never scaled up beyond that rounding, and the
 processor then has nothing left to resize.
@@ -57,6 +60,18 @@ def decode_records(records: Iterable[FrameRecord]) -> tuple[dict[tuple[Path, int
         except Exception as error:  # pydicom and its decoders raise many types for damaged data
             failed[path] = (str(error).splitlines() or [type(error).__name__])[0][:120]
     return frames, failed
+
+
+def centre_crop(frame: np.ndarray, *, fraction: float) -> np.ndarray:
+    """The central ``fraction`` of a frame's rows and columns (the whole frame at 1.0)."""
+    return frame[centre_window(frame.shape[0], fraction)][:, centre_window(frame.shape[1], fraction)]
+
+
+def centre_window(length: int, fraction: float) -> slice:
+    """The central ``fraction`` of ``length`` pixels, at least one."""
+    kept = max(1, round(length * fraction))
+    start = (length - kept) // 2
+    return slice(start, start + kept)
 
 
 def resize_frame(frame: np.ndarray, *, size: tuple[int, int]) -> np.ndarray:

@@ -13,7 +13,15 @@ import numpy as np
 from inference import frame_cache
 from inference.inputs.item_plan import PlannedItem, plan_items
 from inference.inputs.items import InputConfig, InputError, PatientInfo, StudyInputs, VisualItem
-from inference.inputs.pixels import decode_records, resize_frame, target_size, to_uint8, window_limits
+from inference.inputs.pixels import (
+    centre_crop,
+    centre_window,
+    decode_records,
+    resize_frame,
+    target_size,
+    to_uint8,
+    window_limits,
+)
 from inference.inputs.study_files import find_study_files, read_frame_records, read_patient
 
 # Part of every fingerprint: bump it when a change to this package changes the frames it makes.
@@ -98,9 +106,11 @@ def _render(*, planned: list[PlannedItem], config: InputConfig) -> tuple[list[Vi
     for item in planned:
         shapes = [(int(r.get("Rows")), int(r.get("Columns"))) for r in item.records]
         rows, columns = max(set(shapes), key=shapes.count)
+        fraction = config.centre_fraction
+        rows, columns = (_kept(rows, fraction), _kept(columns, fraction))
         size = target_size(rows=rows, columns=columns, max_pixels=config.max_pixels)
         frames = [decoded.get((r.path, r.frame_index)) for r in item.records]
-        sized.append([resize_frame(f, size=size) for f in frames if f is not None])
+        sized.append([resize_frame(centre_crop(f, fraction=fraction), size=size) for f in frames if f is not None])
     per_series: dict[str, list[np.ndarray]] = {}
     for item, frames in zip(planned, sized, strict=True):
         for record, frame in zip((r for r in item.records if r.path not in failed), frames, strict=True):
@@ -129,6 +139,11 @@ def _render(*, planned: list[PlannedItem], config: InputConfig) -> tuple[list[Vi
             )
         )
     return items, skipped
+
+
+def _kept(length: int, fraction: float) -> int:
+    window = centre_window(length, fraction)
+    return window.stop - window.start
 
 
 def _store(*, inputs: StudyInputs, cache_dir: Path) -> None:

@@ -114,3 +114,31 @@ def test_queued_chunks_are_generated_by_workers_and_coordinators_see_the_run(sto
     assert run.model_name in client.get("/generation/runs/").content.decode()
     page = client.get(f"/generation/runs/{run.pk}/").content.decode()
     assert run.checkpoint_sha256 in page and "weights_sha256" in page
+
+
+def test_input_settings_default_to_what_the_checkpoint_was_trained_with(stored_cases, model):
+    """A checkpoint that records its input settings (the demo model does) is read the way it was
+    trained, unless the command says otherwise."""
+    import json
+    from pathlib import Path
+
+    recorded = {
+        "frames_per_cine": 2,
+        "sax_slices": "three",
+        "lge_slices": "three",
+        "max_pixels": 56 * 56,
+        "window_percentiles": [1.0, 99.0],
+        "centre_fraction": 0.75,
+    }
+    (Path(model) / "demo_inputs.json").write_text(json.dumps(recorded), encoding="utf-8")
+
+    call_command("generate_reports", "--model", model, "--device", "cpu", "--max-new-tokens", "8",
+                 "--preprocess-workers", "0", "--limit", "1")
+    call_command("generate_reports", "--model", model, "--device", "cpu", "--max-new-tokens", "8",
+                 "--preprocess-workers", "0", "--frames-per-cine", "all")
+
+    first, second = GenerationRun.objects.order_by("pk")
+    assert first.input_settings["inputs"] == recorded
+    assert second.input_settings["inputs"] == {**recorded, "frames_per_cine": None}
+    report = Report.objects.filter(source="ai").order_by("pk").first()
+    assert report.provenance["inputs"]["config"]["centre_fraction"] == 0.75

@@ -13,7 +13,7 @@ from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.synthetic import sample_case_params
 from inference.inputs import InputConfig, InputError, load_study_inputs
 from inference.inputs.item_plan import pick_phases, pick_slices, slice_position
-from inference.inputs.pixels import target_size
+from inference.inputs.pixels import centre_crop, target_size
 
 SYNTHETIC_PHASES = 6  # tests/conftest.py: synthetic_case_dir is 32 x 32 pixels, 6 phases
 
@@ -217,6 +217,38 @@ def test_the_fingerprint_changes_with_the_settings(synthetic_case_dir, tmp_path)
     assert len(list(cache.glob("*.npz"))) == 2
 
 
+def test_a_centre_crop_keeps_the_middle_of_the_field_of_view():
+    frame = np.arange(10 * 8, dtype=np.float32).reshape(10, 8)
+
+    cropped = centre_crop(frame, fraction=0.5)
+
+    assert cropped.shape == (5, 4)
+    assert cropped[0, 0] == frame[2, 2] and cropped[-1, -1] == frame[6, 5]
+    assert centre_crop(frame, fraction=1.0) is not None and np.array_equal(centre_crop(frame, fraction=1.0), frame)
+
+
+def test_a_centre_crop_spends_the_pixel_budget_on_the_middle(tmp_path):
+    from cmr_reader.synthetic import write_cases
+
+    (case_dir,) = write_cases(tmp_path, cases=1, seed=5, matrix=112, phases=6)
+    whole = load_study_inputs(case_dir, config=InputConfig(max_pixels=56 * 56))
+    centre = load_study_inputs(case_dir, config=InputConfig(max_pixels=56 * 56, centre_fraction=0.5))
+
+    assert {i.frames.shape[1:] for i in centre.items} == {(56, 56)}
+    assert centre.fingerprint != whole.fingerprint
+    # The crop is the middle of the whole frame, drawn at twice the scale: its centre pixels match
+    # the whole frame's middle, upsampled (both windowed per series, so compare by correlation).
+    for cropped, full in zip(centre.items, whole.items, strict=True):
+        middle = full.frames[0][14:42, 14:42].astype(np.float32)
+        shrunk = np.asarray(Image.fromarray(cropped.frames[0].astype(np.float32)).resize((28, 28)))
+        assert np.corrcoef(middle.ravel(), shrunk.ravel())[0, 1] > 0.8, cropped.kind
+
+
+def test_settings_from_before_the_centre_crop_keep_their_fingerprint():
+    assert "centre_fraction" not in InputConfig().as_dict()
+    assert InputConfig(centre_fraction=0.6).as_dict()["centre_fraction"] == 0.6
+
+
 @pytest.mark.parametrize("damaged", [".npz", ".json"])
 def test_a_corrupt_cache_file_is_ignored_and_rewritten(synthetic_case_dir, tmp_path, damaged):
     cache = tmp_path / "cache"
@@ -305,6 +337,9 @@ def test_settings_outside_their_range_are_refused():
         InputConfig(sax_slices="two")
     with pytest.raises(ValueError, match="window_percentiles"):
         InputConfig(window_percentiles=(99.0, 1.0))
+    for fraction in (0.0, 1.5):
+        with pytest.raises(ValueError, match="centre_fraction"):
+            InputConfig(centre_fraction=fraction)
     assert json.loads(json.dumps(InputConfig().as_dict()))["window_percentiles"] == [1.0, 99.0]
 
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.generation import GenerationPlan, cases_lacking_report, plan_run, run_generation
 from cmr_reader.studies.lookup import find_study
+from inference.demo_reports import input_config_for_checkpoint
 from inference.generation_settings import GenerationSettings
-from inference.inputs import InputConfig
 from inference.prompts import PromptTemplate
 
 
@@ -29,9 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help=_("At most this many cases now."))
         parser.add_argument("--lang", default="en", help=_("Prompt template: en, zh, or a template file."))
         parser.add_argument("--max-new-tokens", type=int, default=512)
-        parser.add_argument("--frames-per-cine", default="16", help=_("A number, or 'all'."))
-        parser.add_argument("--sax-slices", choices=("three", "all"), default="three")
-        parser.add_argument("--max-pixels", type=int, default=InputConfig().max_pixels)
+        parser.add_argument(
+            "--frames-per-cine",
+            default=None,
+            help=_("A number, or 'all'. Default: what the checkpoint records, else 16."),
+        )
+        parser.add_argument("--sax-slices", choices=("three", "all"), default=None)
+        parser.add_argument("--max-pixels", type=int, default=None)
         parser.add_argument("--preprocess-workers", type=int, default=1)
         parser.add_argument(
             "--queue",
@@ -43,12 +47,15 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if not o["model"].is_dir():
             raise CommandError(_("No checkpoint folder %(path)s.") % {"path": o["model"]})
-        frames = None if o["frames_per_cine"] == "all" else int(o["frames_per_cine"])
+        frames = o["frames_per_cine"]
+        frames = "recorded" if frames is None else None if frames == "all" else int(frames)
         try:
             plan = GenerationPlan(
                 model_path=o["model"],
                 template=PromptTemplate.load(o["lang"]),
-                input_config=InputConfig(frames_per_cine=frames, sax_slices=o["sax_slices"], max_pixels=o["max_pixels"]),
+                input_config=input_config_for_checkpoint(
+                    o["model"], frames_per_cine=frames, sax_slices=o["sax_slices"], max_pixels=o["max_pixels"]
+                ),
                 settings=GenerationSettings(max_new_tokens=o["max_new_tokens"], batch_size=o["batch_size"]),
             )
             run = plan_run(plan)
