@@ -2,4 +2,6 @@ import sys
 
 from inference.cli import main
 
-sys.exit(main())
+# Guarded: the demo training reads cases in spawned worker processes, which import this module.
+if __name__ == "__main__":
+    sys.exit(main())
