@@ -218,7 +218,7 @@ def encode_example(backend: Backend, parts, target: str, probes: dict[str, float
     stored = {}
     for name, value in tensors.items():
         value = value[0] if name in ("input_ids", "attention_mask", "mm_token_type_ids") else value
-        # Pixel values are the processor's normalised floats; half precision keeps 600 cases in memory.
+        # Pixel values are the processor's normalised floats; half precision keeps 800 cases in memory.
         stored[name] = value.to(torch.float16) if value.is_floating_point() else value
     return Example(tensors=stored, labels=labels, probes=probes)
 
@@ -278,7 +278,7 @@ def fit(
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
     model.train()
     losses: list[float] = []
-    probe_losses: list[float] = []
+    probe_losses: list[dict[str, float]] = []
     order: list[int] = []
     started = time.perf_counter()
     for step in range(settings.steps):
@@ -288,18 +288,17 @@ def fit(
         members = [examples[i] for i in chosen]
         batch = collate(members, pad_id=pad_id)
         if probes is None:
-            loss = model(**batch).loss
+            report_loss, parts = model(**batch).loss, {}
         else:
-            loss, parts = _loss_with_probes(model, probes, members, batch)
+            report_loss, parts = _loss_with_probes(model, probes, members, batch)
             probe_losses.append({name: part.item() for name, part in parts.items()})
-            loss_value = loss
-            loss = loss + settings.probe_weight * sum(parts.values())
+        loss = report_loss + settings.probe_weight * sum(parts.values())
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimiser.step()
         schedule.step()
-        losses.append((loss_value if probes is not None else loss).item())
+        losses.append(report_loss.item())
         if (step + 1) % 50 == 0 or step + 1 == settings.steps:
             recent = float(np.mean(losses[-50:]))
             names = sorted({name for parts in probe_losses[-50:] for name in parts})
