@@ -1,11 +1,18 @@
-"""A checkpoint folder's content hash: what identifies "this model" in provenance. No torch."""
+"""A checkpoint folder's content hash (what identifies "this model" in provenance) and the input
+settings it records. No torch."""
 
+import dataclasses
 import hashlib
+import json
 from pathlib import Path
+
+from inference.inputs import InputConfig
 
 # Everything that changes what the model writes: weights, configs, tokenizer, processor and chat template.
 HASHED_SUFFIXES = (".safetensors", ".bin", ".json", ".jinja", ".txt", ".model", ".tiktoken")
 CHUNK = 1 << 20
+# Written next to the weights by ``train-demo``: how the model's inputs were made (InputConfig.as_dict()).
+INPUTS_FILE = "demo_inputs.json"
 
 
 def checkpoint_files(path: Path) -> list[Path]:
@@ -29,3 +36,37 @@ def checkpoint_sha256(path: Path | str) -> str:
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_input_config(model_path: Path | str) -> InputConfig | None:
+    """The input settings a checkpoint was trained with, when it records them (the demo model does)."""
+    path = Path(model_path) / INPUTS_FILE
+    if not path.is_file():
+        return None
+    values = json.loads(path.read_text(encoding="utf-8"))
+    values["window_percentiles"] = tuple(values["window_percentiles"])
+    return InputConfig(**values)
+
+
+def input_config_for_checkpoint(
+    model_path: Path | str,
+    *,
+    frames_per_cine: str | None = None,
+    sax_slices: str | None = None,
+    max_pixels: int | None = None,
+) -> InputConfig:
+    """The input settings to use with a checkpoint: the options given, else the ones it was
+    trained with (``INPUTS_FILE``), else the defaults. ``frames_per_cine`` is the command-line
+    option as typed: a number, "all" (every phase) or None (not given)."""
+    base = read_input_config(model_path) or InputConfig()
+    frames = base.frames_per_cine
+    if frames_per_cine == "all":
+        frames = None
+    elif frames_per_cine is not None:
+        try:
+            frames = int(frames_per_cine)
+        except ValueError:
+            raise ValueError(f"frames per cine must be a number or 'all', not {frames_per_cine!r}") from None
+    return dataclasses.replace(
+        base, frames_per_cine=frames, sax_slices=sax_slices or base.sax_slices, max_pixels=max_pixels or base.max_pixels
+    )

@@ -80,13 +80,10 @@ def _train_demo(args) -> int:
 
 def input_config_for(args, model_path: Path) -> InputConfig:
     """The command's input settings: those given, else the checkpoint's recorded ones, else defaults."""
-    from inference.demo_reports import input_config_for_checkpoint
+    from inference.checkpoint import input_config_for_checkpoint
 
-    frames = "recorded"
-    if args.frames_per_cine is not None:
-        frames = None if args.frames_per_cine == "all" else int(args.frames_per_cine)
     return input_config_for_checkpoint(
-        model_path, frames_per_cine=frames, sax_slices=args.sax_slices, max_pixels=args.max_pixels
+        model_path, frames_per_cine=args.frames_per_cine, sax_slices=args.sax_slices, max_pixels=args.max_pixels
     )
 
 

@@ -8,8 +8,6 @@ model has to learn is what the images show. ``score_reports`` reads reports back
 metrics' entity extractor and counts what agrees with the ground truth.
 """
 
-import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +15,6 @@ from cmr_reader.analysis.entities import extract_entities
 from inference.inputs import InputConfig
 
 DEMO_MODEL_PATH = Path(__file__).resolve().parent / "demo_model"
-# Written next to the weights: how the model's inputs were made (InputConfig.as_dict()).
-INPUTS_FILE = "demo_inputs.json"
 # End-diastole and mid-cycle of each cine, basal/mid/apical SAX cines, every LGE slice; the
 # central 60% of the field of view (where the heart is) at the scanner's own resolution (112 x 112
 # pixels, about 1.6 mm each; the 140 x 140 budget is not reached); the window's top at the 99.9th
@@ -125,32 +121,3 @@ def summarise_scores(scores: list[CaseScore]) -> dict:
         for kind in sorted({s.case_type for s in scores})
     }
     return summary
-
-
-def read_input_config(model_path: Path | str) -> InputConfig | None:
-    """The input settings a checkpoint was trained with, when it records them (the demo model does)."""
-    path = Path(model_path) / INPUTS_FILE
-    if not path.is_file():
-        return None
-    values = json.loads(path.read_text(encoding="utf-8"))
-    values["window_percentiles"] = tuple(values["window_percentiles"])
-    return InputConfig(**values)
-
-
-def input_config_for_checkpoint(
-    model_path: Path | str,
-    *,
-    frames_per_cine: int | None | str = "recorded",
-    sax_slices: str | None = None,
-    max_pixels: int | None = None,
-) -> InputConfig:
-    """The input settings to use with a checkpoint: those given, else the ones it was trained with
-    (``demo_inputs.json``), else the defaults. ``frames_per_cine`` is "recorded" when not given
-    (None is a real choice: every phase)."""
-    base = read_input_config(model_path) or InputConfig()
-    return dataclasses.replace(
-        base,
-        frames_per_cine=base.frames_per_cine if frames_per_cine == "recorded" else frames_per_cine,
-        sax_slices=sax_slices or base.sax_slices,
-        max_pixels=max_pixels or base.max_pixels,
-    )

@@ -30,7 +30,8 @@ import torch
 from cmr_reader.synthetic import balanced_case_params, write_case
 from inference import tiny
 from inference.backend import Backend
-from inference.demo_reports import DEMO_INPUT_CONFIG, INPUTS_FILE, target_report
+from inference.checkpoint import INPUTS_FILE
+from inference.demo_reports import DEMO_INPUT_CONFIG, target_report
 from inference.inputs import InputConfig, StudyInputs, load_study_inputs
 from inference.prompts import PromptTemplate, render_prompt
 from inference.tiny import CHAT_TEMPLATE, SPECIAL_TOKENS

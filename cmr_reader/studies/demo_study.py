@@ -84,7 +84,8 @@ def generate_with_demo_model(cases: list[Case]) -> tuple[int, str]:
             plan_run,
             run_generation,
         )
-        from inference.demo_reports import DEMO_MODEL_PATH, read_input_config
+        from inference.checkpoint import read_input_config
+        from inference.demo_reports import DEMO_MODEL_PATH
         from inference.generation_settings import GenerationSettings
         from inference.prompts import PromptTemplate
 

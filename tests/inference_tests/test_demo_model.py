@@ -12,7 +12,8 @@ import pytest
 from cmr_reader.analysis.entities import extract_entities
 from cmr_reader.synthetic import sample_case_params, write_case
 from inference.backend import Backend, GenerationSettings
-from inference.demo_reports import DEMO_INPUT_CONFIG, DEMO_MODEL_PATH, read_input_config, target_report
+from inference.checkpoint import read_input_config
+from inference.demo_reports import DEMO_INPUT_CONFIG, DEMO_MODEL_PATH, target_report
 from inference.pipeline import CaseSource, ReportGenerator
 from inference.prompts import PromptTemplate
 
@@ -31,6 +32,18 @@ def septal_hcm_case(tmp_path_factory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("demo-case") / "case"
     truth = write_case(folder, params=sample_case_params(seed=424242, case_type="hcm_septal", phases=4))
     return folder, truth
+
+
+def run_inference(*arguments: str) -> subprocess.CompletedProcess:
+    """``python -m inference ARGUMENTS`` offline, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "inference", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=OFFLINE,
+        cwd=REPO,
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -70,14 +83,7 @@ def test_the_demo_model_writes_a_report_whose_entities_are_extracted(septal_hcm_
 
 def test_generate_without_a_model_uses_the_demo_model(septal_hcm_case):
     folder, _truth = septal_hcm_case
-    result = subprocess.run(
-        [sys.executable, "-m", "inference", "generate", "--dicom", str(folder), "--device", "cpu", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=OFFLINE,
-        cwd=REPO,
-    )
+    result = run_inference("generate", "--dicom", str(folder), "--device", "cpu", "--json")
 
     assert result.returncode == 0, result.stderr[-2000:]
     printed = json.loads(result.stdout)
@@ -99,27 +105,8 @@ def test_the_target_report_states_the_ground_truth_as_the_extractor_reads_it(sep
 def test_training_the_demo_model_is_reproducible_and_loads_through_the_auto_classes(tmp_path):
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    command = [
-        sys.executable,
-        "-m",
-        "inference",
-        "train-demo",
-        "--cases",
-        "4",
-        "--steps",
-        "2",
-        "--batch-size",
-        "2",
-    ]
     for name in ("first", "second"):
-        result = subprocess.run(
-            [*command, str(tmp_path / name)],
-            capture_output=True,
-            text=True,
-            timeout=240,
-            env=OFFLINE,
-            cwd=REPO,
-        )
+        result = run_inference("train-demo", "--cases", "4", "--steps", "2", "--batch-size", "2", str(tmp_path / name))
         assert result.returncode == 0, result.stderr[-2000:]
         assert json.loads(result.stdout)["training"]["steps"] == 2
 

@@ -142,3 +142,12 @@ def test_input_settings_default_to_what_the_checkpoint_was_trained_with(stored_c
     assert second.input_settings["inputs"] == {**recorded, "frames_per_cine": None}
     report = Report.objects.filter(source="ai").order_by("pk").first()
     assert report.provenance["inputs"]["config"]["centre_fraction"] == 0.75
+
+
+def test_a_frame_count_that_is_not_a_number_is_a_clear_error(stored_cases, model):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="number or 'all'"):
+        call_command("generate_reports", "--model", model, "--device", "cpu", "--frames-per-cine", "two")
+
+    assert not GenerationRun.objects.exists() and not Report.objects.exists()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.generation import GenerationPlan, cases_lacking_report, plan_run, run_generation
 from cmr_reader.studies.lookup import find_study
-from inference.demo_reports import input_config_for_checkpoint
+from inference.checkpoint import input_config_for_checkpoint
 from inference.generation_settings import GenerationSettings
 from inference.prompts import PromptTemplate
 
@@ -47,14 +47,12 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if not o["model"].is_dir():
             raise CommandError(_("No checkpoint folder %(path)s.") % {"path": o["model"]})
-        frames = o["frames_per_cine"]
-        frames = "recorded" if frames is None else None if frames == "all" else int(frames)
         try:
             plan = GenerationPlan(
                 model_path=o["model"],
                 template=PromptTemplate.load(o["lang"]),
                 input_config=input_config_for_checkpoint(
-                    o["model"], frames_per_cine=frames, sax_slices=o["sax_slices"], max_pixels=o["max_pixels"]
+                    o["model"], frames_per_cine=o["frames_per_cine"], sax_slices=o["sax_slices"], max_pixels=o["max_pixels"]
                 ),
                 settings=GenerationSettings(max_new_tokens=o["max_new_tokens"], batch_size=o["batch_size"]),
             )
