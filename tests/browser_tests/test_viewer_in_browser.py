@@ -229,6 +229,8 @@ def test_layouts_and_the_series_browser_swap_what_is_shown(browser, live_server,
     press(browser, "l")  # 2x2 -> 1x1
     WebDriverWait(browser, 5).until(lambda b: viewer_state(b)["layout"] == "1x1")
     assert len(browser.find_elements(By.CSS_SELECTOR, ".vp")) == 1
+    # The resized viewport is drawn on the next frames: wait for it before judging the picture.
+    WebDriverWait(browser, 5).until(lambda b: canvas(b, 0)["lit"] > 0)
     assert_shows_an_image(canvas(browser, 0))
     assert_no_csp_violations(browser)
 
