@@ -1,131 +1,175 @@
-"""One display form for every report, so a reader cannot tell the model's style from a person's.
+"""The display form: one layout for both reports of a pair, so that form cannot tell the model's
+report from the radiologist's (docs/decisions/0013-display-form.md).
 
-Deterministic and conservative: it drops only lines that carry no findings (report titles,
-signatures, timestamps, a generator's chatter), removes markup, gives known section headings one
-spelling, and lays each section out the same way. It never rewrites a sentence.
+The rules, in order:
 
-Layout: an optional untitled first section, then ``Heading:`` on its own line (``标题：`` for
-Chinese headings) followed by the section's paragraphs and list items, one per line (every list
-marker becomes "- ", numbered ones included, since numbering is itself a style); wrapped lines
-are joined; one blank line between sections; no trailing whitespace.
+1. Markup goes (``**``, ``#``, ``>``, backticks); lines that are not findings (report titles, a
+   generator's chatter, date and time lines) and signature lines are withheld.
+2. Text sits in one of two sections, Findings and Impression, titled in the report's language
+   whatever the author called them. Text outside a recognised section belongs to Findings.
+   Sections an AI report cannot have (indication, history, technique, comparison) are withheld
+   for both arms. Such a section written on one line ("Indication: chest pain.") is that line and
+   any hard-wrapped continuation; under a heading of its own it runs to the next heading or the
+   first blank line after its text.
+3. Every paragraph and list item is split into sentences; list markers go (bullets and numbering
+   are a house style), hard-wrapped lines are joined, and a sentence without end punctuation gets
+   a full stop. Each sentence is shown on its own line.
+4. A sentence that carried a scrubbed identifier (``[removed]``) or refers to an earlier
+   examination is withheld for both arms.
+5. An empty section shows "Not stated." (in the report's language), so that both reports always
+   have the same two sections.
+
+Nothing else changes: no sentence is reworded, and the stored text is never touched. What was
+withheld is returned with its reason, for the coordinator's view and the counts.
 """
 
 import re
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 
-from cmr_reader.analysis.entities.language import CJK_IDEOGRAPH
+from cmr_reader.analysis.entities.language import CJK_IDEOGRAPH, detect_language
+from cmr_reader.reports.display_rules import (
+    BOILERPLATE_LINES,
+    FINDINGS,
+    HEADINGS,
+    IMPRESSION,
+    NOT_STATED,
+    PRIOR_EXAMINATION,
+    SECTION_TITLES,
+    WITHHELD_SECTION,
+)
 from cmr_reader.reports.scrub import PLACEHOLDER, SIGNATURES
+from cmr_reader.reports.sentences import end_sentence, split_sentences
 
-# Canonical heading -> spellings seen in RIS exports and model output (lower case, no colon).
-_HEADINGS = {
-    "Indication": [
-        "indication",
-        "indications",
-        "clinical history",
-        "history",
-        "clinical information",
-        "clinical indication",
-        "reason for exam",
-        "reason for study",
-    ],
-    "Technique": ["technique", "protocol", "sequences", "procedure"],
-    "Findings": ["findings", "finding", "results", "report findings"],
-    "Impression": [
-        "impression",
-        "impressions",
-        "conclusion",
-        "conclusions",
-        "summary",
-        "opinion",
-        "diagnosis",
-        "assessment",
-    ],
-    "临床资料": ["临床资料", "临床病史", "病史", "临床信息", "检查目的"],
-    "检查技术": ["检查技术", "技术", "扫描技术", "检查方法"],
-    "检查所见": ["检查所见", "所见", "影像所见", "影像表现", "表现"],
-    "诊断意见": ["诊断意见", "印象", "结论", "影像诊断", "诊断", "意见"],
-}
-_HEADING_BY_SPELLING = {
-    spelling: canonical for canonical, spellings in _HEADINGS.items() for spelling in spellings
-}
-_SENTENCE_END = re.compile(r"[.。!?！？:：;；]$")
+# Why a piece of a report is not shown to readers (the keys of ``DisplayForm.withheld_counts``).
+BOILERPLATE = "boilerplate"
+SIGNATURE = "signature"
+SECTION = "section"
+IDENTIFIER = "identifier"
+PRIOR_EXAM = "prior_examination"
+WITHHELD_REASONS = (SECTION, PRIOR_EXAM, IDENTIFIER, SIGNATURE, BOILERPLATE)
 
-# Lines that say nothing about the patient's heart and would give the source away.
-_DROPPED_LINES = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^(?:cardiac |cardiovascular |heart )?(?:mri?|cmr|magnetic resonance(?: imaging)?)?\s*"
-        r"(?:examination |study )?report$",
-        r"^(?:心脏)?(?:磁共振|MRI|MR|CMR)(?:检查|成像)?(?:诊断)?报告(?:单)?$",
-        r"^(?:as an ai|as a language model|i am an ai|i'm an ai)\b.*",
-        r"^(?:generated|produced|written|created) (?:by|with|using)\b.*",
-        r"^(?:here is|here's|below is|the following is)\b.*(?:report|findings)\b.*[:.]?$",
-        r"^(?:sure|certainly|of course)\b.*",
-        r"^(?:i hope|let me know|please (?:consult|note)|note: this (?:report|is)|disclaimer)\b.*",
-        r"^(?:以下是|这是|下面是).{0,20}报告.*",
-        r"^(?:作为(?:一个)?(?:ai|人工智能)|本报告由|由.{0,20}生成).*",
-        r"^(?:report(?:ed)? (?:date|time)|date(?: of (?:report|exam(?:ination)?|study))?|time|exam date|"
-        r"study date|报告(?:日期|时间)|检查(?:日期|时间))\s*[:：].*",
-        r"^(?:\[removed\]|[\s\d:./,;-])*$",  # only placeholders, times or separators left
-    )
-]
 _MARKUP = re.compile(r"\*\*|__|`|^#{1,6}\s*|^>\s*", re.MULTILINE)
-_LIST_MARKER = re.compile(r"^(?:[-*•·▪‣]|\(?\d{1,2}[.)、]|[一二三四五六七八九十][、.])\s*")
-_TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?\b", re.IGNORECASE)
+_LIST_MARKER = re.compile(r"^(?:[-*•·▪‣–]|\(?\d{1,2}[.)、](?!\d)|[一二三四五六七八九十][、.]|[a-z][.)](?=\s))\s*")
+_OPEN_SENTENCE = re.compile(r"[^.。!?！？:：;；]$")
 
 
-def normalise_for_display(text: str) -> str:
-    """The display form of ``text``: the same content always renders to the same characters."""
+@dataclass(frozen=True)
+class Withheld:
+    reason: str  # one of WITHHELD_REASONS
+    text: str
+
+
+@dataclass(frozen=True)
+class DisplayForm:
+    """What readers see of one report, and what they do not."""
+
+    language: str  # "en" or "zh": the section titles' language
+    findings: tuple[str, ...]  # sentences, in order
+    impression: tuple[str, ...]
+    withheld: tuple[Withheld, ...]
+
+    @property
+    def text(self) -> str:
+        titles = SECTION_TITLES[self.language]
+        colon = "：" if self.language == "zh" else ":"
+        blocks = []
+        for section, sentences in ((FINDINGS, self.findings), (IMPRESSION, self.impression)):
+            body = "\n".join(sentences or (NOT_STATED[self.language],))
+            blocks.append(f"{titles[section]}{colon}\n{body}")
+        return "\n\n".join(blocks)
+
+    @property
+    def withheld_counts(self) -> dict[str, int]:
+        return dict(Counter(item.reason for item in self.withheld))
+
+
+def display_form(text: str, *, language: str | None = None) -> DisplayForm:
+    """The display form of a stored report ``text``; ``language`` ("en" or "zh") is the pair's,
+    so that both reports get the same titles (detected from ``text`` when not given)."""
+    language = language or detect_language(text)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _MARKUP.sub("", text.replace("\t", " "))
-    sections: list[tuple[str, list[str]]] = [("", [])]
-    continuing = False
+    withheld: list[Withheld] = []
+    items: dict[str, list[str]] = {FINDINGS: [], IMPRESSION: [], WITHHELD_SECTION: []}
+    section, continuing, section_has_text, one_line = FINDINGS, False, False, False
     for raw_line in text.split("\n"):
-        line = re.sub(r"[ \u3000]+", " ", raw_line).strip()
+        line = re.sub(r"[ \u3000\u00a0]+", " ", raw_line).strip()
         if not line:
             continuing = False
+            if section == WITHHELD_SECTION and section_has_text:
+                section = FINDINGS  # a withheld section ends at the first blank line after text
             continue
-        if any(pattern.match(line) for pattern in (*_DROPPED_LINES, *SIGNATURES)):
+        if any(pattern.match(line) for pattern in SIGNATURES):
+            withheld.append(Withheld(SIGNATURE, line))
+            continuing = False
+            continue
+        if any(pattern.match(line) for pattern in BOILERPLATE_LINES):
+            withheld.append(Withheld(BOILERPLATE, line))
             continuing = False
             continue
         heading, rest = _split_heading(line)
         if heading:
-            sections.append((heading, []))
-            continuing = False
+            section, continuing, section_has_text = heading, False, False
+            # "Indication: chest pain." is one line; a heading on a line of its own opens a block.
+            one_line = heading == WITHHELD_SECTION and bool(rest)
             if not rest:
                 continue
             line = rest
-        items = sections[-1][1]
+        current = items[section]
+        opens_sentence = not (continuing and current and _OPEN_SENTENCE.search(current[-1]))
+        if section == WITHHELD_SECTION and one_line and not heading and opens_sentence:
+            section, current = FINDINGS, items[FINDINGS]  # the line after a one-line section
+        section_has_text = True
         marker = _LIST_MARKER.match(line)
         if marker:
-            items.append(line[marker.end() :].strip())
-        elif continuing and items and not _SENTENCE_END.search(items[-1]):
-            # A line broken mid-sentence (hard wrapping) continues the item above it.
-            items[-1] = _join(items[-1], line)
+            current.append(line[marker.end() :].strip())
+        elif not opens_sentence and not heading:
+            current[-1] = _join(current[-1], line)  # a line broken mid-sentence (hard wrapping)
         else:
-            items.append(line)
+            current.append(line)
         continuing = True
-    blocks = []
-    for heading, items in sections:
-        items = [_TIMESTAMP.sub("", item).strip() if PLACEHOLDER in item else item for item in items]
-        items = [item for item in items if item and item != PLACEHOLDER]
-        if not items:
-            continue
-        body = "\n".join("- " + item if len(items) > 1 else item for item in items)
-        colon = "：" if CJK_IDEOGRAPH.search(heading) else ":"
-        blocks.append(f"{heading}{colon}\n{body}" if heading else body)
-    return "\n\n".join(blocks)
+    withheld.extend(Withheld(SECTION, item) for item in items[WITHHELD_SECTION])
+    shown = {}
+    for name in (FINDINGS, IMPRESSION):
+        shown[name] = []
+        for item in items[name]:
+            for sentence in split_sentences(item):
+                reason = _withheld_reason(sentence)
+                if reason:
+                    withheld.append(Withheld(reason, sentence))
+                elif sentence.strip(" .。,;:，；：-"):
+                    shown[name].append(end_sentence(sentence, language=language))
+    return DisplayForm(
+        language=language,
+        findings=tuple(shown[FINDINGS]),
+        impression=tuple(shown[IMPRESSION]),
+        withheld=tuple(withheld),
+    )
+
+
+def normalise_for_display(text: str, *, language: str | None = None) -> str:
+    """The text readers see of ``text``: ``display_form(text, language=...).text``."""
+    return display_form(text, language=language).text
+
+
+def _withheld_reason(sentence: str) -> str:
+    if PLACEHOLDER in sentence:
+        return IDENTIFIER
+    if PRIOR_EXAMINATION.search(sentence):
+        return PRIOR_EXAM
+    return ""
 
 
 def _split_heading(line: str) -> tuple[str, str]:
-    """(canonical heading, text after it) when ``line`` opens a known section, else ("", line)."""
-    name, colon, rest = (
-        re.split(r"([:：])", line, maxsplit=1) if re.search(r"[:：]", line) else (line, "", "")
-    )
-    canonical = _HEADING_BY_SPELLING.get(name.strip().lower())
+    """(section, text after the heading) when ``line`` opens a known section, else ("", line)."""
+    match = re.match(r"^([^:：]{1,40})[:：]\s*(.*)$", line)
+    name, rest = (match.group(1), match.group(2)) if match else (line.rstrip("."), "")
+    section = HEADINGS.get(name.strip().lower())
     # Without a colon only a line that is nothing but the heading counts: "Findings are..." is prose.
-    if canonical and (colon or name.strip() == line):
-        return canonical, rest.strip()
+    if section and (match or name.strip() == line.rstrip(".")):
+        return section, rest.strip()
     return "", line
 
 

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
-from cmr_reader.analysis.entities.language import detect_language
 from cmr_reader.reports.normalise import normalise_for_display
 from cmr_reader.studies import answers, reading
 from cmr_reader.studies.models import Assignment
@@ -77,13 +76,15 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     questionnaire = answers.questionnaire_for(study)
     given = answers.current_answers(assignment)
     criteria = list(study.criteria.all())
-    texts = {slot: normalise_for_display(assignment.report_in_slot(slot).text) for slot in SLOTS}
+    # One language for the pair (the reference's; a study pairs only reports in one language), so
+    # that both reports get the same section titles and lang attribute.
+    language = assignment.study_case.reference_report.language
+    texts = {slot: normalise_for_display(assignment.report_in_slot(slot).text, language=language) for slot in SLOTS}
     slots = [
         {
             "slot": slot,
             "text": texts[slot],
-            # From the text itself, never the Report row, so that it says nothing the text does not.
-            "lang": REPORT_LANG_TAGS[detect_language(texts[slot])],
+            "lang": REPORT_LANG_TAGS[language],
             "criteria": [
                 {"criterion": c, "item": f"{slot}.{c.key}", "value": given.get(f"{slot}.{c.key}")} for c in criteria
             ],

@@ -107,3 +107,34 @@ def test_the_two_report_panels_have_the_same_markup_apart_from_their_letter_and_
         ).content
     )
     assert set(answer) == {"ok", "version", "missing"}
+
+
+# The form of the reports: the reference keeps its author's shape in storage, and readers still
+# get both in one layout.
+REFERENCE_SHAPES = [
+    "CLINICAL HISTORY: Chest pain.\n\nThe LV is not dilated.\n- Septum 22 mm\n- No LGE\n\nCONCLUSIONS:\n1. Septal HCM\n\nReported by [removed]",
+    "MRI REPORT\nFINDINGS:\nThe LV is not dilated. Septum 22 mm. No LGE.\nIMPRESSION: Septal HCM\nReport date: [removed] 14:32",
+    "Comparison: [removed].\nThe LV is not dilated, septum 22 mm; no LGE.\nSeptum 22 mm.\nNo interval change since [removed].\nNo LGE.\nSUMMARY\nSeptal HCM.",
+]
+AI_SHAPE = "Findings:\nThe LV is dilated. Septum 18 mm. Patchy LGE.\n\nImpression:\nDilated cardiomyopathy."
+
+
+@pytest.mark.parametrize("reference_text", REFERENCE_SHAPES)
+def test_a_reader_cannot_tell_the_source_from_the_layout_of_the_two_reports(reader_case, reader, reference_text):
+    pair = reader_case.study_case
+    Report.objects.filter(pk=pair.reference_report_id).update(text=reference_text)
+    Report.objects.filter(pk=pair.ai_report_id).update(text=AI_SHAPE)
+    client = Client()
+    client.force_login(reader)
+
+    html = client.get(f"/reading/cases/{reader_case.public_id}/").content.decode()
+
+    texts = re.findall(r'<div class="report-text"[^>]*>(.*?)</div>', html, re.S)
+    assert len(texts) == 2
+    for text in texts:
+        assert "[removed]" not in text and "Reported by" not in text and "14:32" not in text
+        assert "<p>Findings:<br>" in text and "<p>Impression:<br>" in text
+        assert re.search(r"^\s*(?:-|\d\.)", re.sub(r"<[^>]+>", "\n", text), re.M) is None  # no list markers
+    # Three findings sentences and one impression each: the same layout, word for word.
+    skeletons = [re.sub(r"(<br>|\n)([^<\n]+)", lambda m: m.group(1) + "S", text) for text in texts]
+    assert skeletons[0] == skeletons[1]
