@@ -4,8 +4,8 @@ says it in a sentence, so a first visit (the demo's, or a new site's) is never a
 from dataclasses import dataclass
 
 from cmr_reader.imaging.models import Case
-from cmr_reader.studies.assign import eligible_pairs
 from cmr_reader.studies.models import Assignment, ReaderStudy
+from cmr_reader.studies.pairs import eligible_pairs
 
 
 @dataclass(frozen=True)

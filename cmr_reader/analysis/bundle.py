@@ -91,6 +91,9 @@ def _write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress:
         for name, content in all_plots(results=results).items():
             bundle.writestr(f"plots/{name}", content)
             names.append(f"plots/{name}")
+        if data.blinding_audit is not None:
+            bundle.writestr("blinding_audit.json", json.dumps(data.blinding_audit, indent=2, ensure_ascii=False))
+            names.append("blinding_audit.json")
         bundle.writestr("export_metadata.json", json.dumps(export_metadata(data, results), indent=2, ensure_ascii=False))
         names.append("export_metadata.json")
     return names

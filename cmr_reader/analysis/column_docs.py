@@ -14,12 +14,19 @@ METHOD_NOTES = {
     ),
     "blinding": _(
         "Each case shows two reports side by side as A (left) and B (right); which side holds the AI report "
-        "is drawn per reading by the study's seeded counterbalanced design and is never shown to readers. "
+        "is drawn per reading by the study's seeded design and is never shown to readers. Both reports are "
+        "shown in one display form (Findings and Impression in the report's language, one sentence a line; "
+        "indication, history, technique and comparison sections, sentences about earlier examinations or with "
+        "removed identifiers, signatures and titles withheld from both). The blinding audit "
+        "(blinding_audit.json) gives a cross-validated classifier's accuracy in telling the AI report by form. "
         "Answers are stored by side and unblinded only in exports."
     ),
     "randomisation": _(
-        "Cases are allocated to readers and the AI report's side counterbalanced per reader from the design "
-        "seed; overlap cases are read by every reader; a share of cases is read again after the washout."
+        "Cases are allocated to readers from the design seed; overlap cases are read by every reader; a share "
+        "of cases is read again after the washout, with the AI report on the other side. The AI report's side "
+        "follows the study's side_scheme: big_stick, a fair coin per reading along each reader's list unless "
+        "the reader's imbalance has reached 4 (Soares & Wu 1983); balanced (older studies), within one per "
+        "reader and per case."
     ),
     "bootstrap": _(
         "Case-resampling (cluster) bootstrap: cases are drawn with replacement with all their readers' "

@@ -92,6 +92,7 @@ class StudyData:
     cases: tuple[StudyCaseInfo, ...]
     readings: tuple[Reading, ...]
     error_categories: tuple[str, ...] = field(default=())
+    blinding_audit: dict | None = None  # the latest stored audit (studies/blinding.py), if any
 
     @property
     def criterion_keys(self) -> tuple[str, ...]:
@@ -193,6 +194,7 @@ def collect_study(study: ReaderStudy) -> StudyData:
             "washout_fraction": study.washout_fraction,
             "washout_days": study.washout_days,
             "allow_revisit": study.allow_revisit,
+            "side_scheme": study.side_scheme,
         },
         questionnaire={
             "ask_preference": study.ask_preference,
@@ -204,7 +206,16 @@ def collect_study(study: ReaderStudy) -> StudyData:
         cases=cases,
         readings=readings,
         error_categories=ERROR_CATEGORIES,
+        blinding_audit=_latest_blinding_audit(study),
     )
+
+
+def _latest_blinding_audit(study: ReaderStudy) -> dict | None:
+    """The latest blinding audit as stored, with when it was made, for the bundle."""
+    audit = study.blinding_audits.order_by("-created_at", "-id").first()
+    if audit is None:
+        return None
+    return {"created_at": audit.created_at.isoformat(), "pair_count": audit.pair_count, **audit.result}
 
 
 def arm_item(item: str, value, *, ai_slot: str) -> tuple[str, object]:

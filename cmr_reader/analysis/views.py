@@ -16,6 +16,7 @@ from cmr_reader.analysis.forms import RunForm
 from cmr_reader.analysis.models import AnalysisRun
 from cmr_reader.analysis.runs import active_run, latest_done, start_run
 from cmr_reader.analysis.study_plots import FORMATS, plot_names, plot_title, render_plot
+from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.models import ReaderStudy
 
 STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
@@ -35,6 +36,8 @@ def dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
         "stalled": active is not None and active.is_stalled(now=timezone.now()),
         "form": RunForm(),
         "history": study.analysis_runs.all()[:10],
+        # Beside the readers' "which is AI?" answers: how well form alone tells the AI report.
+        "blinding_audit": latest_audit(study),
     }
     if run is not None:
         context.update(dashboard_tables.tables(run.results))

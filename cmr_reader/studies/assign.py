@@ -7,10 +7,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from cmr_reader.reports.models import Report
 from cmr_reader.studies.default_criteria import DEFAULT_CRITERIA
 from cmr_reader.studies.design import DesignSpec, DesignSummary, PlannedRead, design_study, summarise_design
 from cmr_reader.studies.models import Assignment, Criterion, ReaderStudy, StudyCase, StudyReader
+from cmr_reader.studies.pairs import eligible_pairs
 
 
 class StudyLocked(Exception):
@@ -31,19 +31,8 @@ def add_default_criteria(study: ReaderStudy) -> None:
         )
 
 
-def eligible_pairs(case_ids=None) -> dict[int, tuple[int, int]]:
-    """case pk -> (reference report pk, AI report pk) for cases that have both; the newest AI
-    report when several runs wrote one."""
-    reports = Report.objects.all() if case_ids is None else Report.objects.filter(case_id__in=case_ids)
-    reference = dict(reports.filter(source=Report.Source.REFERENCE).values_list("case_id", "id"))
-    ai: dict[int, int] = {}
-    for case_id, report_id in reports.filter(source=Report.Source.AI).order_by("id").values_list("case_id", "id"):
-        ai[case_id] = report_id
-    return {case: (reference[case], ai[case]) for case in sorted(reference.keys() & ai.keys())}
-
-
 def add_cases(study: ReaderStudy, case_ids) -> int:
-    """Add cases that have a reference and an AI report; returns how many were added."""
+    """Add cases that have a reference and an AI report in one language; returns how many were added."""
     if study.state == ReaderStudy.State.CLOSED:
         raise StudyLocked(_("A closed study takes no more cases."))
     added = 0
@@ -72,6 +61,7 @@ def design_spec(study: ReaderStudy) -> DesignSpec:
         seed=study.seed,
         washout_fraction=study.washout_fraction,
         washout_days=study.washout_days,
+        side_scheme=study.side_scheme,
     )
 
 
@@ -126,6 +116,7 @@ def extend(study: ReaderStudy, *, now: datetime) -> int:
                     seed=study.seed + existing,
                     washout_fraction=study.washout_fraction,
                     washout_days=study.washout_days,
+                    side_scheme=study.side_scheme,
                 )
             )
         for offset, reader_id in enumerate(new_readers):
@@ -139,6 +130,7 @@ def extend(study: ReaderStudy, *, now: datetime) -> int:
                             readers_per_case=1,
                             overlap_count=len(overlap_cases),
                             seed=study.seed + existing + 1 + offset,
+                            side_scheme=study.side_scheme,
                         )
                     )
                 ]

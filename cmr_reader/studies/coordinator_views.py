@@ -4,9 +4,11 @@ progress, and export the unblinding key. Statisticians may look and export, not 
 import csv
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,12 +19,17 @@ from cmr_reader.accounts.roles import Role
 from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.analysis.study_exports import ratings_csv_rows
 from cmr_reader.studies import assign as assigning
+from cmr_reader.studies import blinding
+from cmr_reader.studies.blinding_labels import WITHHELD_LABELS, feature_label
 from cmr_reader.studies.design import DesignError
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
 from cmr_reader.studies.forms import CriterionFormSet, ReadersForm, StudyForm
-from cmr_reader.studies.models import ReaderStudy
+from cmr_reader.studies.models import ReaderStudy, StudyCase
+from cmr_reader.studies.pairs import eligible_pairs, language_mismatches
 
 STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
+SHOWN_MISMATCHES = 50
+DISPLAY_PAGE_SIZE = 20
 
 
 @role_required(*STAFF)
@@ -49,7 +56,15 @@ def study_create(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    context = {"study": study, "criteria": study.criteria.all(), "eligible": len(assigning.eligible_pairs())}
+    mismatches = language_mismatches()
+    context = {
+        "study": study,
+        "criteria": study.criteria.all(),
+        "eligible": len(eligible_pairs()),
+        "mismatches": mismatches[:SHOWN_MISMATCHES],
+        "mismatch_count": len(mismatches),
+    }
+    context.update(_audit_context(blinding.latest_audit(study)))
     if study.state == ReaderStudy.State.DRAFT:
         try:
             summary = assigning.preview(study)
@@ -156,8 +171,70 @@ def study_set_readers(request: HttpRequest, study_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.COORDINATOR)
+def study_blinding_audit(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Run the blinding audit over the study's pairs as readers will see them."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    audit = blinding.run_blinding_audit(study=study, user=request.user, now=timezone.now())
+    _say_audit(request, audit)
+    return redirect(f"{reverse('studies:detail', args=[study.pk])}#blinding")
+
+
+def _audit_context(audit) -> dict:
+    """The latest audit with its keys in words, for the study page."""
+    if audit is None:
+        return {"audit": None}
+    result = audit.result
+    features = [{**row, "label": feature_label(row["feature"]), "larger_in_ai": row["weight"] > 0} for row in result["features"]]
+    withheld = [
+        {"label": WITHHELD_LABELS[reason], "reference": result["withheld"]["reference"][reason], "ai": result["withheld"]["ai"][reason]}
+        for reason in WITHHELD_LABELS
+    ]
+    percents = {}
+    if audit.accuracy is not None:
+        percents = {key: f"{result[key]:.0%}" for key in ("accuracy", "ci_low", "ci_high")}
+        percents["threshold"] = f"{audit.threshold:.0%}"
+    return {"audit": audit, "audit_features": features, "audit_withheld": withheld, "audit_percents": percents}
+
+
+def _say_audit(request: HttpRequest, audit) -> None:
+    if audit.accuracy is None:
+        messages.warning(request, _("Blinding audit: too few pairs to audit (%(count)d).") % {"count": audit.pair_count})
+    elif audit.exceeds_threshold:
+        messages.error(
+            request,
+            _("Blinding audit: the AI report can be told by its form in %(accuracy)s of pairs, above the study's threshold of %(threshold)s.")
+            % {"accuracy": f"{audit.accuracy:.0%}", "threshold": f"{audit.threshold:.0%}"},
+        )
+    else:
+        messages.success(
+            request,
+            _("Blinding audit: %(accuracy)s of pairs told apart by form, within the study's threshold of %(threshold)s.")
+            % {"accuracy": f"{audit.accuracy:.0%}", "threshold": f"{audit.threshold:.0%}"},
+        )
+
+
+@role_required(*STAFF)
+def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Per case, what readers will see of both reports and what was withheld, and why."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    study_cases = StudyCase.objects.filter(study=study)
+    query = request.GET.get("case", "").strip()
+    if query:
+        study_cases = study_cases.filter(case__case_id__icontains=query)
+    page = Paginator(study_cases.order_by("case__case_id", "id").values_list("pk", flat=True), DISPLAY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    pairs = blinding.displayed_pairs(StudyCase.objects.filter(pk__in=list(page.object_list)))
+    return render(request, "studies/study_display.html", {"study": study, "pairs": pairs, "page": page, "query": query})
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
 def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
+    if study.state == ReaderStudy.State.DRAFT and blinding.latest_audit(study) is None:
+        # The paper reports an audit made before reading started: make sure there is one.
+        _say_audit(request, blinding.run_blinding_audit(study=study, user=request.user, now=timezone.now()))
     try:
         count = assigning.assign(study, now=timezone.now())
     except (DesignError, assigning.StudyLocked) as error:

@@ -3,9 +3,9 @@ which side (A or B) each reader sees the AI report.
 
 Pure standard library, no Django: the coordinator's preview, the service that writes the
 assignments and the tests all call ``design_study`` on a plain ``DesignSpec``. Every random choice
-comes from one ``random.Random(spec.seed)`` drawn in a fixed order, so a stored seed regenerates
-the exact design for an audit. The washout draws come last, so changing only the washout settings
-leaves every first read (reader, case, position, side) as it was.
+comes from one ``random.Random(spec.seed)`` drawn in a fixed order, so a stored seed (with the
+stored side scheme) regenerates the exact design for an audit. The washout draws come last, so
+changing only the washout settings leaves every first read (reader, case, position, side) as it was.
 
 The design, step by step:
 
@@ -13,10 +13,17 @@ The design, step by step:
 2. Every other case goes, in the spec's case order, to the ``readers_per_case`` least-loaded
    readers, ties broken at random. Loads then only ever take two neighbouring values, so first-read
    counts differ by at most one between readers.
-3. Sides: the first reads form a bipartite reader-case graph; an equitable two-colouring of its
-   edges (see ``_balanced_sides``) puts the AI on A for half of each reader's first reads and for
-   half of each case's first reads, both within one.
-4. Each reader's first reads are shuffled on their own, so overlap cases fall anywhere in the list.
+3. Each reader's first reads are shuffled on their own, so overlap cases fall anywhere in the list.
+4. Sides, by the study's scheme:
+   ``big_stick`` (the default): along each reader's list, the side of the AI report is a fair coin
+   unless the reader's imbalance (AI on A minus AI on B so far) has reached
+   ``SIDE_IMBALANCE_BOUND``, when the other side is forced (Soares and Wu's big stick design,
+   1983). A reader who counts sides learns almost nothing, not even for the last cases of the
+   list, and no reader is ever more than the bound out of balance
+   (docs/decisions/0014-side-randomisation.md gives the figures).
+   ``balanced`` (studies designed before it): an equitable two-colouring of the reader-case graph
+   (see ``_balanced_sides``) puts the AI on A for half of each reader's and each case's first reads,
+   both within one; exact balance lets a reader who counts predict the last case.
 5. Washout repeats follow all first reads, in random order, with the AI on the other side.
 """
 
@@ -27,6 +34,11 @@ from dataclasses import dataclass
 
 AI_ON_A = "A"
 AI_ON_B = "B"
+BIG_STICK, BALANCED = "big_stick", "balanced"
+SIDE_SCHEMES = (BIG_STICK, BALANCED)
+# The big stick's bound: a coin flip while a reader's |AI on A - AI on B| is below it. Even, so
+# that a reader's final imbalance does not tell the last side by its parity.
+SIDE_IMBALANCE_BOUND = 4
 
 
 class DesignError(ValueError):
@@ -46,6 +58,7 @@ class DesignSpec:
     seed: int
     washout_fraction: float = 0.0  # share of each reader's first reads shown again later
     washout_days: int = 0  # days after the first reads before a repeat becomes available
+    side_scheme: str = BIG_STICK  # BIG_STICK, or BALANCED for studies designed before it
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class ReaderCounts:
     overlap: int  # first reads of overlap cases
     ai_on_a: int  # over all of the reader's reads, repeats included
     ai_on_b: int
+    largest_running_imbalance: int = 0  # largest |AI on A - AI on B| at any point of the list
 
     @property
     def side_imbalance(self) -> int:
@@ -84,6 +98,8 @@ class DesignSummary:
     repeats: int
     overlap_cases: int
     max_side_imbalance: int  # largest |ai_on_a - ai_on_b| of any reader
+    max_running_imbalance: int  # largest |ai_on_a - ai_on_b| of any reader at any point of the list
+    counting_guess_rate: float  # share of sides a reader who counts would guess (0.5 is chance)
     workload_spread: int  # most minus fewest first reads of any reader
 
 
@@ -123,6 +139,8 @@ def spec_problems(spec: DesignSpec) -> list[str]:
     # Written so that NaN fails too.
     if not 0.0 <= spec.washout_fraction <= 1.0:
         problems.append(f"the washout share must be between 0 and 1, not {spec.washout_fraction}")
+    if spec.side_scheme not in SIDE_SCHEMES:
+        problems.append(f"unknown side scheme {spec.side_scheme!r}")
     if spec.washout_days < 0:
         problems.append(f"washout days must be 0 or more, not {spec.washout_days}")
     elif spec.washout_fraction > 0 and spec.washout_days == 0:
@@ -139,9 +157,14 @@ def design_study(spec: DesignSpec) -> list[PlannedRead]:
     rng = random.Random(spec.seed)
     overlap = frozenset(rng.sample(spec.case_ids, spec.overlap_count))
     cases_by_reader = _assign_cases(spec=spec, overlap=overlap, rng=rng)
-    sides = _first_read_sides(cases_by_reader=cases_by_reader, case_ids=spec.case_ids, rng=rng)
-    for cases in cases_by_reader:
-        rng.shuffle(cases)
+    if spec.side_scheme == BALANCED:
+        sides = _first_read_sides(cases_by_reader=cases_by_reader, case_ids=spec.case_ids, rng=rng)
+        for cases in cases_by_reader:
+            rng.shuffle(cases)
+    else:
+        for cases in cases_by_reader:
+            rng.shuffle(cases)
+        sides = [_big_stick_sides(cases, rng=rng) for cases in cases_by_reader]
 
     reads: list[PlannedRead] = []
     for reader_index, reader_id in enumerate(spec.reader_ids):
@@ -161,7 +184,10 @@ def design_study(spec: DesignSpec) -> list[PlannedRead]:
         if spec.washout_fraction > 0:
             # Drawn last, reader by reader, so the washout settings never move a first read.
             count = repeat_count(first_reads=len(cases), washout_fraction=spec.washout_fraction)
-            repeated = _choose_repeats(cases=cases, sides=reader_sides, count=count, rng=rng)
+            if spec.side_scheme == BALANCED:
+                repeated = _choose_repeats(cases=cases, sides=reader_sides, count=count, rng=rng)
+            else:
+                repeated = _big_stick_repeats(cases=cases, sides=reader_sides, count=count, rng=rng)
             reads.extend(
                 PlannedRead(
                     reader_id=reader_id,
@@ -178,6 +204,43 @@ def design_study(spec: DesignSpec) -> list[PlannedRead]:
                 for offset, case_id in enumerate(repeated)
             )
     return reads
+
+
+def _big_stick_draw(imbalance: int, rng: random.Random) -> str:
+    """The next side given the imbalance so far (AI on A minus AI on B): forced back at the bound,
+    else a fair coin."""
+    if imbalance >= SIDE_IMBALANCE_BOUND:
+        return AI_ON_B
+    if imbalance <= -SIDE_IMBALANCE_BOUND:
+        return AI_ON_A
+    return AI_ON_A if rng.random() < 0.5 else AI_ON_B
+
+
+def _big_stick_sides(cases: Sequence[int], *, rng: random.Random) -> dict[int, str]:
+    """Case id -> side of the AI report, drawn along one reader's reading order."""
+    sides, imbalance = {}, 0
+    for case_id in cases:
+        sides[case_id] = _big_stick_draw(imbalance, rng)
+        imbalance += 1 if sides[case_id] == AI_ON_A else -1
+    return sides
+
+
+def _big_stick_repeats(*, cases: list[int], sides: dict[int, str], count: int, rng: random.Random) -> list[int]:
+    """``count`` of a reader's first-read cases, in reading order, whose sides (opposite to their
+    first reads) continue the reader's big-stick walk; a side whose cases are used up gives way."""
+    imbalance = sum(1 if side == AI_ON_A else -1 for side in sides.values())
+    # Cases by the side their repeat shows: the opposite of the first read.
+    pools = {slot: [c for c in cases if sides[c] == opposite_slot(slot)] for slot in (AI_ON_A, AI_ON_B)}
+    for pool in pools.values():
+        rng.shuffle(pool)
+    chosen = []
+    for _ in range(count):
+        slot = _big_stick_draw(imbalance, rng)
+        if not pools[slot]:
+            slot = opposite_slot(slot)
+        chosen.append(pools[slot].pop())
+        imbalance += 1 if slot == AI_ON_A else -1
+    return chosen
 
 
 def _assign_cases(*, spec: DesignSpec, overlap: frozenset[int], rng: random.Random) -> list[list[int]]:
@@ -289,6 +352,11 @@ def summarise_design(reads: Sequence[PlannedRead], *, reader_ids: Sequence[int] 
         overlap[read.reader_id] += read.is_overlap and not read.is_repeat
         (on_a if read.ai_slot == AI_ON_A else on_b)[read.reader_id] += 1
         readers_by_case.setdefault(read.case_id, set()).add(read.reader_id)
+    running: Counter = Counter()
+    guessed = 0.0
+    for reader_id, walk in _side_walks(reads).items():
+        running[reader_id] = max(abs(step) for step in walk)
+        guessed += counting_guesses(walk)
     readers = {
         reader_id: ReaderCounts(
             total=first[reader_id] + repeats[reader_id],
@@ -297,6 +365,7 @@ def summarise_design(reads: Sequence[PlannedRead], *, reader_ids: Sequence[int] 
             overlap=overlap[reader_id],
             ai_on_a=on_a[reader_id],
             ai_on_b=on_b[reader_id],
+            largest_running_imbalance=running[reader_id],
         )
         for reader_id in dict.fromkeys([*reader_ids, *(read.reader_id for read in reads)])
     }
@@ -309,5 +378,29 @@ def summarise_design(reads: Sequence[PlannedRead], *, reader_ids: Sequence[int] 
         repeats=sum(repeats.values()),
         overlap_cases=len({read.case_id for read in reads if read.is_overlap}),
         max_side_imbalance=max((counts.side_imbalance for counts in readers.values()), default=0),
+        max_running_imbalance=max(running.values(), default=0),
+        counting_guess_rate=guessed / len(reads) if reads else 0.5,
         workload_spread=max(first_counts, default=0) - min(first_counts, default=0),
     )
+
+
+def _side_walks(reads: Sequence[PlannedRead]) -> dict[int, list[int]]:
+    """Per reader, the imbalance (AI on A minus AI on B) after each read, in position order."""
+    walks: dict[int, list[int]] = {}
+    for read in sorted(reads, key=lambda r: (r.reader_id, r.position)):
+        walk = walks.setdefault(read.reader_id, [])
+        walk.append((walk[-1] if walk else 0) + (1 if read.ai_slot == AI_ON_A else -1))
+    return walks
+
+
+def counting_guesses(walk: Sequence[int]) -> float:
+    """How many sides of one reader's list a reader who counts would guess right: before each read
+    they guess the side seen less often so far, and either side when even (half a guess). ``walk``
+    is the imbalance after each read (``_side_walks``). This is Blackwell and Hodges' convergence
+    strategy (1957), the usual measure of a randomisation's predictability."""
+    right, before = 0.0, 0
+    for after in walk:
+        went_a = after > before
+        right += 0.5 if before == 0 else float(went_a == (before < 0))
+        before = after
+    return right

@@ -16,6 +16,7 @@ DESIGN_FIELDS = [
     "ask_error_flags",
     "ask_comment",
     "non_inferiority_margin",
+    "blinding_threshold",
 ]
 
 
@@ -29,6 +30,19 @@ class StudyForm(forms.ModelForm):
         value = self.cleaned_data["washout_fraction"]
         if not 0 <= value <= 1:
             raise forms.ValidationError(_("Give a share between 0 and 1."))
+        return value
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the threshold keeps its value (0.65 for a new study).
+        self.fields["blinding_threshold"].required = False
+
+    def clean_blinding_threshold(self):
+        value = self.cleaned_data["blinding_threshold"]
+        if value is None:
+            return self.instance.blinding_threshold
+        if not 0.5 <= value <= 1:
+            raise forms.ValidationError(_("Give a share between 0.5 (chance) and 1."))
         return value
 
     def clean_non_inferiority_margin(self):

@@ -43,6 +43,18 @@ class ReaderStudy(models.Model):
     ask_ai_guess = models.BooleanField(_("ask which report was AI-generated"), default=True)
     ask_error_flags = models.BooleanField(_("ask for clinically significant errors"), default=True)
     ask_comment = models.BooleanField(_("ask for a free-text comment"), default=True)
+    side_scheme = models.CharField(
+        _("side randomisation"),
+        max_length=16,
+        choices=[("big_stick", _("Big stick (a coin per reading, imbalance at most 4)")), ("balanced", _("Balanced within one (before 2026-12)"))],
+        default="big_stick",
+        editable=False,
+    )
+    blinding_threshold = models.FloatField(
+        _("blinding audit warning threshold"),
+        default=0.65,
+        help_text=_("Warn when a classifier tells the AI report from the reference by form alone more often than this share of pairs (0.5 is chance)."),
+    )
     non_inferiority_margin = models.FloatField(
         _("non-inferiority margin (score points)"),
         null=True,
@@ -66,6 +78,11 @@ class ReaderStudy(models.Model):
                 condition=Q(non_inferiority_margin__isnull=True) | Q(non_inferiority_margin__gt=0),
                 name="study_non_inferiority_margin_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(blinding_threshold__gte=0.5) & Q(blinding_threshold__lte=1),
+                name="study_blinding_threshold_range",
+            ),
+            models.CheckConstraint(condition=Q(side_scheme__in=["big_stick", "balanced"]), name="study_side_scheme_valid"),
         ]
 
     def __str__(self) -> str:
@@ -184,3 +201,26 @@ class AnswerChange(models.Model):
         # Row ids follow the assignment's row lock, so they are the true order of changes;
         # ``changed_at`` is taken when a request starts and two requests may cross.
         ordering = ["assignment", "id"]
+
+
+class BlindingAudit(models.Model):
+    """One run of the blinding audit over a study's pairs as displayed (``studies/blinding.py``).
+
+    Kept, never overwritten: the paper reports the audit made before reading started beside the
+    readers' own "which is AI?" accuracy, and later audits show what changed since."""
+
+    study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="blinding_audits")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pair_count = models.PositiveIntegerField()
+    accuracy = models.FloatField(null=True, blank=True)  # None: too few pairs to audit
+    threshold = models.FloatField()
+    result = models.JSONField()  # AuditResult.as_json() plus the withheld counts per arm
+
+    class Meta:
+        ordering = ["study", "-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+
+    @property
+    def exceeds_threshold(self) -> bool:
+        return self.accuracy is not None and self.accuracy > self.threshold

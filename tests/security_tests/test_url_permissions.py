@@ -87,6 +87,8 @@ ACCESS = {
     "studies:add_cases": ("post", COORDINATORS),
     "studies:set_readers": ("post", COORDINATORS),
     "studies:assign": ("post", COORDINATORS),
+    "studies:blinding_audit": ("post", COORDINATORS),
+    "studies:display": ("get", STAFF),
     "studies:unblinding": ("get", STAFF),
     "studies:ratings": ("get", STAFF),
     "studies:answers": ("get", STAFF),
@@ -181,7 +183,7 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     for reading_name in ("reading:case", "reading:answer", "reading:submit", "reading:activity"):
         arguments[reading_name] = {"public_id": assignment.public_id}
     arguments["reading:continue"] = {"study_id": assignment.study_id}
-    for study_name in ("studies:criteria", "studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
+    for study_name in ("studies:criteria", "studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:blinding_audit", "studies:display", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
         arguments[study_name] = {"study_id": assignment.study_id}
     arguments["reports:run"] = {"run_id": GenerationRun.objects.get().pk}
     arguments["analysis:dashboard"] = arguments["analysis:start"] = {"study_id": assignment.study_id}

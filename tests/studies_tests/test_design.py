@@ -11,16 +11,20 @@ import pytest
 from cmr_reader.studies.design import (
     AI_ON_A,
     AI_ON_B,
+    BALANCED,
+    BIG_STICK,
+    SIDE_IMBALANCE_BOUND,
     DesignError,
     DesignSpec,
     PlannedRead,
+    counting_guesses,
     design_study,
     repeat_count,
     summarise_design,
 )
 
 
-def spec(*, cases=60, readers=5, readers_per_case=2, overlap=6, seed=7, washout_fraction=0.0, washout_days=0):
+def spec(*, cases=60, readers=5, readers_per_case=2, overlap=6, seed=7, washout_fraction=0.0, washout_days=0, side_scheme=BIG_STICK):
     # Case ids that are neither 0-based nor contiguous, as database primary keys are not.
     return DesignSpec(
         case_ids=tuple(1000 + 3 * i for i in range(cases)),
@@ -30,6 +34,7 @@ def spec(*, cases=60, readers=5, readers_per_case=2, overlap=6, seed=7, washout_
         seed=seed,
         washout_fraction=washout_fraction,
         washout_days=washout_days,
+        side_scheme=side_scheme,
     )
 
 
@@ -57,6 +62,8 @@ SPECS = [
     for s in (1, 2, 3)
     for w in (0.0, 0.25, 1.0)
 ]
+# The same grid with the sides of studies designed before the big stick.
+BALANCED_SPECS = [replace(s, side_scheme=BALANCED) for s in SPECS]
 
 
 def first_reads(reads):
@@ -229,8 +236,8 @@ def test_repeats_come_in_their_own_random_order():
 # Sides
 
 
-@pytest.mark.parametrize("study", SPECS)
-def test_each_reader_sees_the_ai_on_each_side_equally_often_within_one(study):
+@pytest.mark.parametrize("study", BALANCED_SPECS)
+def test_balanced_sides_put_the_ai_on_each_side_equally_often_within_one_per_reader(study):
     reads = design_study(study)
 
     for reader_reads in by_reader(reads).values():
@@ -239,8 +246,8 @@ def test_each_reader_sees_the_ai_on_each_side_equally_often_within_one(study):
         assert side_imbalance(reader_reads) <= 1
 
 
-@pytest.mark.parametrize("study", SPECS)
-def test_each_case_shows_the_ai_on_each_side_equally_often_within_one(study):
+@pytest.mark.parametrize("study", BALANCED_SPECS)
+def test_balanced_sides_put_the_ai_on_each_side_equally_often_within_one_per_case(study):
     for case_reads in by_case(first_reads(design_study(study))).values():
         assert side_imbalance(case_reads) <= 1
 
@@ -266,11 +273,62 @@ def test_each_reader_and_case_gets_the_ai_on_a_about_half_the_time_across_seeds(
 
 
 def test_two_readers_of_an_overlap_case_do_not_always_see_the_same_side():
-    study = spec(cases=30, readers=2, readers_per_case=2, overlap=30)
+    study = spec(cases=30, readers=2, readers_per_case=2, overlap=30, side_scheme=BALANCED)
     reads = design_study(study)
 
     for case_reads in by_case(reads).values():
         assert {r.ai_slot for r in case_reads} == {AI_ON_A, AI_ON_B}  # two readers, within one
+
+
+def test_with_the_big_stick_two_readers_of_a_case_see_it_on_independent_sides():
+    study = spec(cases=400, readers=2, readers_per_case=2, overlap=400)
+    same = sum(len({r.ai_slot for r in case_reads}) == 1 for case_reads in by_case(design_study(study)).values())
+
+    assert 160 <= same <= 240  # about half, as for two fair coins
+
+
+def walk(reads):
+    """The reader's imbalance (AI on A minus on B) after each read, in position order."""
+    steps, total = [], 0
+    for read in sorted(reads, key=lambda r: r.position):
+        total += 1 if read.ai_slot == AI_ON_A else -1
+        steps.append(total)
+    return steps
+
+
+@pytest.mark.parametrize("study", SPECS)
+def test_the_big_stick_keeps_every_reader_within_its_bound_at_every_point(study):
+    for reader_reads in by_reader(design_study(study)).values():
+        first = walk(first_reads(reader_reads))
+        assert max(map(abs, first)) <= SIDE_IMBALANCE_BOUND
+        if study.washout_fraction < 1:
+            # With some first reads left unrepeated the repeats can always follow the walk.
+            assert max(map(abs, walk(reader_reads))) <= SIDE_IMBALANCE_BOUND
+
+
+def test_a_reader_who_counts_sides_guesses_about_half_with_the_big_stick_and_the_last_one_by_chance():
+    """Blackwell and Hodges' convergence strategy over many seeds: the balanced scheme gives the
+    last side away every time (its total is balanced within one); the big stick does not."""
+    last_right = {BALANCED: 0, BIG_STICK: 0}
+    rates = {BALANCED: [], BIG_STICK: []}
+    seeds = range(300)
+    for seed in seeds:
+        for scheme in (BALANCED, BIG_STICK):
+            reads = design_study(spec(cases=40, readers=1, readers_per_case=1, overlap=0, seed=seed, side_scheme=scheme))
+            steps = walk(reads)
+            rates[scheme].append(counting_guesses(steps) / len(steps))
+            before = steps[-2]
+            last_right[scheme] += (before != 0) and ((steps[-1] > before) == (before < 0))
+
+    assert last_right[BALANCED] == len(seeds)  # 40 reads, 20 a side: the last is always the missing one
+    assert last_right[BIG_STICK] < 0.6 * len(seeds)
+    assert 0.5 <= sum(rates[BIG_STICK]) / len(seeds) < 0.6
+
+
+def test_counting_guesses_follows_the_convergence_strategy_by_hand():
+    # Sides A, A, B, B, B: imbalances 1, 2, 1, 0, -1. Guesses: either (0.5), B (wrong), B (right),
+    # B (right), either (0.5).
+    assert counting_guesses([1, 2, 1, 0, -1]) == 3.0
 
 
 # Washout repeats
@@ -435,7 +493,9 @@ def test_the_summary_of_a_design_shows_its_guarantees():
     assert summary.total_reads == len(reads)
     assert summary.overlap_cases == 11
     assert sorted(Counter(summary.readers_per_case.values()).items()) == [(3, 90), (7, 11)]
-    assert summary.max_side_imbalance <= 1
+    assert summary.max_running_imbalance <= SIDE_IMBALANCE_BOUND
+    assert summary.max_side_imbalance <= summary.max_running_imbalance
+    assert 0.4 < summary.counting_guess_rate < 0.65
     assert summary.workload_spread <= 1
     assert all(counts.overlap == 11 for counts in summary.readers.values())
 
@@ -461,6 +521,6 @@ def test_twenty_thousand_cases_for_ten_readers_design_quickly_and_correctly():
     summary = summarise_design(reads, reader_ids=study.reader_ids)
     assert summary.first_reads == 200 * 10 + 19_800 * 3
     assert summary.workload_spread <= 1
-    assert summary.max_side_imbalance <= 1
+    assert summary.max_running_imbalance <= SIDE_IMBALANCE_BOUND
     assert set(summary.readers_per_case.values()) == {3, 10}
     assert elapsed < 10, f"{elapsed:.1f} s"
