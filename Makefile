@@ -16,3 +16,4 @@ bench:       ## run the benchmarks (prints figures and ratios against the named 
 	.venv/bin/python bench/bench_autosave.py
 	.venv/bin/python bench/bench_agreement.py
 	.venv/bin/python bench/bench_export.py
+	.venv/bin/python bench/bench_blinding.py

@@ -5,12 +5,20 @@ The AI reports come from the bundled demo model (``inference/demo_model``, a sma
 on synthetic cases) through the same generation path as a site's own checkpoint
 (``cmr_reader.reports.generation``). Where it cannot load (no torch in this environment, no
 weights), or fails on a case, a seeded template generator writes that case's AI report instead,
-and the command says which was used."""
+and the command says which was used.
+
+Both arms are written in the demo site's house style, the one the demo model learned
+(``inference.demo_reports.target_report``): the reference states the ground truth, the AI report
+what the model saw (or, from the template generator, the truth with planted errors). So the two
+differ in content, not in form or length, and the demo passes its own blinding audit
+(docs/decisions/0013-display-form.md); a reference written in another voice would be told from the
+AI report by its wording alone."""
 
 import csv
 import io
 import json
 import logging
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +28,10 @@ from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.reports.report_import import import_reference_reports
-from cmr_reader.studies import assign
+from cmr_reader.studies import assign, blinding
 from cmr_reader.studies.models import ReaderStudy
-from cmr_reader.synthetic.reports import ai_report, reference_report
+from cmr_reader.synthetic.reports import plant_errors, stated_facts
+from inference.demo_reports import DIAGNOSIS, target_report
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +39,8 @@ DEMO_STUDY_NAME = "Demo: AI vs radiologist CMR reports"
 DEMO_GENERATOR = "synthetic-template-generator (demo stand-in, not a neural network)"
 DEMO_ERROR_RATE = 0.3
 DEMO_MODEL_MAX_NEW_TOKENS = 160  # its reports are about 60 tokens
+# The template generator's wrong diagnosis, within the four the house style can name.
+_MISREAD_DIAGNOSIS = {"hcm_septal": "hcm_apical", "hcm_apical": "hcm_septal", "dcm": "normal", "normal": "hcm_septal"}
 
 
 @dataclass(frozen=True)
@@ -46,8 +57,8 @@ def seed_demo_reports(case_dirs: list[Path], *, seed: int) -> DemoReports:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["accession_number", "report_text", "language"])
-    for number, truth in enumerate(truths):
-        writer.writerow([truth["accession_number"], reference_report(truth, seed=seed + number).text, "en"])
+    for truth in truths:
+        writer.writerow([truth["accession_number"], target_report(truth), "en"])
     buffer.seek(0)
     import_reference_reports(stream=buffer)
 
@@ -111,13 +122,30 @@ def _template_report(case: Case, truth: dict, *, seed: int, batch_seed: int) -> 
         model_name=DEMO_GENERATOR,
         defaults={"generation_parameters": {"seed": batch_seed, "error_rate": DEMO_ERROR_RATE}, "device": "cpu"},
     )
-    generated = ai_report(truth, seed=seed, error_rate=DEMO_ERROR_RATE)
     Report.objects.get_or_create(
         case=case,
         source=Report.Source.AI,
         generation_run=run,
-        defaults={"text": generated.text, "language": generated.language},
+        defaults={"text": house_style_ai_report(truth, seed=seed)[0], "language": "en"},
     )
+
+
+def house_style_ai_report(truth: dict, *, seed: int) -> tuple[str, tuple[str, ...]]:
+    """The template generator's AI report in the house style, and the errors planted in it (the
+    share ``DEMO_ERROR_RATE`` of cases gets one or two; EF and segment errors have no sentence
+    in the house style, so they do not show)."""
+    facts, errors = plant_errors(
+        stated_facts(truth), rng=random.Random(f"demo-ai:{seed}:{truth.get('seed', '')}"), error_rate=DEMO_ERROR_RATE
+    )
+    diagnosis = facts.diagnosis if facts.diagnosis in DIAGNOSIS else _MISREAD_DIAGNOSIS[truth["case_type"]]
+    stated = {
+        **truth,
+        "case_type": diagnosis,
+        "max_wall_thickness_mm": facts.thickness_mm,
+        "lge": "present" if facts.lge_pattern else "absent",
+        "lge_pattern": facts.lge_pattern,
+    }
+    return target_report(stated), errors
 
 
 def seed_demo_study(*, readers, created_by=None) -> ReaderStudy:
@@ -140,5 +168,6 @@ def seed_demo_study(*, readers, created_by=None) -> ReaderStudy:
     # A third of the cases (at least two) are read by everyone, for the agreement statistics.
     study.overlap_count = min(cases, max(2, cases // 3))
     study.save(update_fields=["overlap_count"])
+    blinding.run_blinding_audit(study=study, user=created_by, now=timezone.now())
     assign.assign(study, now=timezone.now())
     return study

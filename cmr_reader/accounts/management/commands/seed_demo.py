@@ -9,6 +9,7 @@ from cmr_reader.accounts.demo_users import create_demo_users
 from cmr_reader.analysis.runs import create_run, run_analysis
 from cmr_reader.imaging.import_jobs import create_paths_job, run_import_job
 from cmr_reader.imaging.sources import iter_path_sources
+from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.demo_study import seed_demo_reports, seed_demo_study
 from cmr_reader.synthetic import write_cases
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", required=True, help=_("Password for every demo user."))
-        parser.add_argument("--cases", type=int, default=6, help=_("Number of synthetic cases."))
+        # Twenty: enough pairs for the blinding audit to say something (it needs ten).
+        parser.add_argument("--cases", type=int, default=20, help=_("Number of synthetic cases."))
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--matrix", type=int, default=None, help=_("Image matrix (smaller is faster)."))
         parser.add_argument("--phases", type=int, default=None, help=_("Cine phases (fewer is faster)."))
@@ -56,6 +58,19 @@ class Command(BaseCommand):
             _("Reports: %(paired)d cases with a reference and an AI report. Study: %(study)s (%(count)d readings).")
             % {"paired": reports.paired, "study": study.name, "count": study.assignments.count()}
         )
+        audit = latest_audit(study)
+        if audit is not None and audit.accuracy is not None:
+            self.stdout.write(
+                _("Blinding audit: the AI report told apart by form in %(correct)d of %(pairs)d pairs (%(accuracy)s; 95%% CI %(low)s to %(high)s; threshold %(threshold)s).")
+                % {
+                    "correct": audit.result["correct"],
+                    "pairs": audit.pair_count,
+                    "accuracy": f"{audit.accuracy:.0%}",
+                    "low": f"{audit.result['ci_low']:.0%}",
+                    "high": f"{audit.result['ci_high']:.0%}",
+                    "threshold": f"{audit.threshold:.0%}",
+                }
+            )
         if not study.analysis_runs.exists():
             # A first analysis, so the statistician's dashboard opens on the AI reports' entity
             # accuracy and diagnostic agreement; reader statistics fill in once readers submit.
