@@ -29,6 +29,10 @@ class DisplayedPair:
     def arm(self, name: str) -> DisplayForm:
         return self.reference if name == "reference" else self.ai
 
+    @property
+    def arms(self) -> tuple[tuple[str, DisplayForm], ...]:
+        return tuple((name, self.arm(name)) for name in ARMS)
+
 
 def displayed_pair(*, study_case_id: int, case_label: str, language: str, reference_text: str, ai_text: str) -> DisplayedPair:
     return DisplayedPair(
