@@ -1,113 +1,139 @@
 """Removing identifying text from free-text reports before they are stored.
 
-Two kinds of rule: the case's own identifiers (names, IDs, accession, UIDs), which the caller
-passes in because only it knows them, and generic patterns that identify in any report (dates,
-phone numbers, signatures, "Dr <Name>"). Each match becomes ``PLACEHOLDER``; a run of
-placeholders (a name split into parts, say) collapses into one, so no fragment survives and the
-reader learns nothing from how many were removed. Clinical values ("LVEF 55%", "22 mm", "AHA
-segment 3") match none of the rules: every numeric pattern needs a four-digit year, a phone
-shape or a label.
+Three kinds of rule, applied in this order:
+
+1. The case's own identifiers (names, IDs, accession, UIDs), which the caller passes in because
+   only it knows them, together with the values the text itself labels as a name or a record
+   number ("姓名：张伟", "Patient name: ZHANG^WEI", "住院号：ZY1234567", "审核：李娜"), each in
+   every form it takes: parts in either order, spaced, and across scripts (``name_forms``: 张伟 ↔
+   "Zhang Wei" through pypinyin). A labelled value is removed wherever else it appears.
+2. Generic patterns that identify in any report (``scrub_patterns``): signatures, labelled
+   phone numbers and addresses, e-mail addresses, dates, phone numbers, street addresses, long
+   numbers, "Dr <Name>".
+3. A run of placeholders (a name split into parts, say) collapses into one, so no fragment
+   survives and the reader learns nothing from how many were removed.
+
+Each match becomes ``PLACEHOLDER``. Clinical values ("LVEF 55%", "22 mm", "AHA segment 3") match
+none of the rules; tests/reports_tests/test_scrub_corpus.py checks both on a corpus of realistic
+English and Chinese reports (cmr_reader.synthetic.ris_corpus).
 """
 
 import re
 from collections.abc import Iterable
 
+from cmr_reader.reports.name_forms import HAN, han_name_forms, han_names_read_as, latin_name_parts
+from cmr_reader.reports.scrub_patterns import (
+    ADDRESSES,
+    CHINESE_SIGNATURES,
+    DATES,
+    DOCTOR_NAMES,
+    EMAILS,
+    ENGLISH_SIGNATURES,
+    FIELD_LABELS,
+    LABELLED_ADDRESSES,
+    LABELLED_HAN_NAMES,
+    LABELLED_LATIN_NAMES,
+    LABELLED_NUMBERS,
+    LABELLED_PHONES,
+    LONG_NUMBERS,
+    NOT_NAMES,
+    PHONES,
+    SIGNATURES,
+)
+
 PLACEHOLDER = "[removed]"
+__all__ = ["PLACEHOLDER", "SIGNATURES", "labelled_identifiers", "scrub_report_text"]
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_MONTHS = (
-    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+_PLACEHOLDER_RUNS = re.compile(r"\[removed\](?:[ \t,^;/]*\[removed\])+")
+_GENERIC = (
+    ENGLISH_SIGNATURES,
+    CHINESE_SIGNATURES,
+    LABELLED_PHONES,
+    LABELLED_ADDRESSES,
+    EMAILS,
+    DATES,
+    PHONES,
+    ADDRESSES,
+    LONG_NUMBERS,
+    DOCTOR_NAMES,
 )
-_YEAR = r"(?:19|20)\d{2}"
-_MM = r"(?:0?[1-9]|1[0-2])"
-_DD = r"(?:0?[1-9]|[12]\d|3[01])"
-
-_DATE_PATTERNS = [
-    rf"{_YEAR}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?",  # 2024年3月15日, 2024年3月
-    rf"{_YEAR}[-/.]{_MM}[-/.]{_DD}",  # 2024-03-15, 2024/3/15, 2024.03.15
-    rf"{_DD}[-/.]{_MM}[-/.]{_YEAR}",  # 15/03/2024, 15.03.2024, 15-03-2024
-    rf"{_MM}[-/.]{_DD}[-/.]{_YEAR}",  # 03/15/2024 (US order)
-    rf"{_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])",  # 20240315, the DICOM DA form
-    rf"{_DD}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+{_YEAR}",  # 15 March 2024
-    rf"(?:{_MONTHS})\.?\s+{_DD}(?:st|nd|rd|th)?,?\s+{_YEAR}",  # March 15, 2024
-    rf"(?:{_MONTHS})\.?\s+{_YEAR}",  # March 2024
-]
-_DATES = re.compile(r"(?<![\w.])(?:" + "|".join(_DATE_PATTERNS) + r")(?![\w])", re.IGNORECASE)
-
-_PHONES = re.compile(
-    r"(?<![\w+])(?:"
-    r"\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,8}){1,4}"  # +49-123-4567890
-    r"|\(\d{2,5}\)\s?\d{3,4}[\s.-]?\d{3,5}"  # (010) 1234 5678
-    r"|1[3-9]\d{9}"  # Chinese mobile, 13812345678
-    r"|\d{2,4}-\d{3,4}-\d{3,5}"  # 010-1234-5678, 555-123-4567
-    r"|0\d{2,3}-\d{7,8}"  # 010-12345678
-    r")(?!\w)"
-)
-# A labelled number is a phone number whatever its shape.
-_LABELLED_PHONES = re.compile(
-    r"(?:\b(?:tel|phone|telephone|mobile|fax|pager|ext)\.?|电话|手机|联系方式)\s*[:：#]?\s*[\d+()][\d\s().-]{4,}\d",
-    re.IGNORECASE,
-)
-
-# A signature runs from its label to the end of its line: what follows "Reported by" is a name,
-# credentials and a time, all of it identifying.
-_ENGLISH_SIGNATURES = re.compile(
-    r"\b(?:(?:electronically\s+)?(?:signed|reported|dictated|transcribed|verified|approved|reviewed|"
-    r"authori[sz]ed|read)\s+(?:and\s+\w+\s+)?by|attending(?:\s+radiologist)?\s*:|radiologist\s*:|"
-    r"reporting\s+radiologist\s*:|signature\s*:)[^\n]*",
-    re.IGNORECASE,
-)
-# Chinese names are written without spaces: the signature ends at whitespace or punctuation.
-_CHINESE_SIGNATURES = re.compile(
-    r"(?:报告|审核|诊断|复核|签发|书写|记录|主治|审签)(?:医师|医生|者|人)(?:签名)?\s*[:：]?\s*[^\s。；;，,、\n]*"
-    r"|(?:医师|医生)?签名\s*[:：]?\s*[^\s。；;，,、\n]*"
-)
-SIGNATURES = (_ENGLISH_SIGNATURES, _CHINESE_SIGNATURES)
-_DOCTOR_NAMES = re.compile(
-    r"\b(?:Dr|Prof|Doctor|Professor)\.?\s+(?:[A-Z]\.\s*)*[A-Z][\w'-]+(?:\s+(?:[A-Z]\.\s*)*[A-Z][\w'-]+)?"
-)
-_PLACEHOLDER_RUNS = re.compile(r"\[removed\](?:[ \t,^;]*\[removed\])+")
 
 
 def scrub_report_text(text: str, *, identifiers: Iterable[str] = ()) -> str:
-    """``text`` with identifiers, dates, phone numbers and signatures replaced by ``PLACEHOLDER``.
+    """``text`` with identifiers, dates, numbers, contacts and signatures replaced by ``PLACEHOLDER``.
 
-    ``identifiers`` are this case's own values: names (``Family^Given`` or ``Given Family``, each
-    part is also removed on its own, in any case), IDs, accession number, UIDs.
+    ``identifiers`` are this case's own values: names (``Family^Given``, ``Given Family`` or Han
+    characters; each Latin part of two or more letters is also removed on its own, in any case),
+    IDs, accession number, UIDs.
     """
-    for pattern in _identifier_patterns(identifiers):
+    given = [value.strip() for value in identifiers if value and value.strip()]
+    for pattern in _identifier_patterns(text, [*given, *labelled_identifiers(text)]):
         text = pattern.sub(PLACEHOLDER, text)
-    for pattern in (_ENGLISH_SIGNATURES, _CHINESE_SIGNATURES, _LABELLED_PHONES, _DATES, _PHONES):
+    for pattern in _GENERIC:
         text = pattern.sub(PLACEHOLDER, text)
-    text = _DOCTOR_NAMES.sub(PLACEHOLDER, text)
     return _PLACEHOLDER_RUNS.sub(PLACEHOLDER, text)
 
 
-def _identifier_patterns(identifiers: Iterable[str]) -> list[re.Pattern]:
-    needles: set[str] = set()
-    for identifier in identifiers:
-        value = (identifier or "").strip()
-        if not value:
+def labelled_identifiers(text: str) -> list[str]:
+    """Values the text labels as a person's name or a record number."""
+    values = []
+    for match in LABELLED_HAN_NAMES.finditer(text):
+        name = match.group(1) or match.group(2)
+        while len(name) > 2 and FIELD_LABELS.search(name):
+            name = FIELD_LABELS.sub("", name)
+        values.append(name)
+    for match in LABELLED_LATIN_NAMES.finditer(text):
+        words = [w for w in re.split(r"[\s^,]+", match.group(1)) if w]
+        # Stop at the first word that is no name ("Patient: Male", "Name: SMITH John MRN").
+        kept = []
+        for word in words:
+            if word.lower().strip(".'’") in NOT_NAMES:
+                break
+            kept.append(word)
+        if kept:
+            values.append(" ".join(kept))
+    for match in LABELLED_NUMBERS.finditer(text):
+        value = match.group(1) or match.group(2)
+        if any(c.isdigit() for c in value):
+            values.append(value)
+    return [value for value in values if value.strip().lower() not in NOT_NAMES]
+
+
+def _identifier_patterns(text: str, identifiers: Iterable[str]) -> list[re.Pattern]:
+    whole: set[str] = set()  # removed only as a whole
+    parts: set[str] = set()  # a Latin name's parts, also removed on their own
+    for value in identifiers:
+        whole.add(value)
+        if re.search(f"[{HAN}]", value):
+            han = re.sub(r"[\s^,]+", "", value)  # "张^三", "张 三": written together in the text
+            whole |= {han, *han_name_forms(han)}
             continue
-        needles.add(value)
-        parts = [part for part in re.split(r"[\s^,]+", value) if part]
-        needles.add(" ".join(parts))
-        needles.add("".join(parts))  # Chinese names: family and given written together
-        needles.add("".join(reversed(parts)))
-        for part in parts:
-            # A single Han character is too often an ordinary word (张 in 扩张, dilatation) and a
-            # one-letter part is an initial; both go only as part of the whole name.
-            if len(part) >= 2:
-                needles.add(part)
-    # Longest first, so "Anna Testpatient" goes as a whole before its parts are looked at.
+        pieces = latin_name_parts(value)
+        whole.add(" ".join(pieces))
+        whole.add("".join(pieces))
+        whole.add(" ".join(reversed(pieces)))
+        whole |= han_names_read_as(text, latin_name=value)
+        # A one-letter part is an initial and goes only as part of the whole name.
+        parts |= {piece for piece in pieces if len(piece) >= 2}
+    needles = [needle for needle in whole | parts if needle.strip()]
+    # Longest first, so that at any place "Anna Testpatient" goes as a whole before its parts.
     ordered = sorted(needles, key=lambda needle: (-len(needle), needle))
-    return [_needle_pattern(needle) for needle in ordered if needle]
+    # One alternation per script: a pattern per needle would cost a compile each (most of the time).
+    latin = [_latin_body(needle) for needle in ordered if not re.search(f"[{HAN}]", needle)]
+    han = [_han_body(needle) for needle in ordered if re.search(f"[{HAN}]", needle)]
+    patterns = []
+    if han:
+        patterns.append(re.compile("|".join(han)))
+    if latin:
+        # Latin identifiers must stand alone: "Ren" is a name, "renal" is anatomy.
+        patterns.append(re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(latin)})(?![A-Za-z0-9])", re.IGNORECASE))
+    return patterns
 
 
-def _needle_pattern(needle: str) -> re.Pattern:
-    body = r"[\s^,]+".join(re.escape(piece) for piece in needle.split())
-    if re.search(f"[{_HAN}]", needle):
-        return re.compile(body)
-    # Latin identifiers must stand alone: "Ren" is a name, "renal" is anatomy.
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+def _han_body(needle: str) -> str:
+    # Han names are written with or without spaces between the characters ("李 娜").
+    return r"[ \u3000]?".join(re.escape(c) for c in needle if not c.isspace())
+
+
+def _latin_body(needle: str) -> str:
+    return r"[\s^,]+".join(re.escape(piece) for piece in needle.split())

@@ -81,7 +81,7 @@ def test_phone_numbers_are_removed(phone):
 
 def test_labelled_phone_numbers_are_removed_whatever_their_shape():
     assert scrub_report_text("Tel: 12 34 56 7") == PLACEHOLDER
-    assert scrub_report_text("联系电话：8765 4321") == f"联系{PLACEHOLDER}"
+    assert scrub_report_text("联系电话：8765 4321") == PLACEHOLDER
 
 
 @pytest.mark.parametrize(
