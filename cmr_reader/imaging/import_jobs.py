@@ -8,6 +8,7 @@ import errno
 import logging
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,16 +19,20 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cmr_reader.imaging.display_names import safe_display_name
+from cmr_reader.imaging.display_names import error_without_names, safe_display_name
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
 from cmr_reader.imaging.instance_store import dicom_store
 from cmr_reader.imaging.models import ImportJob
+from cmr_reader.imaging.pacs_import import PacsError
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.rejection_reasons import STORED_LANGUAGE
 from cmr_reader.imaging.sources import DicomSource, iter_path_sources
 
 logger = logging.getLogger(__name__)
 
+# Errors whose text is one of our own messages (rejection_reasons), made from what the PACS
+# answered, never from a file name: kept as written (a PACS's URL is not a patient's folder).
+OWN_MESSAGE_ERRORS = (PacsError,)
 # How often a running import writes its progress row: often enough for a progress bar, rarely
 # enough that a 5,000-file import does not spend its time updating one row.
 PROGRESS_INTERVAL_S = 0.5
@@ -125,16 +130,11 @@ def run_import_job(
     total: int | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> ImportSummary:
-    """Run a job to the end, writing progress as it goes; a crash marks it failed with the error."""
-    if sources is None:
-        # Count first, then import from a fresh iterator: sources stay lazy (a zip archive is
-        # read member by member while it is open), and the progress bar knows its end.
-        total = sum(1 for _source in sources_for_job(job))
-        sources = sources_for_job(job)
-    job.state = ImportJob.State.RUNNING
-    job.started_at = timezone.now()
-    job.total_files = total if total is not None else job.total_files
-    job.save(update_fields=["state", "started_at", "total_files", "updated_at"])
+    """Run a job to the end, writing progress as it goes; a crash marks it failed with the error.
+
+    The error is stored, logged and raised without the file names and paths it may quote
+    (see ``failure_reason``).
+    """
     last_write = [clock()]
 
     def on_progress(summary: ImportSummary) -> None:
@@ -143,6 +143,15 @@ def run_import_job(
             last_write[0] = clock()
 
     try:
+        if sources is None:
+            # Count first, then import from a fresh iterator: sources stay lazy (a zip archive is
+            # read member by member while it is open), and the progress bar knows its end.
+            total = sum(1 for _source in sources_for_job(job))
+            sources = sources_for_job(job)
+        job.state = ImportJob.State.RUNNING
+        job.started_at = timezone.now()
+        job.total_files = total if total is not None else job.total_files
+        job.save(update_fields=["state", "started_at", "total_files", "updated_at"])
         # Reasons are stored in one language, whoever started the job (a request running its
         # task at once, a command): pages translate them back (rejection_reasons).
         with translation.override(STORED_LANGUAGE):
@@ -154,13 +163,21 @@ def run_import_job(
                 workers=settings.INGEST_WORKERS,
             )
     except Exception as error:
-        logger.exception("import job %s failed", job.pk)
-        job.state = ImportJob.State.FAILED
         with translation.override(STORED_LANGUAGE):
             job.error = failure_reason(error)[:2000]
+        # The traceback's frames, not its message: the message may quote a path.
+        logger.error(
+            "import job %s failed: %s: %s\n%s",
+            job.pk,
+            type(error).__name__,
+            job.error,
+            "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+        )
+        job.state = ImportJob.State.FAILED
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "finished_at", "updated_at"])
-        raise
+        # The task runner stores the traceback of what is raised (and the command prints it).
+        raise forget_names(error) from None
     # The announced total (a PACS's instance counts, say) can differ from what arrived.
     job.total_files = summary.processed_files
     _write_progress(job, summary)
@@ -174,13 +191,35 @@ def run_import_job(
 
 
 def failure_reason(error: Exception) -> str:
-    """What a coordinator reads on a failed job: the disk being full is said in words."""
+    """What a coordinator reads on a failed job: the disk being full is said in words, anything
+    else as the error's text without the names and paths it quotes."""
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return _(
             "The disk holding the DICOM storage is full. The import stopped; the instances imported "
             "before are complete and kept, and nothing half-written was left. Free space, then retry."
         )
-    return str(error)
+    if isinstance(error, OWN_MESSAGE_ERRORS):
+        return str(error)
+    return error_without_names(error)
+
+
+def forget_names(error: Exception) -> Exception:
+    """``error`` itself, its text made what ``error_without_names`` gives, its type kept.
+
+    A workaround: callers (tests, the disk-full retry) catch the original type, but whatever
+    prints or stores the exception later (the task runner keeps its traceback) must not find a
+    patient's folder name in it.
+    """
+    if isinstance(error, OWN_MESSAGE_ERRORS):
+        return error
+    if isinstance(error, OSError):
+        error.filename = error.filename2 = None
+        if error.strerror:
+            return error  # shown as "[Errno 2] No such file or directory" from here on
+    text = error_without_names(error)
+    if str(error) != text:
+        error.args = (text,)
+    return error
 
 
 def _write_progress(job: ImportJob, summary: ImportSummary) -> None:

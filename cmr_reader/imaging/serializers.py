@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from cmr_reader.imaging.display_names import safe_display_name
 from cmr_reader.imaging.models import Case, ImportJob, Series
 from cmr_reader.imaging.rejection_reasons import reason_text, shown_rejections
 
@@ -72,6 +73,17 @@ class ImportJobSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["rejected"] = shown_rejections(data["rejected"] or [])
         data["error"] = reason_text(data["error"])
-        if isinstance(data.get("summary"), dict) and "rejected" in data["summary"]:
-            data["summary"] = {**data["summary"], "rejected": shown_rejections(data["summary"]["rejected"])}
+        if isinstance(data.get("summary"), dict):
+            data["summary"] = shown_summary(data["summary"])
         return data
+
+
+def shown_summary(summary: dict) -> dict:
+    """A job's summary as the API gives it: a folder import's paths, kept while the job can still
+    run (a failed one can be retried), only as cleaned names (``sources``); see ADR 0005."""
+    shown = {key: value for key, value in summary.items() if key != "paths"}
+    if "paths" in summary:
+        shown["sources"] = [safe_display_name(str(path)) for path in summary["paths"]]
+    if "rejected" in shown:
+        shown["rejected"] = shown_rejections(shown["rejected"])
+    return shown

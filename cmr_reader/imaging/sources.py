@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from cmr_reader.imaging.display_names import safe_display_name
+from cmr_reader.imaging.display_names import error_without_names, safe_display_name
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "DICOMDIR"}
 # No CMR image comes near this; a file or zip member past it (a zip bomb, a mislabelled video)
@@ -43,14 +43,27 @@ class RefusedSource(OSError):
 
 def read_file(path: Path, *, max_bytes: int | None = None) -> bytes:
     """A file's bytes, refusing files larger than ``max_bytes`` (default MAX_FILE_BYTES)."""
-    with Path(path).open("rb") as handle:
-        return _read_at_most(handle, max_bytes)
+    try:
+        with Path(path).open("rb") as handle:
+            return _read_at_most(handle, max_bytes)
+    except SourceTooLarge:
+        raise
+    except OSError as error:
+        # The error's text holds the raw path ("No such file or directory: '/data/DOE_JOHN/…'").
+        raise RefusedSource(_unreadable(error)) from None
 
 
 def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     # Read through the decompressor with a cap: the size a zip declares can lie.
-    with zf.open(member) as handle:
-        data = _read_at_most(handle, None)
+    try:
+        with zf.open(member) as handle:
+            data = _read_at_most(handle, None)
+    except SourceTooLarge:
+        raise
+    except Exception as error:
+        # zipfile names the member in its errors ("Bad CRC-32 for file 'DOE_JOHN/IM1.dcm'",
+        # "File 'x' is encrypted"); the reason keeps only what went wrong.
+        raise RefusedSource(_unreadable(error)) from None
     # A zip inside the zip, whatever its name (a DICOM file may begin with anything in its
     # 128-byte preamble, so only one without "DICM" after it counts).
     if data.startswith(ZIP_MAGIC) and data[128:132] != b"DICM":
@@ -60,6 +73,14 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
 
 def _refuse(reason: str) -> bytes:
     raise RefusedSource(reason)
+
+
+def _unreadable(error: Exception) -> str:
+    return _("could not be read (%(error)s)") % {"error": error_without_names(error)}
+
+
+def _damaged_archive() -> str:
+    return _("the archive is damaged or truncated: it could not be opened")
 
 
 def _nested_archive() -> str:
@@ -95,7 +116,7 @@ def iter_path_sources(paths: Iterable[Path]) -> Iterator[DicomSource]:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and not _is_hidden(p))
             yield from iter_path_sources(files)
-        elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+        elif path.suffix.lower() == ".zip" and path.is_file():
             yield from _iter_zip(path)
         else:
             yield DicomSource(name=safe_display_name(str(path)), read=partial(read_file, path), path=path)
@@ -103,15 +124,23 @@ def iter_path_sources(paths: Iterable[Path]) -> Iterator[DicomSource]:
 
 def _iter_zip(archive: Path) -> Iterator[DicomSource]:
     """Members one by one; a member that is unsafe is refused with its reason, unread, and an
-    archive over the limits is refused whole, as one source, before any member is inflated."""
+    archive over the limits, or one that cannot be opened, is refused whole, as one source,
+    before any member is inflated."""
     whole = safe_display_name(archive.name)
     entries = _declared_entries(archive)
     if entries is not None and entries > MAX_ARCHIVE_MEMBERS:
         yield _refused(whole, _too_many_entries(entries))
         return
+    try:
+        zf = zipfile.ZipFile(archive)
+    except Exception:
+        # A truncated download has lost its central directory (at the end); its errors say
+        # nothing useful to a coordinator, and an OSError's would quote the path.
+        yield _refused(whole, _damaged_archive())
+        return
     # The archive stays open while its members are consumed one by one (ingest reads each
     # source before asking for the next), so a 5,000-member zip is opened once, not 5,000 times.
-    with zipfile.ZipFile(archive) as zf:
+    with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ARCHIVE_MEMBERS:
             yield _refused(whole, _too_many_entries(len(infos)))
