@@ -20,12 +20,17 @@ keeps Type 2 attributes conformant and says nothing); X/D -> REMOVE; D -> DUMMY 
 for binary and sequences, REMAP_UID for UIDs; X/Z/U* -> RECURSE (keep the references, remap
 their UIDs).
 
-Attributes the table does not list get ``_default_action``: see its docstring.
+Attributes the table does not list get ``_default_action``: see its docstring. Free text the
+table does not list is removed unless ``free_text`` allows it (``decisions/0016``); an element
+kept by its tag is looked at again when it is stored as free text or a sequence, or sits in a
+local code's item (``action_for_kept_element``).
 """
 
 import enum
 
 from pydicom.datadict import dictionary_has_tag, dictionary_VR
+
+from cmr_reader.imaging.free_text import ALLOWED_FREE_TEXT, CODE_ATTRIBUTES, FREE_TEXT_VRS
 
 
 class Action(enum.Enum):
@@ -687,19 +692,36 @@ _DEFAULT_BY_VR = {
     "DA": SHIFT_DATE,
     "DT": SHIFT_DATETIME,
     "SQ": RECURSE,
-    "PN": REMOVE,
+    **dict.fromkeys(FREE_TEXT_VRS, REMOVE),
 }
 
-_resolved: dict[int, Action] = {**ANNEX_E_ACTIONS, **_CODING_UIDS}
+# The table's own actions win over the free-text allow-lists (a test checks that none overlap).
+_resolved: dict[int, Action] = {
+    **dict.fromkeys(ALLOWED_FREE_TEXT, KEEP),
+    **dict.fromkeys(CODE_ATTRIBUTES, KEEP),
+    **_CODING_UIDS,
+    **ANNEX_E_ACTIONS,
+}
+
+# Tags whose value may be kept as free text: the allow-lists and the table's K on a text VR
+# (Ethnic Group, under Retain Patient Characteristics).
+_ANNEX_E_KEPT_TEXT = {
+    tag for tag, action in ANNEX_E_ACTIONS.items() if action is KEEP and dictionary_VR(tag) in FREE_TEXT_VRS
+}
+_KEPT_TEXT_TAGS = frozenset({*ALLOWED_FREE_TEXT, *CODE_ATTRIBUTES, *_ANNEX_E_KEPT_TEXT})
+
+# The VRs that make a walker ask ``action_for_kept_element`` about an element its tag keeps.
+VRS_CHECKED_WHEN_KEPT = FREE_TEXT_VRS | {"SQ"}
 
 
 def _default_action(tag: int) -> Action:
     """The action for an attribute Table E.1-1 does not list.
 
-    Annex E lists every standard attribute that may identify, so a listed-nowhere standard
+    Annex E lists the standard attributes known to identify, so a listed-nowhere standard
     attribute is kept - except that its VR alone can say it needs treatment: UIDs are remapped,
-    dates shifted, sequences walked (their items get the same table), and person names removed
-    (a person name missing from the table would be a gap in it, not a safe attribute).
+    dates shifted, sequences walked (their items get the same table), and free text (person
+    names, LO, SH, LT, ST, UT, UC, AE, UR) removed unless ``free_text`` allows it: a scanner or
+    a PACS can put a name into any text attribute, and a gap in the table is not a safe place.
 
     Removed outright: private attributes (odd groups, PS3.15 E.3.10: we claim no Retain Safe
     Private option), curves and overlays (50xx, 60xx; overlays may carry burned-in text), group
@@ -721,3 +743,21 @@ def action_for_tag(tag: int) -> Action:
         # Cached: the set of tags met in practice is small and the walk asks once per element.
         action = _resolved[tag] = _default_action(tag)
     return action
+
+
+def action_for_kept_element(tag: int, vr: str | None, *, in_local_code: bool) -> Action:
+    """KEEP or REMOVE for an element ``action_for_tag`` keeps, from how it is stored and where.
+
+    Walkers ask when the element's VR is in ``VRS_CHECKED_WHEN_KEPT`` or its item holds a local
+    code (``free_text.is_local_coding_scheme``). Removed: the code attributes of a local code; a
+    sequence under a tag the dictionary gives another VR (its items could hold anything, and
+    nothing would walk them); free text under a tag that is not allowed free text (a CS or DS
+    attribute written as LO, say). ``vr`` is None for an implicit-VR element not yet read.
+    """
+    if in_local_code and tag in CODE_ATTRIBUTES:
+        return REMOVE
+    if vr == "SQ":
+        return REMOVE
+    if vr in FREE_TEXT_VRS and tag not in _KEPT_TEXT_TAGS:
+        return REMOVE
+    return KEEP

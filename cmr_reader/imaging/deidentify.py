@@ -4,6 +4,7 @@ We apply the Basic Application Level Confidentiality Profile with the options Re
 Characteristics, Retain Longitudinal Temporal Information with Modified Dates, and Clean
 Descriptors. The attribute actions are data, in ``deid_actions``; this module walks a dataset
 once, dispatching on each tag, and replaces identifiers with keyed pseudonyms (``pseudonyms``).
+Free text the table does not list is removed at any depth unless ``free_text`` allows it.
 
 Elements that are kept are never converted from pydicom's raw form, and Pixel Data is never
 read, so de-identifying costs little next to reading and writing the file.
@@ -22,8 +23,14 @@ from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
-from cmr_reader.imaging.deid_actions import Action, action_for_tag
+from cmr_reader.imaging.deid_actions import (
+    VRS_CHECKED_WHEN_KEPT,
+    Action,
+    action_for_kept_element,
+    action_for_tag,
+)
 from cmr_reader.imaging.descriptors import clean_descriptor
+from cmr_reader.imaging.free_text import CODE_ATTRIBUTES, is_local_coding_scheme
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
@@ -60,6 +67,7 @@ SOP_CLASS_UID = _tag("SOPClassUID")
 SOP_INSTANCE_UID = _tag("SOPInstanceUID")
 STUDY_ID = _tag("StudyID")
 STUDY_INSTANCE_UID = _tag("StudyInstanceUID")
+_CODE_ATTRIBUTE_TAGS = tuple(BaseTag(tag) for tag in CODE_ATTRIBUTES)
 
 # Our own implementation identity, written into the file meta instead of the scanner's.
 IMPLEMENTATION_CLASS_UID = "2.25.33240152270069826645167682186882449565"
@@ -244,12 +252,26 @@ class _Context:
 
 def _walk(ds: Dataset, context: _Context) -> None:
     """Apply each element's action; one pass, recursing into kept sequences."""
+    in_local_code = _holds_local_code(ds)
     for tag, elem in list(ds.items()):
         # int(): BaseTag compares in Python, which made the dict lookup the hot spot.
         action = action_for_tag(int(tag))
         if action is Action.KEEP:
-            continue
+            if in_local_code or elem.VR in VRS_CHECKED_WHEN_KEPT:
+                action = action_for_kept_element(int(tag), elem.VR, in_local_code=in_local_code)
+            if action is Action.KEEP:
+                continue
         _HANDLERS[action](ds, tag, elem, context)
+
+
+def _holds_local_code(ds: Dataset) -> bool:
+    """Whether ``ds`` (an item, usually) holds a code whose Coding Scheme Designator is local.
+
+    An item with code attributes and no designator counts as local: nothing vouches for it.
+    """
+    if not any(tag in ds._dict for tag in _CODE_ATTRIBUTE_TAGS):
+        return False
+    return is_local_coding_scheme(_ascii_text(ds, CODING_SCHEME_DESIGNATOR))
 
 
 def _remove(ds: Dataset, tag: int, elem, context: _Context) -> None:

@@ -1,15 +1,28 @@
 """The Annex E action of each element, applied to raw Explicit VR Little Endian elements.
 
 ``RawWalker`` is ``deidentify._walk`` and its handlers over the offsets ``raw_elements`` reads:
-the action for each tag comes from ``deid_actions.action_for_tag``, values are changed by the
-same helpers (``deidentify.shift_date``, ``descriptors.clean_descriptor``, the pseudonymizer),
-and each kept element is copied as a byte slice, consecutive ones as one slice. Every element
-written also gets its DICOM JSON, so the header is never parsed again.
+the action for each tag comes from ``deid_actions.action_for_tag`` (``action_for_kept_element``
+when a kept element is stored as free text or a sequence, or sits in a local code's item),
+values are changed by the same helpers (``deidentify.shift_date``,
+``descriptors.clean_descriptor``, the pseudonymizer), and each kept element is copied as a byte
+slice, consecutive ones as one slice. Every element written also gets its DICOM JSON, so the
+header is never parsed again.
 """
 
-from cmr_reader.imaging.deid_actions import Action, action_for_tag
+from cmr_reader.imaging.deid_actions import (
+    VRS_CHECKED_WHEN_KEPT,
+    Action,
+    action_for_kept_element,
+    action_for_tag,
+)
 from cmr_reader.imaging.deidentify import DICOM_STANDARD_UID_ROOT, DUMMY_TEXT, shift_date, shift_datetime
 from cmr_reader.imaging.descriptors import clean_descriptor
+from cmr_reader.imaging.free_text import (
+    CODE_ATTRIBUTES,
+    CODING_SCHEME_DESIGNATOR,
+    LAST_CODE_ATTRIBUTE,
+    is_local_coding_scheme,
+)
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.raw_elements import Element, NotEligible, encode_element, encode_sequence
 from cmr_reader.imaging.raw_json import (
@@ -52,6 +65,7 @@ class RawWalker:
         next_index = 0
         next_replacement = pending[0] if pending else 0x100000000
         run_start = run_end = -1
+        in_local_code = self._holds_local_code(elements)
         for element in elements:
             tag, vr, start, _, end, _ = element  # one unpacking beats five attribute lookups
             if tag >= next_replacement:
@@ -68,6 +82,8 @@ class RawWalker:
                 if tag in replacements:
                     continue
             action = action_for_tag(tag)
+            if action is _KEEP and (in_local_code or vr in VRS_CHECKED_WHEN_KEPT):
+                action = action_for_kept_element(tag, vr, in_local_code=in_local_code)
             if action is _KEEP:
                 if vr == "UN":
                     raise NotEligible("kept element of VR UN")
@@ -106,6 +122,28 @@ class RawWalker:
             dicom_json[json_key(pending[next_index])] = value_json
             next_index += 1
         return chunks, dicom_json
+
+    def _holds_local_code(self, elements: list[Element]) -> bool:
+        """``deidentify._holds_local_code`` over raw elements (in tag order, so it stops early)."""
+        has_code = False
+        designator = None
+        for element in elements:
+            tag = element[0]
+            if tag > LAST_CODE_ATTRIBUTE:
+                break
+            if tag in CODE_ATTRIBUTES:
+                has_code = True
+                if tag == CODING_SCHEME_DESIGNATOR:
+                    designator = element
+        if not has_code:
+            return False
+        if designator is None:
+            return is_local_coding_scheme("")
+        if designator.vr != "SH":
+            raise NotEligible(f"Coding Scheme Designator of VR {designator.vr}")
+        # As deidentify._ascii_text reads it: ASCII with replacement, each value stripped.
+        text = self.data[designator.value_start : designator.end].decode("ascii", "replace")
+        return is_local_coding_scheme("\\".join(part.strip(" \x00") for part in text.split("\\")).strip())
 
     def _empty(self, element: Element) -> tuple[bytes, dict]:
         if element.vr == "SQ":

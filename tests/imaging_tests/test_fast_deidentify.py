@@ -175,7 +175,7 @@ def test_a_non_ascii_descriptor_is_cleaned_through_its_character_set(pseudonymiz
     ds.SeriesDescription = "Zhāngwěi 张伟 cine SAX"
     ds.StudyDescription = ["CMR 张伟", "cine Müller"]  # multi-valued: cleaned value by value
     ds.ImageComments = "张伟"
-    ds.Manufacturer = "西门子 Healthineers"  # kept, read as UTF-8
+    ds.RescaleType = "西门子"  # kept (allow-listed), read as UTF-8
 
     result = assert_same_as_pydicom_path(as_file(ds), pseudonymizer)
 
@@ -186,15 +186,16 @@ def test_a_non_ascii_descriptor_is_cleaned_through_its_character_set(pseudonymiz
 def test_kept_latin_1_text_is_read_in_its_character_set(pseudonymizer):
     ds = planted_dataset()
     ds.SpecificCharacterSet = "ISO_IR 100"
-    ds.Manufacturer = "Müller Medizintechnik"  # kept LO
-    ds.ExtendedCodeMeaning = "Größe "  # kept LT
+    ds.RescaleType = "µT"  # kept LO (allow-listed)
+    ds.AnatomicRegionSequence[0].CodeMeaning = "Herz (Größe) "  # kept LO: a standard code's meaning
     ds.ReferencedSeriesSequence[0].OperatorsName = "Müller^Jürgen"  # a nested PN, emptied
     raw = as_file(ds)
     assert "Müller".encode("latin-1") in raw
 
     result = assert_same_as_pydicom_path(raw, pseudonymizer)
 
-    assert result.dicom_json["00080070"]["Value"] == ["Müller Medizintechnik"]
+    assert result.dicom_json["00281054"]["Value"] == ["µT"]
+    assert result.dicom_json["00082218"]["Value"][0]["00080104"]["Value"] == ["Herz (Größe)"]
     assert "Jürgen".encode("latin-1") not in result.header
 
 
@@ -233,8 +234,8 @@ def test_dummy_and_emptied_values_match_the_pydicom_path(pseudonymizer):
     assert result.dicom_json["00080082"] == {"vr": "SQ", "Value": []}
 
 
-# One item of a sequence stored under a tag the dictionary gives another VR: deidentify keeps
-# such an element whole, unwalked, and so must we.
+# One item of a sequence stored under a tag the dictionary gives another VR: nothing would walk
+# its items, so both paths remove it (free text could hide in it, as this CodeValue does).
 _KEPT_ITEM_BODY = (
     struct.pack("<HH2sH", 0x0008, 0x0100, b"SH", 6)
     + b"CODE01"
@@ -258,14 +259,26 @@ AWKWARD_VALUES = [
     (0x00101010, "AS", b"045Y"),
     (0x00181030, "LO", b""),  # an empty descriptor
     (0x00180010, "LO", b"Gadovist \\ 7 ml"),  # Contrast/Bolus Agent: a descriptor, cleaned
+    # Free text kept by the allow-list (Rescale Type, in every text VR a writer might give it).
+    (0x00281054, "LO", b" SIEMENS \\ GE\x00"),
+    (0x00281054, "SH", b"*tfi2d1_12"),
+    (0x00281054, "UC", b"code one\\code two "),
+    (0x00281054, "LT", b" text \\ with backslash \x00"),  # LT is never split; leading spaces stay
+    (0x00281054, "ST", b" a scheme "),
+    (0x00281054, "UT", b"kept UT "),
+    (0x00281054, "UR", b"http://example.org/a b "),
+    (0x00281054, "AE", b" AE1 \\ x"),
+    (0x00102160, "SH", b"kept by Annex E "),  # Ethnic Group: K under Retain Patient Characteristics
+    # Free text Annex E does not list: removed.
     (0x00080070, "LO", b" SIEMENS \\ GE\x00"),
     (0x00281055, "LO", b"Algo1\\Algo2 "),
     (0x00180024, "SH", b"*tfi2d1_12"),
-    (0x00080119, "UC", b"code one\\code two "),
-    (0x00080108, "LT", b" text \\ with backslash \x00"),  # LT is never split; leading spaces stay
+    (0x00080119, "UC", b"code one\\code two "),  # a code value with no coding scheme: local
+    (0x00080108, "LT", b" text \\ with backslash \x00"),
     (0x00080115, "ST", b" a scheme "),
-    (0x0008030E, "UT", b"kept UT "),
+    (0x0008030E, "UT", b"removed UT "),
     (0x0008010E, "UR", b"http://example.org/a b "),
+    (0x00080008, "LO", b"ORIGINAL\\PRIMARY"),  # a CS attribute written as LO
     (0x00204000, "LT", b"removed anyway"),
     (0x00080054, "AE", b" AE1 \\ x"),  # removed (X)
     (0x00080090, "PN", b"Doe^John=\xe5\xb1\xb1\xe7\x94\xb0 "),  # emptied by Annex E
@@ -286,8 +299,8 @@ AWKWARD_VALUES = [
     (0x00181638, "OF", b"\x00\x00\x80\x3f"),
     (0x00281201, "OW", b"\x01\x00\x02\x00"),
     (0x00660040, "OL", b""),
-    (0x00081090, "PN", b"Skyra=Ideo^X=Ph "),  # a kept LO stored as PN is read as a PN
-    (0x00081090, "PN", b"A\\B=C\x00"),
+    (0x00281054, "PN", b"Skyra=Ideo^X=Ph "),  # a kept LO stored as PN is read as a PN
+    (0x00281054, "PN", b"A\\B=C\x00"),
     (0x00082218, "SQ", b""),  # an empty walked sequence
     (0x00189219, "SQ", _KEPT_ITEM),  # a sequence where the dictionary has SS: kept as it is
     (0x00189219, "SQ", b""),
@@ -518,7 +531,7 @@ def test_a_character_set_we_do_not_decode_is_not_eligible(pseudonymizer, charact
 @pytest.mark.parametrize(
     "tag, vr, value",
     [
-        (0x00180024, "UN", b"*tfi2d1_12"),  # a kept public element stored as UN
+        (0x00180020, "UN", b"GR\\IR"),  # a kept public element stored as UN
         (0x00181060, "DS", b"1\\\\2"),  # pydicom fails on the empty value
         (0x00200012, "IS", b"one"),
         (0x00180084, "DS", b"1\x1b(B"),  # an escape sequence
