@@ -4,7 +4,6 @@ Recording never fails a request: a view that could show a case must not refuse t
 log row could not be written, so a failed insert is logged as a warning and the view goes on.
 """
 
-import csv
 import ipaddress
 import logging
 from collections.abc import Iterable, Iterator
@@ -17,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from cmr_reader import login_protection
+from cmr_reader import login_protection, spreadsheet_csv
 from cmr_reader.accounts.models import AccessEvent
 from cmr_reader.request_id import current_request_id
 
@@ -158,34 +157,25 @@ CSV_HEADER = ["at", "username", "action", "target", "study", "ip", "request_id"]
 
 
 def csv_lines(events: QuerySet[AccessEvent]) -> Iterator[str]:
-    """The CSV text of ``events``, a line at a time (the log can be long: it is streamed)."""
-    buffer = _Line()
-    writer = csv.writer(buffer)
-    yield writer.writerow(CSV_HEADER)
+    """The CSV text of ``events``, a line at a time (the log can be long: it is streamed).
+
+    Usernames and targets are whatever a request named; spreadsheet_csv keeps them from being
+    run as formulas."""
+    return spreadsheet_csv.csv_lines(_csv_rows(events))
+
+
+def _csv_rows(events: QuerySet[AccessEvent]) -> Iterator[tuple]:
+    yield CSV_HEADER
     for event in events.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                event.at.isoformat(),
-                _cell(event.username),
-                event.action,
-                _cell(event.target),
-                "" if event.study is None else event.study,
-                event.ip or "",
-                event.request_id,
-            ]
+        yield (
+            event.at.isoformat(),
+            event.username,
+            event.action,
+            event.target,
+            event.study,
+            event.ip,
+            event.request_id,
         )
-
-
-class _Line:
-    """A file whose ``write`` hands back what it was given, so csv.writer makes strings."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-def _cell(text: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def usernames() -> Iterable[str]:

@@ -4,11 +4,13 @@ A table's rows come from a function, so each writer walks them once without a 36
 list being held twice.
 """
 
-import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from cmr_reader import spreadsheet_csv
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,9 @@ def dict_table(name: str, columns: tuple[str, ...], rows: list[dict]) -> Table:
 
 
 def write_csv(table: Table, target: BinaryIO) -> None:
-    # UTF-8 with a byte-order mark, so Excel opens Chinese criterion wording correctly; R and
-    # pandas read it with encoding "UTF-8-BOM" / "utf-8-sig".
-    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows(("" if value is None else value for value in row) for row in table.rows())
+    """The table as UTF-8 CSV with a byte-order mark (Excel then reads its Chinese criterion
+    wording correctly), cells kept from running as formulas: see spreadsheet_csv."""
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="")
+    spreadsheet_csv.write_rows(itertools.chain([table.columns], table.rows()), text)
     text.flush()
     text.detach()

@@ -6,6 +6,11 @@ a minute; XlsxWriter was no faster. A plain table needs none of what those libra
 (styles, formulas, shared strings), so this writes the XML directly: numbers as numbers,
 booleans as booleans, text as inline strings, one sheet streamed into the zip at a time, about
 ten times faster. The result is read back by openpyxl in the tests.
+
+No cell is ever a formula: nothing writes ``<f>``, and text is an inline string, which a
+spreadsheet shows as text whatever it starts with. Text that would be a formula if typed
+("=HYPERLINK(...)", see spreadsheet_csv) also gets Excel's quote-prefix style, what typing a
+leading apostrophe gives: the cell keeps its exact text and stays text when someone edits it.
 """
 
 import math
@@ -16,6 +21,7 @@ from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from cmr_reader.analysis.tabular import Table
+from cmr_reader.spreadsheet_csv import starts_like_a_formula
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -25,13 +31,17 @@ MAX_SHEET_NAME = 31
 # XML 1.0 forbids most control characters; a comment pasted from elsewhere may hold one.
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# An XML reader turns a raw CR into LF; written as a reference it is read back as CR.
+KEEP_CR = {"\r": "&#13;"}
+QUOTE_PREFIX_STYLE = 1  # the second of STYLES' cellXfs
 
 STYLES = (
     f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
 )
 
@@ -101,7 +111,8 @@ def cell_xml(reference: str, value) -> str:
         return f'<c r="{reference}"><v>{value!r}</v></c>' if math.isfinite(value) else ""
     text = ILLEGAL_XML.sub("", str(value))[:MAX_TEXT]
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{reference}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    style = f' s="{QUOTE_PREFIX_STYLE}"' if starts_like_a_formula(text) else ""
+    return f'<c r="{reference}"{style} t="inlineStr"><is><t{space}>{escape(text, KEEP_CR)}</t></is></c>'
 
 
 def _rows_xml(table: Table) -> Iterable[str]:

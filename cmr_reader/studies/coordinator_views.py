@@ -1,8 +1,6 @@
 """Coordinator pages: create a study, add cases and readers, preview the design, assign, watch
 progress, and export the unblinding key. Statisticians may look and export, not change."""
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cmr_reader import spreadsheet_csv
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
@@ -247,9 +246,7 @@ def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
 def _csv_response(rows, *, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow(row)
+    spreadsheet_csv.write_rows(rows, response)
     return response
 
 

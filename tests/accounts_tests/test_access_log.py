@@ -331,7 +331,7 @@ def test_the_csv_has_the_filtered_rows(coordinator, logged):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [(row["action"], row["target"], row["study"]) for row in rows] == [
         (Action.DICOMWEB_STUDY, logged[3].target, ""),
         (Action.READING_CASE, logged[0].target, "1"),
@@ -340,11 +340,14 @@ def test_the_csv_has_the_filtered_rows(coordinator, logged):
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(coordinator):
-    log("=HYPERLINK(1)", Action.CASE_VIEWER, "+1", at=timezone.now())
+    log("=HYPERLINK(1)", Action.CASE_VIEWER, "+cmd|' /C calc'!A0", at=timezone.now())
+    log("rita_reader", Action.CASE_VIEWER, "-1", at=timezone.now())
 
     body = b"".join(client_for(coordinator).get(reverse("accounts:access_log_csv")).streaming_content).decode()
 
-    assert "'=HYPERLINK(1)" in body and "'+1" in body
+    assert "'=HYPERLINK(1)" in body and "'+cmd|' /C calc'!A0" in body
+    # A plain number cannot run: it is written as it is (docs/decisions/0015).
+    assert ",-1," in body and "'-1" not in body
 
 
 def test_the_coordinators_home_page_links_the_access_log(coordinator):

@@ -46,3 +46,19 @@ def test_sheet_names_are_made_valid_and_unique():
 
 def test_column_letters_follow_the_spreadsheet_alphabet():
     assert [column_letters(i) for i in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_text_that_looks_like_a_formula_is_stored_as_text_with_excels_quote_prefix():
+    hostile = ('=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\t=1", "\r=1")
+    rows = [hostile, ("-3", -0.5, "plain", "1+1", None, "=")]
+    workbook, buffer = written([Table("comments", tuple("abcdef"), lambda: iter(rows))])
+
+    first, second = list(workbook["comments"].iter_rows(min_row=2))
+    # The exact text, no apostrophe added: a spreadsheet shows it as text, pandas reads it as it was.
+    assert [cell.value for cell in first] == list(hostile)
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in first)
+    assert [(cell.value, cell.quotePrefix) for cell in second] == [
+        ("-3", False), (-0.5, False), ("plain", False), ("1+1", False), (None, False), ("=", True)
+    ]
+    sheet = zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    # Exports start with a byte-order mark, for Excel (docs/decisions/0015).
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_ratings_are_unblinded_by_each_assignments_own_side(assigned_study, reader, statistician):

@@ -1,4 +1,3 @@
-import csv
 import io
 import json
 from pathlib import Path
@@ -6,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from cmr_reader import spreadsheet_csv
 from cmr_reader.analysis.agreement.ratings_csv import RatingsFileError, read_ratings_csv
 from cmr_reader.analysis.agreement.table import agreement_table
 from cmr_reader.analysis.tabular import dict_table
@@ -61,11 +61,12 @@ class Command(BaseCommand):
             text = json.dumps(table, indent=2) + "\n"
         else:
             buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=list(table[0]) if table else [], lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(table)
+            columns = list(table[0]) if table else []
+            rows = ([row.get(column) for column in columns] for row in table)
+            # No byte-order mark: the same text goes to the terminal when there is no --output.
+            spreadsheet_csv.write_rows([columns, *rows], buffer, byte_order_mark=False)
             text = buffer.getvalue()
         if output:
-            output.write_text(text, encoding="utf-8")
+            output.write_text(text, encoding="utf-8", newline="")
         else:
             self.stdout.write(text, ending="")

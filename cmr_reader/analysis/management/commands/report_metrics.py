@@ -1,10 +1,11 @@
-import csv
 import io
+import itertools
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from cmr_reader import spreadsheet_csv
 from cmr_reader.analysis.entities.study_tables import TABLE_COLUMNS, report_metric_tables
 from cmr_reader.analysis.study_data import collect_study, report_pairs
 from cmr_reader.analysis.tabular import dict_table
@@ -37,7 +38,6 @@ class Command(BaseCommand):
             return
         columns = tuple(c for c in TABLE_COLUMNS[table] if c != "points")
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(("" if v is None else v for v in row) for row in dict_table(table, columns, tables[table]).rows())
+        rows = dict_table(table, columns, tables[table]).rows()
+        spreadsheet_csv.write_rows(itertools.chain([columns], rows), buffer, byte_order_mark=False)
         self.stdout.write(buffer.getvalue(), ending="")
