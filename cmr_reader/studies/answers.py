@@ -1,9 +1,14 @@
-"""Saving a reader's answers, submitting a case, and the audit history. Every write locks the
-assignment row first, so two tabs or a double-clicked submit serialise instead of racing.
+"""Saving a reader's answers, submitting a case, reading time, and the audit history. Every
+write locks the assignment row first, so two tabs or a double-clicked submit serialise instead
+of racing.
+
+Answers stay whole: before submitting, a reader may take any answer back (audited like any
+change); once a case is submitted, no change may leave a required item unanswered.
 """
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,18 +16,39 @@ from django.utils.translation import gettext as _
 from cmr_reader.studies.models import Answer, AnswerChange, Assignment, ReaderStudy
 from cmr_reader.studies.questionnaire import Questionnaire
 
-# One activity report adds at most this much: a tab left open overnight is not reading time.
-MAX_ACTIVITY_SECONDS = 120.0
+# The reading page reports its active time every 30 s (static/js/reading.js) and adds a report
+# that failed to the next one.
+ACTIVITY_REPORT_SECONDS = 30.0
+# One report counts at most a few missed reports: a tab left open overnight is not reading time.
+MAX_ACTIVITY_SECONDS = 4 * ACTIVITY_REPORT_SECONDS
+# How far counted time may run ahead of the server's clock, so that a report arriving a little
+# early (the previous one was delayed on the network) still counts whole.
+ACTIVITY_SLACK_SECONDS = 1.0
 
 
 class AnswerRejected(Exception):
     """The answer cannot be saved now (submitted case, not yet available, invalid value)."""
 
 
+class SubmittedCaseWouldBeIncomplete(AnswerRejected):
+    """A change to a submitted case that would leave required items unanswered; nothing changed."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__(
+            _("A submitted case must stay complete. This change would leave unanswered: %(items)s.")
+            % {"items": ", ".join(missing)}
+        )
+        self.missing = missing
+
+
 class CaseIncomplete(Exception):
     def __init__(self, missing: list[str]):
         super().__init__(_("Answer every required item first."))
         self.missing = missing
+
+
+class InvalidActivity(ValueError):
+    """An activity report that is not a finite number of seconds, zero or more."""
 
 
 def questionnaire_for(study: ReaderStudy) -> Questionnaire:
@@ -41,11 +67,14 @@ def current_answers(assignment: Assignment) -> dict[str, object]:
 
 def save_answer(*, assignment_id: int, user, item: str, value, now: datetime) -> "SavedAnswer":
     """Store one answer (idempotent: the same value again changes nothing) and audit the change;
-    returns the answer's version and the required items still missing.
+    returns the answer's version and the required items still missing. A blank value (null, "",
+    []) takes the answer back: its row goes, and the audit keeps the old value.
 
-    Raises ``InvalidAnswer`` for a value that does not fit the item and ``AnswerRejected`` when
-    the case is not open for changes. One lock, one read of the case's answers, at most one
-    write of each kind: this runs on every click of every reader.
+    Raises ``InvalidAnswer`` for a value that does not fit the item, ``AnswerRejected`` when the
+    case is not open for changes, and ``SubmittedCaseWouldBeIncomplete`` when a submitted case
+    would lose a required answer (a cleared score, or an error flag turned to yes without its
+    categories and comment); the stored value is then kept. One lock, one read of the case's
+    answers, at most one write of each kind: this runs on every click of every reader.
     """
     with transaction.atomic():
         assignment = _locked(assignment_id, user=user)
@@ -53,27 +82,41 @@ def save_answer(*, assignment_id: int, user, item: str, value, now: datetime) ->
         questionnaire = questionnaire_for(assignment.study)
         cleaned = questionnaire.clean(item, value)
         stored = {answer.item: answer for answer in Answer.objects.filter(assignment=assignment)}
+        before = {key: answer.value for key, answer in stored.items()}
+        after = {key: v for key, v in before.items() if key != item}
+        if cleaned is not None:
+            after[item] = cleaned
+        missing = questionnaire.missing(after)
+        if assignment.submitted_at is not None:
+            # Only what this change would newly leave missing: a case stored incomplete before
+            # this rule existed can still be mended one answer at a time.
+            was_missing = set(questionnaire.missing(before))
+            newly_missing = [key for key in missing if key not in was_missing]
+            if newly_missing:
+                raise SubmittedCaseWouldBeIncomplete(newly_missing)
         answer = stored.get(item)
-        old = answer.value if answer else None
-        if not (answer is None and cleaned is None) and not (answer is not None and answer.value == cleaned):
-            if answer is None:
-                answer = Answer.objects.create(assignment=assignment, item=item, value=cleaned, updated_at=now)
-                stored[item] = answer
-            else:
-                answer.value, answer.version, answer.updated_at = cleaned, answer.version + 1, now
-                answer.save(update_fields=["value", "version", "updated_at"])
-            AnswerChange.objects.create(
-                assignment=assignment,
-                item=item,
-                old_value=old,
-                new_value=cleaned,
-                changed_by=user,
-                changed_at=now,
-                after_submit=assignment.submitted_at is not None,
-            )
-            if assignment.opened_at is None:
-                Assignment.objects.filter(pk=assignment.pk).update(opened_at=now)
-        missing = questionnaire.missing({key: a.value for key, a in stored.items()})
+        if (item in before and before[item] == cleaned) or (item not in before and cleaned is None):
+            return SavedAnswer(version=answer.version if answer else 0, missing=missing)
+        if answer is None:
+            answer = Answer.objects.create(assignment=assignment, item=item, value=cleaned, updated_at=now)
+        elif cleaned is None:
+            # No row means no answer (the column holds no nulls); AnswerChange keeps the history.
+            answer.delete()
+            answer = None
+        else:
+            answer.value, answer.version, answer.updated_at = cleaned, answer.version + 1, now
+            answer.save(update_fields=["value", "version", "updated_at"])
+        AnswerChange.objects.create(
+            assignment=assignment,
+            item=item,
+            old_value=before.get(item),
+            new_value=cleaned,
+            changed_by=user,
+            changed_at=now,
+            after_submit=assignment.submitted_at is not None,
+        )
+        if assignment.opened_at is None:
+            Assignment.objects.filter(pk=assignment.pk).update(opened_at=now)
         return SavedAnswer(version=answer.version if answer else 0, missing=missing)
 
 
@@ -103,13 +146,29 @@ def mark_opened(assignment: Assignment, *, now: datetime) -> None:
     Assignment.objects.filter(pk=assignment.pk, opened_at__isnull=True).update(opened_at=now)
 
 
-def record_activity(*, assignment_id: int, user, seconds: float) -> None:
-    """Add client-measured active time (page visible and used) to the assignment."""
-    seconds = max(0.0, min(float(seconds), MAX_ACTIVITY_SECONDS))
+def record_activity(*, assignment_id: int, user, seconds: float, now: datetime) -> float:
+    """Add client-measured active time (page visible and used) to the assignment; returns the
+    seconds counted.
+
+    The client's word is capped by the clock: a report counts at most the time since the time
+    already counted ends (the previous report, or opening the case), plus a second of slack,
+    and at most ``MAX_ACTIVITY_SECONDS``. Repeated or parallel reports therefore add no more
+    than the time that really passed. Raises ``InvalidActivity`` for a negative or non-finite
+    number.
+    """
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidActivity(_("Send JSON with a number of seconds, zero or more."))
     with transaction.atomic():
         assignment = _locked(assignment_id, user=user)
-        assignment.active_seconds += seconds
-        assignment.save(update_fields=["active_seconds"])
+        counted_to = assignment.last_activity_at or assignment.opened_at or now
+        since = max(counted_to, now - timedelta(seconds=MAX_ACTIVITY_SECONDS))
+        room = (now - since).total_seconds() + ACTIVITY_SLACK_SECONDS
+        counted = max(0.0, min(seconds, MAX_ACTIVITY_SECONDS, room))
+        assignment.active_seconds += counted
+        # Never moves back: a request that started earlier but got the lock later counts nothing.
+        assignment.last_activity_at = max(counted_to, now, since + timedelta(seconds=counted))
+        assignment.save(update_fields=["active_seconds", "last_activity_at"])
+        return counted
 
 
 def _locked(assignment_id: int, *, user) -> Assignment:

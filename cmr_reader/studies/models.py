@@ -152,6 +152,9 @@ class Assignment(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     active_seconds = models.FloatField(default=0.0)
+    # Where the time counted in active_seconds ends: the latest activity report, or up to a
+    # second past it (answers.record_activity); a report counts only time after this.
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["study", "reader", "position"]

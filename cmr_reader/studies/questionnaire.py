@@ -56,12 +56,16 @@ class Questionnaire:
         return keys
 
     def clean(self, item: str, value):
-        """The stored form of ``value`` for ``item``; InvalidAnswer when it does not fit."""
+        """The stored form of ``value`` for ``item``; InvalidAnswer when it does not fit.
+
+        None means no answer: null, blank text and an empty list of categories all clear the item.
+        """
         if item not in self.item_keys():
             raise InvalidAnswer(_("Unknown item %(item)s.") % {"item": item})
         scope, name = item.split(".", 1)
-        if value is None:
-            return None  # clearing an answer is allowed; completeness is checked at submit
+        if _is_blank(value):
+            # Taking an answer back; whether the case may lose it is the service's rule.
+            return None
         if scope in SLOTS and name in self.criteria or item == "pair.ai_confidence":
             return _likert(value)
         if name == "error":
@@ -73,7 +77,7 @@ class Questionnaire:
                 raise InvalidAnswer(_("Choose error categories from the list."))
             return sorted(set(value), key=ERROR_CATEGORIES.index)
         if name in ("error_comment", "comment"):
-            if not isinstance(value, str) or len(value) > MAX_COMMENT:
+            if not isinstance(value, str) or len(value) > MAX_COMMENT or not _storable(value):
                 raise InvalidAnswer(_("A comment is text of at most %(count)d characters.") % {"count": MAX_COMMENT})
             return value.strip()
         if item == "pair.preference":
@@ -105,6 +109,22 @@ class Questionnaire:
             elif guess != "unsure" and answers.get("pair.ai_confidence") is None:
                 missing.append("pair.ai_confidence")
         return missing
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+
+
+def _storable(text: str) -> bool:
+    """False for NUL and lone surrogates: JSON lets a script send them, but PostgreSQL's jsonb
+    cannot store them (a 500 instead of a 400), and no keyboard types them."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _likert(value) -> int:

@@ -117,14 +117,19 @@ def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
     try:
         payload = json.loads(request.body)
         item, value = payload["item"], payload.get("value")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which only a script sends.
+        return JsonResponse({"ok": False, "error": _("Send JSON with an item and a value.")}, status=400)
+    if not isinstance(item, str):
         return JsonResponse({"ok": False, "error": _("Send JSON with an item and a value.")}, status=400)
     try:
         saved = answers.save_answer(
-            assignment_id=assignment_id, user=request.user, item=str(item), value=value, now=timezone.now()
+            assignment_id=assignment_id, user=request.user, item=item, value=value, now=timezone.now()
         )
     except InvalidAnswer as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=400)
+    except answers.SubmittedCaseWouldBeIncomplete as error:
+        return JsonResponse({"ok": False, "error": str(error), "missing": error.missing}, status=409)
     except answers.AnswerRejected as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=409)
     return JsonResponse({"ok": True, "version": saved.version, "missing": saved.missing})
@@ -158,8 +163,18 @@ def _next_url(assignment: Assignment) -> str:
 def record_activity(request: HttpRequest, public_id: str) -> JsonResponse:
     assignment_id = _own_assignment_id(request, public_id)
     try:
-        seconds = float(json.loads(request.body)["seconds"])
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"ok": False}, status=400)
-    answers.record_activity(assignment_id=assignment_id, user=request.user, seconds=seconds)
+        seconds = json.loads(request.body)["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            return _activity_refused()
+        seconds = float(seconds)  # OverflowError for an integer hundreds of digits long
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        return _activity_refused()
+    try:
+        answers.record_activity(assignment_id=assignment_id, user=request.user, seconds=seconds, now=timezone.now())
+    except answers.InvalidActivity:
+        return _activity_refused()
     return JsonResponse({"ok": True})
+
+
+def _activity_refused() -> JsonResponse:
+    return JsonResponse({"ok": False, "error": _("Send JSON with a number of seconds, zero or more.")}, status=400)

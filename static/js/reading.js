@@ -98,6 +98,19 @@
   let trouble = null;
   let wake = null;
 
+  // Changes to a submitted case that the server refused because they would leave it incomplete
+  // (an error flag turned to Yes before its categories and comment): item -> value. Each is sent
+  // again after another answer is saved, so it goes through once what it needs is there.
+  const held = new Map();
+
+  function releaseHeld() {
+    for (const [item, value] of held) {
+      held.delete(item);
+      // Not when the reader has since given another answer there: that one is sent instead.
+      if (!queue.has(item) && same(valueOf(item), value)) queue.set(item, value);
+    }
+  }
+
   async function post(item, value) {
     let response;
     try {
@@ -159,12 +172,16 @@
         if (outcome.kind === 'saved') {
           mark(item, t('Saved'));
           updateMissing(outcome.body.missing || []);
+          held.delete(item);
         } else {
           mark(item, outcome.body.error || t('Not saved'));
+          if (Array.isArray(outcome.body.missing) && outcome.body.missing.length) held.set(item, value);
         }
         if (same(queue.get(item), value)) queue.delete(item); // else its newer value goes next
+        if (outcome.kind === 'saved') releaseHeld();
         remember();
-        status.textContent = queue.size ? t('Saving…') : t('All answers saved');
+        if (queue.size) status.textContent = t('Saving…');
+        else status.textContent = held.size ? t('Not every change is saved: see the note beside it.') : t('All answers saved');
         continue;
       }
       trouble = outcome.kind;

@@ -103,15 +103,6 @@ def test_repeat_reads_open_only_after_the_washout(reader, other_reader):
     )
 
 
-def test_active_time_adds_up_but_one_report_counts_two_minutes_at_most(assigned_study, reader):
-    assignment = first_assignment(reader)
-    answers.record_activity(assignment_id=assignment.pk, user=reader, seconds=30)
-    answers.record_activity(assignment_id=assignment.pk, user=reader, seconds=10_000)
-    answers.record_activity(assignment_id=assignment.pk, user=reader, seconds=-5)
-    assignment.refresh_from_db()
-    assert assignment.active_seconds == 150
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_saving_and_submitting_at_once_keep_one_submission_and_every_answer(reader, other_reader):
     build_study(readers=[reader, other_reader])

@@ -16,7 +16,7 @@ def full_answers() -> dict:
 def test_likert_items_take_1_to_5_and_nothing_else():
     assert Q.clean("A.correctness", 3) == 3
     assert Q.clean("B.readability", "5") == 5
-    for bad in (0, 6, 2.5, "x", True, [], "03", "+3"):
+    for bad in (0, 6, 2.5, "x", True, {}, [3], "03", "+3"):
         with pytest.raises(InvalidAnswer):
             Q.clean("A.correctness", bad)
 
@@ -37,7 +37,11 @@ def test_choices_flags_categories_and_comments_are_checked():
         Q.clean("pair.comment", "x" * 5000)
     with pytest.raises(InvalidAnswer):
         Q.clean("C.correctness", 3)
-    assert Q.clean("A.correctness", None) is None  # clearing is allowed
+    # Blank values take an answer back (answers.save_answer decides whether the case may lose it).
+    for blank in (None, "", "  ", []):
+        assert Q.clean("A.correctness", blank) is None
+        assert Q.clean("A.error_categories", blank) is None
+        assert Q.clean("pair.comment", blank) is None
 
 
 def test_missing_lists_required_items_and_flagged_errors_need_categories_and_a_comment():
