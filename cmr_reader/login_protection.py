@@ -1,8 +1,13 @@
-"""Hooks for django-axes: the client's address behind reverse proxies, and the lockout page."""
+"""Hooks for django-axes: the client's address behind reverse proxies, the lockout page, and a
+lockout by address across usernames (one password tried against many accounts)."""
 
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -17,6 +22,36 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= count:
             return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+def address_failures(address: str, *, now) -> int:
+    """Wrong passwords from ``address`` within the cool-off, whatever the username."""
+    total = AccessAttempt.objects.filter(
+        ip_address=address, attempt_time__gte=now - settings.AXES_COOLOFF_TIME
+    ).aggregate(failures=Sum("failures_since_start"))["failures"]
+    return total or 0
+
+
+class AddressLockoutBackend:
+    """Refuses every login from an address that has failed ``AXES_ADDRESS_FAILURE_LIMIT`` times
+    within the cool-off across all usernames (password spraying: one common password tried
+    against many accounts stays under each account's limit). Its limit is higher than the
+    per-account one, since a hospital's readers may share one address behind NAT.
+
+    First in AUTHENTICATION_BACKENDS: raising PermissionDenied stops ``authenticate`` before any
+    password is checked, and the flag makes axes' middleware answer with the lockout page.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None or not settings.AXES_ENABLED:
+            return None
+        address = client_ip(request)
+        if address and address_failures(address, now=timezone.now()) >= settings.AXES_ADDRESS_FAILURE_LIMIT:
+            request.axes_locked_out = True
+            raise PermissionDenied
+        # No get_user: like axes' backend, this one never logs anyone in, so sessions (and the
+        # test client's force_login) name the ModelBackend.
+        return None
 
 
 def lockout_response(request: HttpRequest, credentials: dict | None = None) -> HttpResponse:

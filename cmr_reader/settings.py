@@ -157,7 +157,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    # First, so that a locked-out username+address is refused before its password is checked.
+    # First, so that a locked-out address or username+address is refused before its password is checked.
+    "cmr_reader.login_protection.AddressLockoutBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -166,6 +167,8 @@ AUTHENTICATION_BACKENDS = [
 # one address, that pair is refused for AXES_COOLOFF_MINUTES, right password or not.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Across usernames from one address (password spraying); higher, as readers may share an address.
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

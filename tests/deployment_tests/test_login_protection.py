@@ -38,6 +38,30 @@ def test_lockout_is_per_username_and_address(client, reader, other_reader):
     assert log_in(client, "rita_reader", "pw-rita_reader", address="10.0.0.8").status_code == 302
 
 
+def test_one_password_tried_across_many_accounts_locks_the_address(client, reader, other_reader, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    # Two wrong passwords for each of three accounts (some that do not exist): under each
+    # account's limit of five, but six from one address.
+    for username in ("rita_reader", "otto_reader", "no_such_user"):
+        for _ in range(2):
+            assert log_in(client, username, "Spring2026!").status_code == 200
+
+    refused = log_in(client, "otto_reader", "pw-otto_reader")
+
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    assert "registration/lockout.html" in [template.name for template in refused.templates]
+    # Another address is not affected.
+    assert log_in(client, "otto_reader", "pw-otto_reader", address="10.0.0.9").status_code == 302
+
+
+def test_a_few_failures_from_a_shared_address_lock_no_one_out(client, reader, other_reader):
+    # Readers behind one hospital address each mistype once or twice: far below the address limit.
+    for username in ("rita_reader", "otto_reader"):
+        log_in(client, username, "typo-password")
+
+    assert log_in(client, "otto_reader", "pw-otto_reader").status_code == 302
+
+
 def test_a_successful_login_forgets_earlier_failures(client, reader):
     for _ in range(4):
         log_in(client, "rita_reader", "wrong-password")
