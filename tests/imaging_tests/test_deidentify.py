@@ -16,7 +16,7 @@ from cmr_reader.imaging.deidentify import (
     clean_descriptor,
     deidentify,
 )
-from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from tests.imaging_tests.datasets import item
 
 STUDY_UID = "1.2.826.0.1.3680043.9.7777.1"
 SERIES_UID = "1.2.826.0.1.3680043.9.7777.1.2"
@@ -58,18 +58,6 @@ PLANTED = [
     FRAME_OF_REFERENCE_UID,
     ICON_SOP_UID,
 ]
-
-
-@pytest.fixture
-def pseudonymizer():
-    return Pseudonymizer("test-pseudonym-key")
-
-
-def _item(**attributes) -> Dataset:
-    item = Dataset()
-    for keyword, value in attributes.items():
-        setattr(item, keyword, value)
-    return item
 
 
 def planted_dataset(
@@ -130,7 +118,7 @@ def planted_dataset(
     ds.PixelRepresentation = 0
     ds.PixelData = b"\x01\x00\x02\x00\x03\x00\x04\x00"
 
-    icon = _item(
+    icon = item(
         Rows=1,
         Columns=2,
         SamplesPerPixel=1,
@@ -145,7 +133,7 @@ def planted_dataset(
     ds.IconImageSequence = Sequence([icon])
     ds.ReferencedImageSequence = Sequence(
         [
-            _item(
+            item(
                 ReferencedSOPClassUID=MRImageStorage,
                 ReferencedSOPInstanceUID=LOCALIZER_UID,
                 IconImageSequence=Sequence([copy.deepcopy(icon)]),
@@ -155,20 +143,20 @@ def planted_dataset(
     # A sequence Annex E doesn't list: walked, so its dates shift and its names go.
     ds.ReferencedSeriesSequence = Sequence(
         [
-            _item(
+            item(
                 SeriesInstanceUID=SERIES_UID,
                 InstanceCreationDate=study_date,
                 PerformingPhysicianName="NestedDoctor^Bob",
                 EvaluatorName="Evaluator^Plantedtwo",  # a person name Annex E doesn't list
                 ReferencedInstanceSequence=Sequence(
-                    [_item(ReferencedSOPClassUID=MRImageStorage, ReferencedSOPInstanceUID=ICON_SOP_UID)]
+                    [item(ReferencedSOPClassUID=MRImageStorage, ReferencedSOPInstanceUID=ICON_SOP_UID)]
                 ),
             )
         ]
     )
     ds.AnatomicRegionSequence = Sequence(
         [
-            _item(
+            item(
                 CodeValue="80891009",
                 CodingSchemeDesignator="SCT",
                 CodeMeaning="Heart",

@@ -24,11 +24,6 @@ from tests.imaging_tests.test_deidentify import PLANTED, planted_dataset, to_byt
 from tests.support.dicom_factory import make_mr
 
 
-@pytest.fixture
-def pseudonymizer():
-    return Pseudonymizer("test-pseudonym-key")
-
-
 def pydicom_path(raw: bytes, pseudonymizer: Pseudonymizer):
     """What ingest does today: the stored bytes, the stored JSON and the identity."""
     ds = pydicom.dcmread(io.BytesIO(raw))

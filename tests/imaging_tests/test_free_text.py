@@ -18,7 +18,7 @@ from pydicom.uid import ImplicitVRLittleEndian
 from cmr_reader.imaging.deid_actions import ANNEX_E_ACTIONS, Action, action_for_tag
 from cmr_reader.imaging.deidentify import deidentify
 from cmr_reader.imaging.free_text import ALLOWED_FREE_TEXT, CODE_ATTRIBUTES, FREE_TEXT_VRS
-from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from tests.imaging_tests.datasets import item
 from tests.imaging_tests.test_deidentify import PLANTED, planted_dataset, to_bytes
 from tests.imaging_tests.test_fast_deidentify import assert_same_as_pydicom_path, pydicom_path
 
@@ -44,23 +44,11 @@ PLANTED_FREE_TEXT = [
 ]
 
 
-@pytest.fixture
-def pseudonymizer():
-    return Pseudonymizer("test-pseudonym-key")
-
-
-def _item(**attributes) -> Dataset:
-    item = Dataset()
-    for keyword, value in attributes.items():
-        setattr(item, keyword, value)
-    return item
-
-
 def _code(value: str, scheme: str | None, meaning: str) -> Dataset:
-    item = _item(CodeValue=value, CodeMeaning=meaning)
+    code = item(CodeValue=value, CodeMeaning=meaning)
     if scheme is not None:
-        item.CodingSchemeDesignator = scheme
-    return item
+        code.CodingSchemeDesignator = scheme
+    return code
 
 
 def free_text_dataset() -> Dataset:
@@ -68,7 +56,7 @@ def free_text_dataset() -> Dataset:
     ds = planted_dataset()
     ds.ContentSequence = Sequence(
         [
-            _item(
+            item(
                 ValueType="TEXT",
                 ConceptNameCodeSequence=Sequence([_code("ZWNOTE", "99ROYALPLANTED", "Zhang Wei note")]),
                 TextValue="PATIENT ZHANG WEI",
@@ -78,7 +66,7 @@ def free_text_dataset() -> Dataset:
     protocol = _code("ZWPROT", "99ROYALPLANTED", "Protocol of Dr Zhang Wei")
     protocol.ProtocolContextSequence = Sequence(
         [
-            _item(
+            item(
                 ValueType="TEXT",
                 ConceptNameCodeSequence=Sequence([_code("121106", "DCM", "Comment")]),
                 TextValue="WARD 7 ZHANG WEI",
