@@ -57,7 +57,9 @@ class AuditPair:
 @dataclass(frozen=True)
 class FeatureWeight:
     feature: str  # a SURFACE_FEATURES key, or "word:<word>"
-    weight: float  # standardised; above 0: larger in the AI report makes "AI" more likely
+    weight: float  # standardised, in the model with every feature: above 0, a higher value in one
+    # report of a pair makes the classifier call that one the AI report (the sign can differ from
+    # the difference of the means, since the features are weighed together)
     ai_mean: float
     reference_mean: float
 
@@ -145,7 +147,7 @@ def audit_pairs(pairs: Sequence[AuditPair], *, threshold: float, seed: int = 0) 
     standouts = tuple(
         StandoutPair(label=pairs[i].label, ai_probability=round(float(ai_probability[i]), 4), length_ratio=round(ratios[i], 3))
         for i in np.argsort(-ai_probability, kind="stable")[:STANDOUT_PAIRS]
-        if ai_probability[i] > 0.5
+        if round(float(ai_probability[i]), 2) > 0.5
     )
     return AuditResult(
         pairs=len(pairs),
