@@ -231,8 +231,9 @@ def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    if study.state == ReaderStudy.State.DRAFT and blinding.latest_audit(study) is None:
-        # The paper reports an audit made before reading started: make sure there is one.
+    latest = blinding.latest_audit(study)
+    if study.state == ReaderStudy.State.DRAFT and (latest is None or latest.pair_count != study.study_cases.count()):
+        # The paper reports an audit of the pairs as assigned: make one unless the latest covers them.
         _say_audit(request, blinding.run_blinding_audit(study=study, user=request.user, now=timezone.now()))
     try:
         count = assigning.assign(study, now=timezone.now())

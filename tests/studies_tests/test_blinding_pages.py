@@ -110,6 +110,19 @@ def test_assigning_a_study_without_an_audit_makes_one_first(coordinator, reader)
     assert audit.created_at <= study.assigned_at
 
 
+def test_assigning_after_cases_were_added_since_the_last_audit_audits_again(coordinator, reader):
+    study = draft_study(4)
+    ReaderStudy.objects.filter(pk=study.pk).update(readers_per_case=1)
+    assign.add_readers(study, [reader])
+    run_blinding_audit(study=study, now=timezone.now())
+    make_cases(2, start=100)
+    assign.add_cases(study, None)
+
+    client_for(coordinator).post(f"/studies/{study.pk}/assign/")
+
+    assert list(BlindingAudit.objects.filter(study=study).order_by("id").values_list("pair_count", flat=True)) == [4, 6]
+
+
 def test_the_statistician_cannot_run_the_audit(statistician):
     study = draft_study(2)
 
