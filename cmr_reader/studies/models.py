@@ -17,7 +17,12 @@ from cmr_reader.reports.models import Report
 
 
 def new_public_id() -> str:
-    return secrets.token_urlsafe(12)
+    """An opaque random id that starts with a letter or digit: a CSV cell starting with "-" or
+    "_" would be escaped by the spreadsheet-safe writer and no longer match the id elsewhere."""
+    while True:
+        token = secrets.token_urlsafe(12)
+        if token[0].isalnum():
+            return token
 
 
 def new_seed() -> int:

@@ -95,6 +95,8 @@
   // server (or its database) is away the first answer is retried with a growing pause, and the
   // rest wait behind it instead of each hammering the server.
   let sending = false;
+  // Set when the reader submits while answers are still being sent (see the submit handler).
+  let submitWhenSaved = false;
   let trouble = null;
   let wake = null;
 
@@ -185,6 +187,7 @@
         continue;
       }
       trouble = outcome.kind;
+      submitWhenSaved = false; // the reader submits again once the server is back
       for (const waiting of queue.keys()) mark(waiting, t('Not saved yet'));
       showTrouble(trouble);
       await pause(Math.min(10000, 1000 * 2 ** attempt));
@@ -192,6 +195,11 @@
       attempt += 1;
     }
     sending = false;
+    if (submitWhenSaved) {
+      submitWhenSaved = false;
+      // Not with a refused change held back: the reader sees its note and submits again.
+      if (!held.size) form.requestSubmit(document.getElementById('submit-case'));
+    }
   }
 
   function updateMissing(missing) {
@@ -271,10 +279,17 @@
   form.addEventListener('submit', (event) => {
     flushTyping();
     if (queue.size) {
-      // Refused here, not by the server: the answers stay in the page and keep being sent.
+      // Not yet: the last answers (a comment typed a moment ago, say) are still on their way.
       event.preventDefault();
-      if (trouble) showTrouble(trouble); // why they are not saved
-      status.textContent = t('Wait until every answer is saved, then submit again.');
+      if (trouble) {
+        // The server is away: refused here, the answers stay in the page and keep being sent.
+        showTrouble(trouble); // why they are not saved
+        status.textContent = t('Wait until every answer is saved, then submit again.');
+      } else {
+        // Submitted by drain() once they are saved, so one press is enough.
+        submitWhenSaved = true;
+        status.textContent = t('Saving your last answers, then submitting…');
+      }
     }
   });
 

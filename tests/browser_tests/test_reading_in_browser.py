@@ -112,3 +112,29 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
     )
     assert history[-1] == 2 and set(history) <= {2, 3}
     assert_no_csp_violations(browser)
+
+
+def test_one_press_of_submit_right_after_typing_a_comment_submits_with_the_comment(browser, live_server, reader, reader_study):
+    """The comment's save is still waiting (typing is saved 600 ms after the last key) when the
+    reader submits: the page saves it first and then submits, instead of ignoring the press."""
+    log_in(browser, live_server.url, username=reader.username, password="pw-rita_reader")
+    browser.get(f"{live_server.url}/reading/")
+    browser.find_element(By.CSS_SELECTOR, "a.button").click()
+    WebDriverWait(browser, 10).until(lambda b: "/reading/cases/" in b.current_url)
+    assignment = Assignment.objects.get(public_id=browser.current_url.rstrip("/").split("/")[-1])
+    for slot in ("A", "B"):
+        for criterion in ("correctness", "completeness", "readability"):
+            click_radio(browser, f"{slot}.{criterion}", "4")
+        click_radio(browser, f"{slot}.error", "false")
+    click_radio(browser, "pair.preference", "A")
+    click_radio(browser, "pair.ai_guess", "unsure")
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "missing-count").get_attribute("data-missing") == "0")
+    WebDriverWait(browser, 10).until(lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text)
+
+    browser.find_element(By.CSS_SELECTOR, 'textarea[name="pair.comment"]').send_keys("Both read well.")
+    browser.find_element(By.ID, "submit-case").click()  # at once: the typing is not saved yet
+
+    WebDriverWait(browser, 10).until(lambda b: b.current_url.rstrip("/").split("/")[-1] != assignment.public_id)
+    assignment.refresh_from_db()
+    assert assignment.submitted_at is not None
+    assert Answer.objects.get(assignment=assignment, item="pair.comment").value == "Both read well."
