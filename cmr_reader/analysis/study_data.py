@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from cmr_reader.analysis.agreement.ratings_csv import RatingRow
 from cmr_reader.analysis.comparison.table import CriterionScore
 from cmr_reader.analysis.entities.study_tables import ReportPair
+from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.models import Answer, Assignment, ReaderStudy
 
 AI, REFERENCE = "ai", "reference"
@@ -212,7 +213,7 @@ def collect_study(study: ReaderStudy) -> StudyData:
 
 def _latest_blinding_audit(study: ReaderStudy) -> dict | None:
     """The latest blinding audit as stored, with when it was made, for the bundle."""
-    audit = study.blinding_audits.order_by("-created_at", "-id").first()
+    audit = latest_audit(study)
     if audit is None:
         return None
     return {"created_at": audit.created_at.isoformat(), "pair_count": audit.pair_count, **audit.result}

@@ -43,7 +43,7 @@ def han_names_read_as(text: str, *, latin_name: str) -> set[str]:
     "Zhang Wei" or "Wei Zhang": either order), spaced ones ("李 娜") included."""
     if not _LATIN_NAME.match(latin_name.strip()):
         return set()
-    parts = [part.lower() for part in re.split(r"[\s^,]+", latin_name.strip()) if part]
+    parts = [part.lower() for part in latin_name_parts(latin_name)]
     if len(parts) < 2:
         return set()
     wanted = {"".join(parts), "".join(reversed(parts))}

@@ -1,15 +1,13 @@
 """What readers see of a study's pairs, and the blinding audit over them.
 
 Both reports of a pair are put in the display form (``reports/normalise.py``) in the pair's
-language, the reference report's (eligibility makes the AI report's the same). The reading page,
-the coordinator's per-case view and the audit all call ``displayed_pair``, so the audit measures
-exactly what readers get.
+language, the reference report's (eligibility makes the AI report's the same). The coordinator's
+per-case view and the audit call ``displayed_pair``; the reading page calls the same
+``normalise_for_display`` with the same language, so the audit measures what readers get.
 """
 
 from collections import Counter
 from dataclasses import dataclass
-
-from django.db import transaction
 
 from cmr_reader.reports.normalise import WITHHELD_REASONS, DisplayForm, display_form
 from cmr_reader.studies.blinding_audit import AuditPair, AuditReport, audit_pairs
@@ -73,16 +71,15 @@ def run_blinding_audit(*, study: ReaderStudy, user=None, now) -> BlindingAudit:
     """Audit the study's pairs as displayed and store the result with the study."""
     pairs = displayed_pairs(StudyCase.objects.filter(study=study))
     result = audit_pairs([_audit_pair(pair) for pair in pairs], threshold=study.blinding_threshold, seed=study.seed)
-    with transaction.atomic():
-        return BlindingAudit.objects.create(
-            study=study,
-            created_at=now,
-            created_by=user,
-            pair_count=result.pairs,
-            accuracy=result.accuracy,
-            threshold=result.threshold,
-            result={**result.as_json(), "withheld": withheld_summary(pairs)},
-        )
+    return BlindingAudit.objects.create(
+        study=study,
+        created_at=now,
+        created_by=user,
+        pair_count=result.pairs,
+        accuracy=result.accuracy,
+        threshold=result.threshold,
+        result={**result.as_json(), "withheld": withheld_summary(pairs)},
+    )
 
 
 def latest_audit(study: ReaderStudy) -> BlindingAudit | None:

@@ -24,7 +24,7 @@ from cmr_reader.studies.design import DesignError
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
 from cmr_reader.studies.forms import CriterionFormSet, ReadersForm, StudyForm
 from cmr_reader.studies.models import ReaderStudy, StudyCase
-from cmr_reader.studies.pairs import eligible_pairs, language_mismatches
+from cmr_reader.studies.pairs import pairing
 
 STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
 SHOWN_MISMATCHES = 50
@@ -55,13 +55,13 @@ def study_create(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    mismatches = language_mismatches()
+    cases = pairing()
     context = {
         "study": study,
         "criteria": study.criteria.all(),
-        "eligible": len(eligible_pairs()),
-        "mismatches": mismatches[:SHOWN_MISMATCHES],
-        "mismatch_count": len(mismatches),
+        "eligible": len(cases.pairs),
+        "mismatches": cases.mismatches[:SHOWN_MISMATCHES],
+        "mismatch_count": len(cases.mismatches),
     }
     context.update(_audit_context(blinding.latest_audit(study)))
     if study.state == ReaderStudy.State.DRAFT:

@@ -20,38 +20,30 @@ class LanguageMismatch:
     ai_languages: tuple[str, ...]  # of every AI report of the case, sorted
 
 
+@dataclass(frozen=True)
+class Pairing:
+    pairs: dict[int, tuple[int, int]]  # case pk -> (reference report pk, AI report pk)
+    mismatches: list[LanguageMismatch]
+
+
 def eligible_pairs(case_ids=None) -> dict[int, tuple[int, int]]:
     """case pk -> (reference report pk, AI report pk) for cases with both in one language; the
     newest AI report in the reference's language when several runs wrote one."""
-    pairs, _mismatches = _pairs_and_mismatches(case_ids)
-    return pairs
+    return pairing(case_ids).pairs
 
 
 def language_mismatches(case_ids=None) -> list[LanguageMismatch]:
     """Cases with a reference and an AI report but none of the AI reports in the reference's language."""
-    _pairs, mismatches = _pairs_and_mismatches(case_ids)
-    if not mismatches:
-        return []
-    labels = dict(
-        Report.objects.filter(case_id__in=[m.case_id for m in mismatches]).values_list("case_id", "case__case_id")
-    )
-    return [
-        LanguageMismatch(
-            case_id=m.case_id,
-            case_label=labels.get(m.case_id, ""),
-            reference_language=m.reference_language,
-            ai_languages=m.ai_languages,
-        )
-        for m in mismatches
-    ]
+    return pairing(case_ids).mismatches
 
 
-def _pairs_and_mismatches(case_ids) -> tuple[dict[int, tuple[int, int]], list[LanguageMismatch]]:
+def pairing(case_ids=None) -> Pairing:
+    """The eligible pairs and the language mismatches together, from one pair of queries."""
     reports = Report.objects.all() if case_ids is None else Report.objects.filter(case_id__in=case_ids)
     reference = {
-        case_id: (report_id, language)
-        for case_id, report_id, language in reports.filter(source=Report.Source.REFERENCE).values_list(
-            "case_id", "id", "language"
+        case_id: (report_id, language, label)
+        for case_id, report_id, language, label in reports.filter(source=Report.Source.REFERENCE).values_list(
+            "case_id", "id", "language", "case__case_id"
         )
     }
     ai_by_language: dict[int, dict[str, int]] = defaultdict(dict)
@@ -61,7 +53,7 @@ def _pairs_and_mismatches(case_ids) -> tuple[dict[int, tuple[int, int]], list[La
         ai_by_language[case_id][language] = report_id  # ascending ids: the newest wins
     pairs, mismatches = {}, []
     for case_id in sorted(reference.keys() & ai_by_language.keys()):
-        reference_id, language = reference[case_id]
+        reference_id, language, label = reference[case_id]
         ai_id = ai_by_language[case_id].get(language)
         if ai_id is not None:
             pairs[case_id] = (reference_id, ai_id)
@@ -69,9 +61,9 @@ def _pairs_and_mismatches(case_ids) -> tuple[dict[int, tuple[int, int]], list[La
             mismatches.append(
                 LanguageMismatch(
                     case_id=case_id,
-                    case_label="",
+                    case_label=label,
                     reference_language=language,
                     ai_languages=tuple(sorted(ai_by_language[case_id])),
                 )
             )
-    return pairs, mismatches
+    return Pairing(pairs=pairs, mismatches=mismatches)
