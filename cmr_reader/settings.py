@@ -1,7 +1,8 @@
 """CMR Reader settings: one file, driven by environment variables.
 
 Defaults are the embedded demo (SQLite, local files, database-backed task worker).
-Production sets DATABASE_URL, SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and friends; see docs/deployment.md.
+DEBUG is off unless asked for. Production sets DATABASE_URL, SECRET_KEY, PSEUDONYM_KEY, ALLOWED_HOSTS
+and friends; see docs/deployment.md.
 """
 
 import os
@@ -13,23 +14,61 @@ from csp.constants import NONE, SELF, WASM_UNSAFE_EVAL
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cmr_reader.local_keys import local_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting from the environment; anything but the words above is refused, so that a
+    typo ("ture", "fasle") can never quietly turn a safety setting off."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value; use one of {sorted(TRUE_WORDS | FALSE_WORDS)}."
+    )
 
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+# Off unless asked for: a site never shows tracebacks or settings by accident. Developers set DEBUG=1.
+DEBUG = env_bool("DEBUG", False)
+# Whether browsers reach the site over HTTPS (directly or through a TLS-terminating proxy): secure
+# cookies, the redirect to HTTPS and HSTS follow from it. On by default outside DEBUG; the demo,
+# served on 127.0.0.1 over plain HTTP, turns it off (scripts/demo.sh).
+HTTPS = env_bool("HTTPS", not DEBUG)
+DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "var"))
+
+
+def site_key(name: str) -> str:
+    """SECRET_KEY or PSEUDONYM_KEY from the environment. Without one, the embedded site keeps its
+    own random key under DATA_DIR/keys/ (cmr_reader/local_keys.py). A site on a database server
+    (DATABASE_URL) must set both: its web servers and workers may run on several machines, and
+    each would otherwise make a different key."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if os.environ.get("DATABASE_URL") and not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} is not set. A site on a database server (DATABASE_URL) sets {name} in the "
+            "environment to a long random value, the same for every process (see docs/deployment.md)."
+        )
+    return local_key(DATA_DIR / "keys" / name.lower())
+
+
+SECRET_KEY = site_key("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 # Origins (scheme://host[:port]) that may POST forms, e.g. https://cmr.example-hospital.org.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -37,21 +76,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The key for pseudonymisation (UID mapping, date shifts, case ids). It must stay the same for
 # the life of a study: re-imports and report linking depend on it. Keep it apart from SECRET_KEY
 # so that rotating session secrets never changes pseudonyms.
-DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
-PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)
-
-if not DEBUG:
-    # A production site on the development keys would sign sessions with a public key and make
-    # pseudonyms that anyone with this source code can reverse.
-    for _name, _value, _dev_value in [
-        ("SECRET_KEY", SECRET_KEY, DEV_SECRET_KEY),
-        ("PSEUDONYM_KEY", PSEUDONYM_KEY, DEV_PSEUDONYM_KEY),
-    ]:
-        if not _value or _value == _dev_value:
-            raise ImproperlyConfigured(
-                f"DEBUG is off but {_name} is the development default; set {_name} in the "
-                "environment to a long random value (see docs/deployment.md)."
-            )
+PSEUDONYM_KEY = site_key("PSEUDONYM_KEY")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -126,7 +151,6 @@ WSGI_APPLICATION = "cmr_reader.wsgi.application"
 # Recorded with every analysis export and generation run; deployments without a git checkout
 # set it (e.g. to the release tag), otherwise the commit is read from git.
 CODE_VERSION = os.environ.get("CMR_READER_VERSION", "")
-DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "var"))
 
 DATABASES = {
     "default": dj_database_url.config(
@@ -191,8 +215,8 @@ SESSION_REFRESH_INTERVAL = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 
 # HTTPS. Behind a TLS-terminating reverse proxy set SECURE_PROXY_SSL_HEADER to the header and
 # value the proxy sends, e.g. "HTTP_X_FORWARDED_PROTO,https"; the proxy must overwrite that
@@ -200,10 +224,10 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     _header, _comma, _value = os.environ["SECURE_PROXY_SSL_HEADER"].partition(",")
     SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 # Load balancers probe /health/ over plain HTTP on the internal network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Only permits submission to the browsers' preload list (of registrable domains); nothing is submitted.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -245,6 +269,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+# A site serves what `collectstatic` gathered in STATIC_ROOT (WhiteNoise). Developers and tests
+# that start a real server without collecting may serve the source folders instead.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 MEDIA_ROOT = DATA_DIR / "media"
 # De-identified DICOM lives here, one file per instance; never anything identifying.
 DICOM_STORAGE_ROOT = Path(os.environ.get("DICOM_STORAGE_ROOT", MEDIA_ROOT / "dicom"))

@@ -21,13 +21,37 @@ PRODUCTION_ENV = {
 }
 
 
-def run_python(args: list[str], tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG"}}
-    env.update(PRODUCTION_ENV, DATA_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="cmr_reader.settings")
-    env.update(overrides)
+# What the suite's own settings (tests/settings.py) put in the environment, and what a site sets.
+SITE_VARIABLES = {"DATABASE_URL", "DEBUG", "HTTPS", "SECRET_KEY", "PSEUDONYM_KEY", "DJANGO_SETTINGS_MODULE"}
+
+
+def bare_environment(tmp_path: Path) -> dict[str, str]:
+    """This machine's environment without any of the site's settings: the defaults apply."""
+    env = {key: value for key, value in os.environ.items() if key not in SITE_VARIABLES}
+    env.update(DATA_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="cmr_reader.settings")
+    return env
+
+
+def run_with(env: dict[str, str], args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def run_python(args: list[str], tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess:
+    return run_with({**bare_environment(tmp_path), **PRODUCTION_ENV, **overrides}, args)
+
+
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({name: getattr(s, name) for name in %r}))"
+)
+
+
+def settings_in(env: dict[str, str], *names: str) -> dict:
+    result = run_with(env, ["-c", PRINT_SETTINGS % (names,)])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def test_check_deploy_is_clean_in_the_documented_production_environment(tmp_path):
@@ -48,19 +72,51 @@ def test_check_deploy_fails_without_https_redirect(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["SECRET_KEY", "PSEUDONYM_KEY"])
-def test_production_refuses_to_start_on_a_development_key(tmp_path, name):
-    env = {key: value for key, value in PRODUCTION_ENV.items() if key != name}
-    env_without_key = {**os.environ, **env, "DATA_DIR": str(tmp_path / "var")}
-    env_without_key.pop(name, None)
-    env_without_key.pop("DATABASE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT, env=env_without_key, capture_output=True, text=True, timeout=120,
-    )
+def test_a_site_on_a_database_server_refuses_to_start_without_its_keys(tmp_path, name):
+    env = {**bare_environment(tmp_path), **PRODUCTION_ENV, "DATABASE_URL": "postgres://cmr@db.internal/cmr"}
+    env.pop(name)
+    result = run_with(env, ["manage.py", "check"])
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    assert f"{name} is the development default" in result.stderr
+    assert f"{name} is not set" in result.stderr
+
+
+def test_with_no_settings_at_all_debug_is_off_and_https_is_on(tmp_path):
+    values = settings_in(
+        bare_environment(tmp_path),
+        "DEBUG", "HTTPS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+    )
+
+    assert values == {
+        "DEBUG": False, "HTTPS": True, "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+    }
+
+
+def test_the_embedded_site_makes_its_own_keys_once_and_keeps_them(tmp_path):
+    env = bare_environment(tmp_path)
+    first = settings_in(env, "SECRET_KEY", "PSEUDONYM_KEY")
+    second = settings_in(env, "SECRET_KEY", "PSEUDONYM_KEY")
+    elsewhere = settings_in(bare_environment(tmp_path / "another-site"), "SECRET_KEY", "PSEUDONYM_KEY")
+
+    assert first == second
+    assert first["SECRET_KEY"] != first["PSEUDONYM_KEY"]
+    assert len(first["SECRET_KEY"]) >= 50 and len(set(first["SECRET_KEY"])) >= 5
+    assert elsewhere["SECRET_KEY"] != first["SECRET_KEY"]
+    assert elsewhere["PSEUDONYM_KEY"] != first["PSEUDONYM_KEY"]
+    keys = tmp_path / "var" / "keys"
+    assert sorted(path.name for path in keys.iterdir()) == ["pseudonym_key", "secret_key"]
+    assert {path.stat().st_mode & 0o777 for path in keys.iterdir()} == {0o600}
+
+
+@pytest.mark.parametrize("typo", ["ture", "fasle", "2", "enabled"])
+def test_a_yes_no_setting_that_is_neither_is_refused(tmp_path, typo):
+    result = run_with({**bare_environment(tmp_path), "SECURE_SSL_REDIRECT": typo}, ["manage.py", "check"])
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"SECURE_SSL_REDIRECT={typo!r} is not a yes/no value" in result.stderr
 
 
 def test_production_cookies_are_secure(tmp_path):

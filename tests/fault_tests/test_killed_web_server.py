@@ -41,7 +41,8 @@ def start_server(port: int, *, env: dict[str, str] | None = None, log=subprocess
         "DATA_DIR": str(settings.DATA_DIR),
         "SECRET_KEY": settings.SECRET_KEY,
         "PSEUDONYM_KEY": settings.PSEUDONYM_KEY,
-        "DEBUG": "1",
+        "HTTPS": "0",
+        "WHITENOISE_USE_FINDERS": "1",  # static files from the source folders, not collected
         **(env or {}),
     }
     server = subprocess.Popen(
