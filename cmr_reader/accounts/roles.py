@@ -11,6 +11,10 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", _("Statistician")
 
 
+# Coordinators and statisticians: the roles that may see any case and run the study (readers may not).
+STAFF_ROLES = (Role.COORDINATOR, Role.STATISTICIAN)
+
+
 def ensure_role_groups() -> None:
     for role in Role:
         Group.objects.get_or_create(name=role.value)
@@ -31,7 +35,7 @@ def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
 
 def is_staff_member(user) -> bool:
     """Coordinators, statisticians and admins: people who may see any case (readers may not)."""
-    return has_role(user, Role.COORDINATOR) or has_role(user, Role.STATISTICIAN)
+    return any(has_role(user, role) for role in STAFF_ROLES)
 
 
 def roles_of(user) -> list[Role]:

@@ -16,10 +16,8 @@ from django.views.decorators.http import require_POST
 from cmr_reader import login_protection
 from cmr_reader.accounts import two_factor
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import Role, has_role
+from cmr_reader.accounts.roles import STAFF_ROLES, Role, has_role
 from cmr_reader.accounts.two_factor_forms import CodeForm, RemoveDeviceForm
-
-STAFF_ROLES = (Role.COORDINATOR, Role.STATISTICIAN)
 
 
 def _wait_message(seconds: int) -> str:

@@ -10,13 +10,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import Role
+from cmr_reader.accounts.roles import STAFF_ROLES, Role
 from cmr_reader.imaging.forms import UploadForm
 from cmr_reader.imaging.import_jobs import create_upload_job, enqueue_import_job, retry_import_job
 from cmr_reader.imaging.models import Case, ImportJob
 from cmr_reader.imaging.rejection_reasons import reason_text, shown_rejections
-
-STAFF_ROLES = (Role.COORDINATOR, Role.STATISTICIAN)
 
 
 @role_required(*STAFF_ROLES)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from cmr_reader import spreadsheet_csv
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import Role
+from cmr_reader.accounts.roles import STAFF_ROLES, Role
 from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.analysis.study_exports import ratings_csv_rows
 from cmr_reader.studies import assign as assigning
@@ -26,12 +26,11 @@ from cmr_reader.studies.forms import CriterionFormSet, ReadersForm, StudyForm
 from cmr_reader.studies.models import ReaderStudy, StudyCase
 from cmr_reader.studies.pairs import pairing
 
-STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
 SHOWN_MISMATCHES = 50
 DISPLAY_PAGE_SIZE = 20
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = ReaderStudy.objects.annotate(
         case_count=Count("study_cases", distinct=True), reader_count=Count("study_readers", distinct=True)
@@ -52,7 +51,7 @@ def study_create(request: HttpRequest) -> HttpResponse:
     return render(request, "studies/study_form.html", {"form": form})
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
     cases = pairing()
@@ -212,7 +211,7 @@ def _say_audit(request: HttpRequest, audit) -> None:
         )
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
     """Per case, what readers will see of both reports and what was withheld, and why."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
@@ -251,7 +250,7 @@ def _csv_response(rows, *, filename: str) -> HttpResponse:
     return response
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
     """Which slot held the AI report in every assignment: for analysis after reading ends."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
@@ -259,7 +258,7 @@ def unblinding_key(request: HttpRequest, study_id: int) -> HttpResponse:
     return _csv_response(unblinding_rows(study), filename=f"study-{study.pk}-unblinding.csv")
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
     """The 1-5 criteria of the readings the statistics use, unblinded (arm reference / ai): the
     input of ``manage.py agreement``, which gives the dashboard's agreement table from it."""
@@ -268,7 +267,7 @@ def ratings_export(request: HttpRequest, study_id: int) -> HttpResponse:
     return _csv_response(ratings_csv_rows(collect_study(study)), filename=f"study-{study.pk}-ratings.csv")
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def answers_export(request: HttpRequest, study_id: int) -> HttpResponse:
     """Every answer (criteria, error flags, preference, AI guess, comments), unblinded."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
@@ -276,7 +275,7 @@ def answers_export(request: HttpRequest, study_id: int) -> HttpResponse:
     return _csv_response(answer_rows(study), filename=f"study-{study.pk}-answers.csv")
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def audit_export(request: HttpRequest, study_id: int) -> HttpResponse:
     """The audit history: every change of every answer."""
     study = get_object_or_404(ReaderStudy, pk=study_id)

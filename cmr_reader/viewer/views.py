@@ -4,14 +4,14 @@ from django.urls import reverse
 
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import Role
+from cmr_reader.accounts.roles import STAFF_ROLES
 from cmr_reader.imaging.models import Case
 from cmr_reader.viewer.manifest import build_viewer_manifest
 
 IMAGE_LOADERS = ("wadors", "wadouri")
 
 
-@role_required(Role.COORDINATOR, Role.STATISTICIAN)
+@role_required(*STAFF_ROLES)
 def case_viewer(request: HttpRequest, case_id: str) -> HttpResponse:
     """Any case, for staff; the reading workstation embeds the same component for its readers."""
     case = get_object_or_404(Case, case_id=case_id)
