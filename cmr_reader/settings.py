@@ -312,6 +312,9 @@ UPLOAD_STAGING_ROOT = Path(os.environ.get("UPLOAD_STAGING_ROOT", DATA_DIR / "sta
 # Serve WADO-RS frames to recently authorised sessions without the Django stack (see
 # cmr_reader/imaging/frame_fast_lane.py). Off: every frame request goes through Django.
 FRAME_FAST_LANE = env_bool("FRAME_FAST_LANE", True)
+# How long a generation chunk's worker may go without storing a case before another worker may
+# take the chunk over (cmr_reader/reports/models.py, GenerationChunk).
+GENERATION_LEASE_SECONDS = int(os.environ.get("GENERATION_LEASE_SECONDS", str(30 * 60)))
 
 # Processes that prepare (read, check, de-identify, encode) files during an import; the
 # database work stays in one process. 1 turns the pool off.

@@ -1,9 +1,10 @@
 """Starting and running a study's analysis: statistics, plots and the download bundle.
 
-Views and the command call ``start_run`` (records a queued run and enqueues a background task)
-or ``run_analysis`` (does the work, in the task or in the foreground). A run writes its step and
-progress as it goes; its results and bundle appear together, only when it is done, so a killed
-worker leaves a stalled run and no half-written download.
+Views and the command call ``start_run`` (records a queued run and enqueues the background task
+below) or ``run_analysis`` (does the work, in the task or in the foreground). A run writes its
+step and progress as it goes, renewing its lease (cmr_reader/jobs/lifecycle.py); its results and
+bundle appear together, only when it is done, so a killed worker leaves a stalled run and no
+half-written download. A study has at most one queued or running analysis (a database constraint).
 """
 
 import logging
@@ -13,13 +14,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
 
 from cmr_reader.analysis.bundle import write_bundle
 from cmr_reader.analysis.models import AnalysisRun
 from cmr_reader.analysis.study_analysis import analyse_study, stored_results
 from cmr_reader.analysis.study_data import collect_study
+from cmr_reader.jobs import lifecycle
+from cmr_reader.jobs.model import ACTIVE_STATES
 from cmr_reader.studies.models import ReaderStudy
 
 logger = logging.getLogger(__name__)
@@ -40,38 +45,66 @@ def create_run(*, study: ReaderStudy, user=None, bootstrap: int = DEFAULT_BOOTST
     )
 
 
-def start_run(*, study: ReaderStudy, user, bootstrap: int = DEFAULT_BOOTSTRAP, seed: int | None = None) -> AnalysisRun:
-    """Record a queued run and hand it to a worker once the row is committed."""
-    from cmr_reader.analysis.tasks import run_analysis_task
+class AnalysisAlreadyRunning(Exception):
+    """The study has a queued or running analysis whose worker is alive."""
 
-    with transaction.atomic():
-        run = create_run(study=study, user=user, bootstrap=bootstrap, seed=seed)
-        transaction.on_commit(lambda: run_analysis_task.enqueue(run_id=str(run.pk)))
+
+def start_run(*, study: ReaderStudy, user, bootstrap: int = DEFAULT_BOOTSTRAP, seed: int | None = None) -> AnalysisRun:
+    """Record a queued run and hand it to a worker once the row is committed.
+
+    A stalled run (its worker stopped) is marked failed first; a live one refuses the start with
+    ``AnalysisAlreadyRunning``, also when two requests race (the constraint decides).
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            active = active_run(study)
+            if active is not None:
+                if not active.is_stalled(now=now):
+                    raise AnalysisAlreadyRunning(study.pk)
+                AnalysisRun.objects.filter(pk=active.pk, state=active.state).update(
+                    state=AnalysisRun.State.FAILED, error=_("Stalled: its worker stopped."), finished_at=now,
+                    lease_expires_at=None, updated_at=now,
+                )
+            run = create_run(study=study, user=user, bootstrap=bootstrap, seed=seed)
+            transaction.on_commit(lambda: run_analysis_task.enqueue(run_id=str(run.pk)))
+    except IntegrityError as error:
+        raise AnalysisAlreadyRunning(study.pk) from error
     return run
 
 
 def claim_run(*, run_id) -> AnalysisRun | None:
-    """Queued -> running, atomically; None when another worker already has it."""
-    now = timezone.now()
-    claimed = AnalysisRun.objects.filter(pk=run_id, state=AnalysisRun.State.QUEUED).update(
-        state=AnalysisRun.State.RUNNING, started_at=now, updated_at=now, step="starting"
-    )
-    return AnalysisRun.objects.select_related("study").get(pk=run_id) if claimed else None
+    """Queued (or stalled) -> running, atomically; None when another worker has it."""
+    run = lifecycle.claim(AnalysisRun, run_id)
+    if run is not None:
+        lifecycle.heartbeat(run, step="starting")
+    return run
+
+
+@task(queue_name="default")
+def run_analysis_task(*, run_id: str) -> dict:
+    run = claim_run(run_id=run_id)
+    if run is None:
+        return {"skipped": True}
+    run = run_analysis(run)
+    return {"state": run.state}
 
 
 def run_analysis(run: AnalysisRun, *, echo: Callable[[str, int], None] | None = None) -> AnalysisRun:
     """Compute everything for ``run`` and store results and bundle; a failure marks it failed.
+    A run not yet claimed (the command runs one in the foreground) is claimed here.
     ``echo(step, percent)`` also receives the progress (the command prints it)."""
 
     def progress(step: str, percent: int) -> None:
-        AnalysisRun.objects.filter(pk=run.pk).update(step=step[:120], progress=percent, updated_at=timezone.now())
+        lifecycle.heartbeat(run, step=step[:120], progress=percent)
         if echo:
             echo(step, percent)
 
-    if run.state != AnalysisRun.State.RUNNING:
-        run.state = AnalysisRun.State.RUNNING
-        run.started_at = timezone.now()
-        run.save(update_fields=["state", "started_at", "updated_at"])
+    if run.state != AnalysisRun.State.RUNNING or run.lease_owner != lifecycle.worker_name():
+        claimed = claim_run(run_id=run.pk)
+        if claimed is None:
+            raise ValueError(f"analysis run {run.pk} is {run.state} and cannot be run now")
+        run = claimed
     try:
         progress("reading the study", 1)
         data = collect_study(run.study)
@@ -81,22 +114,14 @@ def run_analysis(run: AnalysisRun, *, echo: Callable[[str, int], None] | None = 
             with path.open("wb") as target:
                 write_bundle(data, results, target, progress=progress)
             with path.open("rb") as source:
-                # The file is stored under the run's own folder first; only the save below,
+                # The file is stored under the run's own folder first; only the write below,
                 # with state done, makes it reachable from the page.
                 run.bundle.save(f"study-{run.study_id}-analysis.zip", File(source), save=False)
     except Exception as error:
         logger.exception("analysis run %s failed", run.pk)
-        run.state = AnalysisRun.State.FAILED
-        run.error = f"{type(error).__name__}: {error}"[:2000]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["state", "error", "finished_at", "updated_at"])
+        lifecycle.fail(run, error=f"{type(error).__name__}: {error}")
         return run
-    run.results = stored_results(results)
-    run.state = AnalysisRun.State.DONE
-    run.step = "done"
-    run.progress = 100
-    run.finished_at = timezone.now()
-    run.save(update_fields=["results", "bundle", "state", "step", "progress", "finished_at", "updated_at"])
+    lifecycle.finish(run, results=stored_results(results), bundle=run.bundle.name, step="done", progress=100)
     return run
 
 
@@ -105,4 +130,4 @@ def latest_done(study: ReaderStudy) -> AnalysisRun | None:
 
 
 def active_run(study: ReaderStudy) -> AnalysisRun | None:
-    return study.analysis_runs.filter(state__in=(AnalysisRun.State.QUEUED, AnalysisRun.State.RUNNING)).first()
+    return study.analysis_runs.filter(state__in=ACTIVE_STATES).first()

@@ -10,20 +10,19 @@ from django.views.decorators.http import require_POST
 
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import Role
+from cmr_reader.accounts.roles import STAFF_ROLES
 from cmr_reader.analysis import dashboard_tables
 from cmr_reader.analysis.forms import RunForm
 from cmr_reader.analysis.models import AnalysisRun
-from cmr_reader.analysis.runs import active_run, latest_done, start_run
+from cmr_reader.analysis.runs import AnalysisAlreadyRunning, active_run, latest_done, start_run
 from cmr_reader.analysis.study_plots import FORMATS, plot_names, plot_title, render_plot
 from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.models import ReaderStudy
 
-STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
     record_access(request, action=Action.ANALYSIS_DASHBOARD, target=study.pk, study=study.pk)
@@ -46,26 +45,23 @@ def dashboard(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def start(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    active = active_run(study)
     form = RunForm(request.POST)
-    if active is not None and not active.is_stalled(now=timezone.now()):
-        messages.error(request, _("An analysis of this study is already running; wait for it to finish."))
-    elif not form.is_valid():
+    if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    else:
-        if active is not None:
-            AnalysisRun.objects.filter(pk=active.pk).update(
-                state=AnalysisRun.State.FAILED, error=_("Stalled: its worker stopped."), finished_at=timezone.now()
-            )
+        return redirect("analysis:dashboard", study_id=study.pk)
+    try:
         start_run(study=study, user=request.user, bootstrap=form.cleaned_data["bootstrap"], seed=form.cleaned_data["seed"])
+    except AnalysisAlreadyRunning:
+        messages.error(request, _("An analysis of this study is already running; wait for it to finish."))
+    else:
         messages.success(request, _("Analysis started. This page shows its progress."))
     return redirect("analysis:dashboard", study_id=study.pk)
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def bundle(request: HttpRequest, study_id: int, run_id) -> FileResponse:
     run = get_object_or_404(AnalysisRun, pk=run_id, study_id=study_id, state=AnalysisRun.State.DONE)
     if not run.bundle:
@@ -75,7 +71,7 @@ def bundle(request: HttpRequest, study_id: int, run_id) -> FileResponse:
     return FileResponse(run.bundle.open("rb"), as_attachment=True, filename=f"study-{study_id}-analysis-{stamp}.zip")
 
 
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def plot(request: HttpRequest, study_id: int, run_id, name: str, fmt: str) -> HttpResponse:
     run = get_object_or_404(AnalysisRun, pk=run_id, study_id=study_id, state=AnalysisRun.State.DONE)
     if fmt not in FORMATS or name not in plot_names(run.results):

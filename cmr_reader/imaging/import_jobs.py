@@ -1,7 +1,8 @@
 """Import jobs: the coordinator-visible record of an import, and running one with progress.
 
-Views and commands call ``start_*`` (which enqueue a background task) or ``run_import_job``
-(which does the work, in a task or in the foreground for the command line).
+Views and commands create a job and call ``enqueue_import_job`` (the background task below) or
+``run_import_job`` (which does the work, in the task or in the foreground for the command line).
+The job's states, lease and retries are the shared lifecycle (cmr_reader/jobs/lifecycle.py).
 """
 
 import errno
@@ -16,8 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from cmr_reader.imaging.display_names import error_without_names, safe_display_name
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
@@ -27,6 +29,7 @@ from cmr_reader.imaging.pacs_import import PacsError
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.rejection_reasons import STORED_LANGUAGE
 from cmr_reader.imaging.sources import DicomSource, iter_path_sources
+from cmr_reader.jobs import lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +86,6 @@ def create_paths_job(*, paths: list[Path], user=None) -> ImportJob:
 
 
 def enqueue_import_job(job: ImportJob) -> None:
-    from cmr_reader.imaging.tasks import run_import_job_task
-
     # Enqueue after commit so the worker never sees a job id whose row it cannot read yet.
     transaction.on_commit(lambda: run_import_job_task.enqueue(job_id=str(job.pk)))
 
@@ -96,23 +97,26 @@ def retry_import_job(*, job_id, now: datetime) -> ImportJob:
     Raises ImportJob.DoesNotExist, or ValueError when the job is not retryable (running fine,
     done, or a PACS pull, whose credentials are not kept: run import_dicomweb again instead).
     """
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
-    if not job.can_be_retried(now=now):
+    job = ImportJob.objects.get(pk=job_id)
+    queued = lifecycle.requeue(ImportJob, job.pk, now=now) if job.can_be_retried(now=now) else None
+    if queued is None:
         raise ValueError(f"import job {job.pk} cannot be retried in state {job.state}")
-    job.state = ImportJob.State.QUEUED
-    job.error = ""
-    job.finished_at = None
-    job.save(update_fields=["state", "error", "finished_at", "updated_at"])
-    enqueue_import_job(job)
-    return job
+    enqueue_import_job(queued)
+    return queued
 
 
 def claim_import_job(*, job_id) -> ImportJob | None:
-    """Move a queued job to running, atomically; None if another worker already has it."""
-    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(
-        state=ImportJob.State.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
-    )
-    return ImportJob.objects.get(pk=job_id) if claimed else None
+    """Move a queued (or stalled) job to running, atomically; None if another worker has it."""
+    return lifecycle.claim(ImportJob, job_id)
+
+
+@task(queue_name="imports")
+def run_import_job_task(*, job_id: str) -> dict:
+    job = claim_import_job(job_id=job_id)
+    if job is None:
+        # A job runs once: a duplicate delivery must not import (or delete staged files) twice.
+        return {"skipped": True}
+    return run_import_job(job=job).as_dict()
 
 
 def sources_for_job(job: ImportJob) -> Iterator[DicomSource]:
@@ -132,9 +136,15 @@ def run_import_job(
 ) -> ImportSummary:
     """Run a job to the end, writing progress as it goes; a crash marks it failed with the error.
 
-    The error is stored, logged and raised without the file names and paths it may quote
-    (see ``failure_reason``).
+    A job not yet claimed (the command line runs one in the foreground) is claimed here. The error
+    is stored, logged and raised without the file names and paths it may quote (see
+    ``failure_reason``).
     """
+    if job.state != ImportJob.State.RUNNING or job.lease_owner != lifecycle.worker_name():
+        claimed = claim_import_job(job_id=job.pk)
+        if claimed is None:
+            raise ValueError(f"import job {job.pk} is {job.state} and cannot be run now")
+        job = claimed
     last_write = [clock()]
 
     def on_progress(summary: ImportSummary) -> None:
@@ -148,10 +158,8 @@ def run_import_job(
             # read member by member while it is open), and the progress bar knows its end.
             total = sum(1 for _source in sources_for_job(job))
             sources = sources_for_job(job)
-        job.state = ImportJob.State.RUNNING
-        job.started_at = timezone.now()
         job.total_files = total if total is not None else job.total_files
-        job.save(update_fields=["state", "started_at", "total_files", "updated_at"])
+        lifecycle.heartbeat(job, total_files=job.total_files)
         # Reasons are stored in one language, whoever started the job (a request running its
         # task at once, a command): pages translate them back (rejection_reasons).
         with translation.override(STORED_LANGUAGE):
@@ -164,27 +172,24 @@ def run_import_job(
             )
     except Exception as error:
         with translation.override(STORED_LANGUAGE):
-            job.error = failure_reason(error)[:2000]
+            reason = failure_reason(error)[:2000]
         # The traceback's frames, not its message: the message may quote a path.
         logger.error(
             "import job %s failed: %s: %s\n%s",
             job.pk,
             type(error).__name__,
-            job.error,
+            reason,
             "".join(traceback.format_tb(error.__traceback__)).rstrip(),
         )
-        job.state = ImportJob.State.FAILED
-        job.finished_at = timezone.now()
-        job.save(update_fields=["state", "error", "finished_at", "updated_at"])
+        lifecycle.fail(job, error=reason)
         # The task runner stores the traceback of what is raised (and the command prints it).
         raise forget_names(error) from None
     # The announced total (a PACS's instance counts, say) can differ from what arrived.
     job.total_files = summary.processed_files
     _write_progress(job, summary)
-    job.state = ImportJob.State.DONE
-    job.finished_at = timezone.now()
-    job.summary = {key: value for key, value in job.summary.items() if key != "paths"} | summary.as_dict()
-    job.save(update_fields=["state", "finished_at", "summary", "updated_at"])
+    lifecycle.finish(
+        job, summary={key: value for key, value in job.summary.items() if key != "paths"} | summary.as_dict()
+    )
     if job.source == ImportJob.Source.UPLOAD:
         shutil.rmtree(staging_dir_for(job), ignore_errors=True)
     return summary
@@ -223,21 +228,19 @@ def forget_names(error: Exception) -> Exception:
 
 
 def _write_progress(job: ImportJob, summary: ImportSummary) -> None:
+    """Progress and the lease's renewal in one write."""
     job.processed_files = summary.processed_files
     job.instances_imported = summary.instances_imported
     job.duplicates_skipped = summary.duplicates_skipped
     job.rejected = [{"file": r.file, "reason": r.reason} for r in summary.rejected]
-    if job.total_files < job.processed_files:
-        job.total_files = job.processed_files
-    job.save(
-        update_fields=[
-            "processed_files",
-            "instances_imported",
-            "duplicates_skipped",
-            "rejected",
-            "total_files",
-            "updated_at",
-        ]
+    job.total_files = max(job.total_files, job.processed_files)
+    lifecycle.heartbeat(
+        job,
+        processed_files=job.processed_files,
+        instances_imported=job.instances_imported,
+        duplicates_skipped=job.duplicates_skipped,
+        rejected=job.rejected,
+        total_files=job.total_files,
     )
 
 

@@ -12,10 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cmr_reader.imaging.series_kind import SeriesKind
-
-# A running import writes progress at least every PROGRESS_INTERVAL_S (import_jobs.py); this much
-# silence means its worker is gone.
-STALLED_AFTER = timedelta(minutes=5)
+from cmr_reader.jobs.model import BackgroundJob
 
 
 class Case(models.Model):
@@ -97,19 +94,17 @@ class Instance(models.Model):
         return self.sop_instance_uid
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """A coordinator's import (upload, folder, zip or PACS pull), run as a background task."""
+
+    # A running import renews its lease with every progress write (at least every
+    # PROGRESS_INTERVAL_S, import_jobs.py); this much silence means its worker is gone.
+    LEASE = timedelta(minutes=5)
 
     class Source(models.TextChoices):
         UPLOAD = "upload", _("Web upload")
         PATHS = "paths", _("Folder or archive on the server")
         DICOMWEB = "dicomweb", _("PACS over DICOMweb")
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
@@ -117,26 +112,16 @@ class ImportJob(models.Model):
     )
     source = models.CharField(max_length=16, choices=Source.choices)
     label = models.CharField(max_length=255, blank=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     total_files = models.PositiveIntegerField(default=0)
     processed_files = models.PositiveIntegerField(default=0)
     instances_imported = models.PositiveIntegerField(default=0)
     duplicates_skipped = models.PositiveIntegerField(default=0)
     rejected = models.JSONField(default=list, help_text=_("[{file, reason}] for each rejected file"))
     summary = models.JSONField(default=dict)
-    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Written with every progress update: a running job whose row stops changing has lost its
-    # worker (killed, machine restarted) and can be run again.
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-
-    def is_stalled(self, *, now: datetime) -> bool:
-        return self.state == self.State.RUNNING and now - self.updated_at > STALLED_AFTER
 
     def can_be_retried(self, *, now: datetime) -> bool:
         has_sources = self.source in (self.Source.UPLOAD, self.Source.PATHS)

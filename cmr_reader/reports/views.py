@@ -4,22 +4,29 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import Role
+from cmr_reader.accounts.roles import STAFF_ROLES
 from cmr_reader.reports.models import GenerationRun
 
-STAFF = (Role.COORDINATOR, Role.STATISTICIAN)
 
-
-@role_required(*STAFF)
+@role_required(*STAFF_ROLES)
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = GenerationRun.objects.order_by("-id")[:200]
     return render(request, "reports/run_list.html", {"runs": runs})
 
 
-@role_required(*STAFF)
+def chunk_rows(run: GenerationRun, *, now) -> list[dict]:
+    """The run's chunks for its page, each with whether its worker has gone silent."""
+    return [
+        {"chunk": chunk, "cases": len(chunk.case_ids), "stalled": chunk.is_stalled(now=now)}
+        for chunk in run.chunks.order_by("id")[:500]
+    ]
+
+
+@role_required(*STAFF_ROLES)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(GenerationRun, pk=run_id)
     record_access(request, action=Action.GENERATION_RUN, target=run.pk)
@@ -27,6 +34,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     context = {
         "run": run,
         "failures": run.failures.select_related("case").order_by("case__case_id")[:500],
+        "chunks": chunk_rows(run, now=timezone.now()),
         "parameters": json.dumps(run.generation_parameters, indent=2, ensure_ascii=False),
         "inputs": json.dumps(run.input_settings, indent=2, ensure_ascii=False),
         "environment": json.dumps(run.environment, indent=2, ensure_ascii=False),

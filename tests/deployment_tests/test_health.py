@@ -1,7 +1,7 @@
 import pytest
 from django.db import OperationalError
 
-from cmr_reader.imaging.tasks import run_import_job_task
+from cmr_reader.imaging.import_jobs import run_import_job_task
 
 pytestmark = pytest.mark.django_db
 

@@ -115,9 +115,9 @@ def test_a_stalled_upload_import_can_be_run_again_and_completes(client, coordina
     files = sorted(synthetic_case_dir.glob("*.dcm"))[:5]
     client.post(reverse("imaging:upload"), {"files": uploads_of(files)})
     job = ImportJob.objects.get()
-    # What a worker killed mid-import leaves behind: "running", and silence.
+    # What a worker killed mid-import leaves behind: "running", and silence past its lease.
     ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportJob.State.RUNNING, updated_at=timezone.now() - timedelta(minutes=30)
+        state=ImportJob.State.RUNNING, lease_owner="gone:1", lease_expires_at=timezone.now() - timedelta(minutes=25)
     )
     page = client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).content.decode()
     assert "no progress for several minutes" in page

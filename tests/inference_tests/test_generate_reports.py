@@ -13,8 +13,8 @@ from cmr_reader.imaging.models import Case, Instance
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import iter_path_sources
 from cmr_reader.reports import generation
-from cmr_reader.reports.models import GenerationFailure, GenerationRun, Report
-from cmr_reader.reports.tasks import generate_reports_task
+from cmr_reader.reports.generation import generate_chunk_task
+from cmr_reader.reports.models import GenerationChunk, GenerationFailure, GenerationRun, Report
 
 pytestmark = pytest.mark.django_db
 OPTIONS = ["--device", "cpu", "--max-new-tokens", "8", "--frames-per-cine", "4", "--max-pixels", "3136", "--preprocess-workers", "0"]
@@ -47,7 +47,7 @@ def test_every_case_gets_a_traceable_ai_report_once(stored_cases, model):
     run = GenerationRun.objects.get()
     assert run.state == GenerationRun.State.DONE and (run.cases_total, run.cases_done, run.cases_failed) == (2, 2, 0)
     assert run.checkpoint_sha256 == Report.objects.first().provenance["model"]["weights_sha256"]
-    assert set(run.per_case_timing) == {case.case_id for case in stored_cases}
+    assert all(seconds > 0 for seconds in Report.objects.filter(generation_run=run).values_list("generate_seconds", flat=True))
     for case in stored_cases:
         (report,) = Report.objects.filter(case=case, source="ai")
         assert report.text and report.language == "en" and report.generation_run == run
@@ -103,11 +103,15 @@ def test_queued_chunks_are_generated_by_workers_and_coordinators_see_the_run(sto
     assert tasks.count() == 2 and Report.objects.filter(source="ai").count() == 0
 
     run = GenerationRun.objects.get()
-    for task in tasks:
+    assert run.state == GenerationRun.State.QUEUED
+    for task in list(tasks):
         kwargs = task.args_kwargs["kwargs"]
-        generate_reports_task.func(**{**kwargs, "device": "cpu"})
-        generate_reports_task.func(**{**kwargs, "device": "cpu"})  # a duplicate delivery does nothing
+        assert generate_chunk_task.func(**kwargs)["attempt"] == 1
+        assert generate_chunk_task.func(**kwargs) == {"chunk": kwargs["chunk_id"], "skipped": True}  # a duplicate delivery
+        run.refresh_from_db()
+        assert run.state == (GenerationRun.State.DONE if run.cases_done == 2 else GenerationRun.State.RUNNING)
     assert Report.objects.filter(source="ai", generation_run=run).count() == 2
+    assert run.state == GenerationRun.State.DONE and run.finished_at is not None
 
     client = Client()
     client.force_login(coordinator)
@@ -151,3 +155,21 @@ def test_a_frame_count_that_is_not_a_number_is_a_clear_error(stored_cases, model
         call_command("generate_reports", "--model", model, "--device", "cpu", "--frames-per-cine", "two")
 
     assert not GenerationRun.objects.exists() and not Report.objects.exists()
+
+
+def test_a_chunk_that_cannot_run_fails_and_so_does_its_run_with_the_reason(stored_cases, model, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("generate_reports", "--model", model, *OPTIONS, "--queue", "--chunk", "1")
+    first, second = GenerationChunk.objects.order_by("id")
+    assert generate_chunk_task.func(chunk_id=first.pk)["run_state"] == GenerationRun.State.RUNNING
+    shutil.rmtree(model)  # the checkpoint folder vanished from this worker's disk
+    generation._BACKENDS.clear()
+
+    with pytest.raises(OSError):
+        generate_chunk_task.func(chunk_id=second.pk)
+
+    second.refresh_from_db()
+    run = GenerationRun.objects.get()
+    assert second.state == GenerationChunk.State.FAILED and "Error" in second.error
+    assert run.state == GenerationRun.State.FAILED and f"chunk {second.pk}:" in run.error
+    assert (run.cases_done, run.cases_failed) == (1, 0) and run.finished_at is not None

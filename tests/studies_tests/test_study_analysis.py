@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from cmr_reader.analysis import runs
 from cmr_reader.analysis.models import AnalysisRun
+from cmr_reader.analysis.runs import run_analysis_task
 from cmr_reader.analysis.study_data import collect_study, rating_rows
-from cmr_reader.analysis.tasks import run_analysis_task
 from cmr_reader.studies import answers
 from cmr_reader.studies.models import Assignment
 from tests.studies_tests.conftest import NOW, build_study

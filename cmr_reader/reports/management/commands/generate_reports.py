@@ -2,11 +2,16 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.models import Case
-from cmr_reader.reports.generation import GenerationPlan, cases_lacking_report, plan_run, run_generation
+from cmr_reader.reports.generation import (
+    GenerationPlan,
+    cases_lacking_report,
+    plan_run,
+    queue_chunks,
+    run_generation,
+)
 from cmr_reader.studies.lookup import find_study
 from inference.checkpoint import input_config_for_checkpoint
 from inference.generation_settings import GenerationSettings
@@ -96,11 +101,5 @@ class Command(BaseCommand):
         return Case.objects.all()
 
     def _enqueue(self, run, cases, *, chunk: int, device: str):
-        from cmr_reader.reports.tasks import generate_reports_task
-
-        ids = [case.case_id for case in cases]
-        with transaction.atomic():
-            for start in range(0, len(ids), chunk):
-                part = ids[start : start + chunk]
-                transaction.on_commit(lambda part=part: generate_reports_task.enqueue(run_id=run.pk, case_ids=part, device=device))
-        self.stdout.write(_("Queued %(tasks)d tasks on the inference queue.") % {"tasks": -(-len(ids) // chunk)})
+        chunks = queue_chunks(run, [case.case_id for case in cases], chunk_size=chunk, device=device)
+        self.stdout.write(_("Queued %(tasks)d tasks on the inference queue.") % {"tasks": len(chunks)})

@@ -1,0 +1,93 @@
+"""Moving a background job through its states: claim, heartbeat, finish, fail, queue again.
+
+Every transition is one conditional UPDATE, so two workers (or a worker and a retry) racing for a
+job cannot both win, on SQLite or PostgreSQL. A worker holds a job while its lease lasts; every
+function after ``claim`` acts only while the job is still this worker's (``lease_owner``), so a
+worker that lost its job to another (it stalled, and its lease was taken over) cannot finish or
+fail it behind the new owner's back.
+"""
+
+import os
+import socket
+from datetime import datetime
+from typing import TypeVar
+
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cmr_reader.jobs.model import BackgroundJob, JobState
+
+Job = TypeVar("Job", bound=BackgroundJob)
+
+
+def worker_name() -> str:
+    """This process, as ``lease_owner`` records it: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:128]
+
+
+def claim(model: type[Job], pk, *, worker: str | None = None, now: datetime | None = None) -> Job | None:
+    """Queued -> running, or running past its lease -> running again under a new lease (a takeover
+    of a job whose worker died). None when the job is neither: another worker has it, or it ended."""
+    now = now or timezone.now()
+    claimable = Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING, lease_expires_at__lt=now)
+    claimed = model.objects.filter(Q(pk=pk) & claimable).update(
+        state=JobState.RUNNING,
+        lease_owner=worker or worker_name(),
+        lease_expires_at=now + model.lease(),
+        attempts=F("attempts") + 1,
+        started_at=Coalesce("started_at", now),
+        finished_at=None,
+        error="",
+        updated_at=now,
+    )
+    return model.objects.get(pk=pk) if claimed else None
+
+
+def _still_mine(job: BackgroundJob):
+    return type(job).objects.filter(pk=job.pk, state=JobState.RUNNING, lease_owner=job.lease_owner)
+
+
+def heartbeat(job: BackgroundJob, *, now: datetime | None = None, **fields) -> bool:
+    """Renew the lease, writing ``fields`` (progress) with it. False when the job is no longer this
+    worker's: the caller should stop."""
+    now = now or timezone.now()
+    expires = now + type(job).lease()
+    renewed = _still_mine(job).update(lease_expires_at=expires, updated_at=now, **fields)
+    if renewed:
+        job.lease_expires_at = expires
+    return bool(renewed)
+
+
+def finish(job: BackgroundJob, *, now: datetime | None = None, **fields) -> bool:
+    """Running -> done, with ``fields`` (results) in the same write."""
+    return _end(job, JobState.DONE, now=now, **fields)
+
+
+def fail(job: BackgroundJob, *, error: str, now: datetime | None = None, **fields) -> bool:
+    """Running -> failed with the reason a coordinator reads."""
+    return _end(job, JobState.FAILED, now=now, error=error[:2000], **fields)
+
+
+def _end(job: BackgroundJob, state: str, *, now: datetime | None, **fields) -> bool:
+    now = now or timezone.now()
+    ended = _still_mine(job).update(
+        state=state, finished_at=now, lease_expires_at=None, updated_at=now, **fields
+    )
+    if ended:
+        job.state, job.finished_at, job.lease_expires_at = state, now, None
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return bool(ended)
+
+
+def requeue(model: type[Job], pk, *, now: datetime | None = None, **fields) -> Job | None:
+    """Failed, or running past its lease -> queued again (a coordinator's retry); None when the
+    job is neither (it is running fine, queued or done)."""
+    now = now or timezone.now()
+    retryable = Q(state=JobState.FAILED) | Q(state=JobState.RUNNING, lease_expires_at__lt=now)
+    queued = model.objects.filter(Q(pk=pk) & retryable).update(
+        state=JobState.QUEUED, lease_owner="", lease_expires_at=None, error="", finished_at=None,
+        updated_at=timezone.now(), **fields
+    )
+    return model.objects.get(pk=pk) if queued else None
