@@ -3,7 +3,7 @@
 1. The blinding audit (goal: the demo at or below 65%) on synthetic cases' report pairs in the
    display form: the demo's house style (reference: the truth in the style the demo model learned;
    AI: the template generator's house-style report with planted errors) against the peer, the
-   previous demo's pairs (reference voice against model voice of cmr_reader.synthetic.reports).
+   previous demo's pairs (reference voice against model voice of cmr_reader.domain.synthetic.reports).
    ``--demo`` also seeds the real demo (20 cases, the demo model's own AI reports) in a temporary
    data folder and prints the audit stored with its study.
 2. Side randomisation: a reader who counts sides (Blackwell and Hodges' convergence strategy)
@@ -32,12 +32,12 @@ import django  # noqa: E402
 
 django.setup()
 
+from cmr_reader.demo.study import house_style_ai_report  # noqa: E402
+from cmr_reader.domain.synthetic import GROUND_TRUTH_FILE, write_cases  # noqa: E402
+from cmr_reader.domain.synthetic.reports import ai_report, reference_report  # noqa: E402
 from cmr_reader.reports.normalise import display_form  # noqa: E402
 from cmr_reader.studies.blinding_audit import AuditPair, AuditReport, audit_pairs  # noqa: E402
-from cmr_reader.studies.demo_study import house_style_ai_report  # noqa: E402
 from cmr_reader.studies.design import BALANCED, BIG_STICK, DesignSpec, design_study, summarise_design  # noqa: E402
-from cmr_reader.synthetic import GROUND_TRUTH_FILE, write_cases  # noqa: E402
-from cmr_reader.synthetic.reports import ai_report, reference_report  # noqa: E402
 from inference.demo_reports import target_report  # noqa: E402
 
 

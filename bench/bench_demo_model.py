@@ -31,8 +31,8 @@ GOALS = {"lge_correct": 0.90, "diagnosis_correct": 0.90, "thickness_within_3mm":
 
 def blind_peer(*, cases: int, seed: int, held_out: int) -> dict:
     """Held-out scores of the one report that is best on the training set's answers, images unseen."""
-    from cmr_reader.synthetic import balanced_case_params
-    from cmr_reader.synthetic.ground_truth import max_wall_thickness
+    from cmr_reader.domain.synthetic import balanced_case_params
+    from cmr_reader.domain.synthetic.ground_truth import max_wall_thickness
     from inference.demo_training import held_out_seed
 
     def facts(batch_seed: int, count: int) -> list[dict]:

@@ -67,7 +67,7 @@ def synthetic_answers(*, cases: int, seed: int = 0):
 
 def report_texts(*, cases: int) -> list[tuple[str, str, str]]:
     """(reference text, AI text, language) per case from the labelled validation reports."""
-    from cmr_reader.analysis.entities.scoring import load_labelled_reports
+    from cmr_reader.domain.entities.scoring import load_labelled_reports
 
     reports = load_labelled_reports()
     by_language = {}

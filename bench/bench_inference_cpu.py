@@ -2,7 +2,7 @@
 
     python bench/bench_inference_cpu.py [--cases 8] [--max-new-tokens 64] [--workers 1]
 
-Writes N synthetic studies at clinical size (default matrix and phases of cmr_reader.synthetic:
+Writes N synthetic studies at clinical size (default matrix and phases of cmr_reader.domain.synthetic:
 SAX stack, long-axis cines, LGE), builds the tiny Qwen2.5-VL checkpoint, and runs the pipeline
 (inputs in a worker process, generation in this one, batch 4, fixed decode length) twice: a
 first run with an empty frame cache, and a rerun served by the cache. For each it prints cases
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main() -> None:
     # Imported here, not at the top: the input workers are spawned and re-import this module,
     # and they must not pay for importing torch.
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
     from inference.backend import Backend
     from inference.generation_settings import GenerationSettings
     from inference.inputs import InputConfig

@@ -58,7 +58,7 @@ QWEN25_VL_7B_VISION = {
 
 
 def write_one(args) -> str:
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     folder, seed = args
     (case,) = write_cases(Path(folder), cases=1, seed=seed)

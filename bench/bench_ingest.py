@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def corpus(cases: int, seed: int) -> list[Path]:
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     out = ROOT / "bench" / "out" / f"ingest-corpus-{cases}-{seed}"
     marker = out / ".complete"

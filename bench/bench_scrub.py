@@ -1,6 +1,6 @@
 """Report scrubbing on realistic RIS text (peer: the scrubber before the privacy issue).
 
-The corpus (cmr_reader.synthetic.ris_corpus: 120 English and Chinese reports by default, each with
+The corpus (cmr_reader.domain.synthetic.ris_corpus: 120 English and Chinese reports by default, each with
 a header, history, findings, comparison and signature block and identifiers planted in the forms
 real RIS exports use) is scrubbed by ours and by the peer, the scrubber as it was at commit
 b83fcd1 (read from git history, so this needs a clone with history). Printed per scrubber: the
@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cmr_reader.analysis.entities import extract_entities  # noqa: E402
+from cmr_reader.domain.entities import extract_entities  # noqa: E402
+from cmr_reader.domain.synthetic.ris_corpus import ris_corpus  # noqa: E402
 from cmr_reader.reports.scrub import scrub_report_text  # noqa: E402
-from cmr_reader.synthetic.ris_corpus import ris_corpus  # noqa: E402
 
 PEER_COMMIT = "b83fcd1"
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/entity_validation.py [--errors] [--lang en|zh] [--holdout]
 
-The labelled set is ``cmr_reader/analysis/entities/validation/reports.jsonl`` (hand-written,
+The labelled set is ``cmr_reader/domain/entities/validation/reports.jsonl`` (hand-written,
 fictional reports, about half English and half Chinese). ``--holdout`` scores
 ``validation/holdout.jsonl`` instead: 20 reports written after the rules were, in phrasings the
 rules were not written against, the fairer estimate. ``--errors`` lists every disagreement.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cmr_reader.analysis.entities.scoring import (  # noqa: E402
+from cmr_reader.domain.entities.scoring import (  # noqa: E402
     HOLDOUT_REPORTS,
     LABELLED_REPORTS,
     load_labelled_reports,

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "cmr_reader.operations",
     "cmr_reader.viewer",
     "cmr_reader.studies",
+    "cmr_reader.demo",
 ]
 
 MIDDLEWARE = [

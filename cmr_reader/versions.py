@@ -1,5 +1,5 @@
 """What code produced a result, for the provenance of exports and runs (library versions:
-``inference.provenance.package_versions``)."""
+``cmr_reader.domain.package_versions``)."""
 
 import subprocess
 from functools import cache

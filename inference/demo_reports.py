@@ -3,7 +3,7 @@
 The demo model (``inference/demo_model/``, trained by ``inference.demo_training``) reads a
 synthetic CMR study through the ordinary input pipeline with ``DEMO_INPUT_CONFIG`` and writes
 ``target_report(truth)``: a short English report in the house style of
-``cmr_reader.synthetic.reports.reference_report``, one fixed wording per finding, so that all the
+``cmr_reader.domain.synthetic.reports.reference_report``, one fixed wording per finding, so that all the
 model has to learn is what the images show. ``score_reports`` reads reports back with the
 metrics' entity extractor and counts what agrees with the ground truth.
 """
@@ -11,7 +11,7 @@ metrics' entity extractor and counts what agrees with the ground truth.
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmr_reader.analysis.entities import extract_entities
+from cmr_reader.domain.entities import extract_entities
 from inference.inputs import InputConfig
 
 DEMO_MODEL_PATH = Path(__file__).resolve().parent / "demo_model"
@@ -47,7 +47,7 @@ DIAGNOSIS = {
     "dcm": "Dilated cardiomyopathy.",
     "normal": "Normal cardiac MRI.",
 }
-# Upper limits of indexed LV end-diastolic volume (mL/m2), as cmr_reader.synthetic.reports uses.
+# Upper limits of indexed LV end-diastolic volume (mL/m2), as cmr_reader.domain.synthetic.reports uses.
 EDV_INDEX_UPPER = {"M": 105.0, "F": 96.0}
 
 

@@ -1,6 +1,6 @@
 """Training the demo model: a small Qwen2-VL trained from scratch on synthetic CMR, on the CPU.
 
-``train_demo(out, cases=N, seed=S)`` draws N synthetic cases (``cmr_reader.synthetic``, balanced
+``train_demo(out, cases=N, seed=S)`` draws N synthetic cases (``cmr_reader.domain.synthetic``, balanced
 over normal, septal HCM, apical HCM and DCM), reads each through ``load_study_inputs`` with
 ``DEMO_INPUT_CONFIG`` and renders the shipped English prompt exactly as ``ReportGenerator`` does
 (the backend's own prompt builder and processor), so that what the model sees in training is what
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cmr_reader.synthetic import balanced_case_params, write_case
+from cmr_reader.domain.synthetic import balanced_case_params, write_case
 from inference import tiny
 from inference.backend import Backend
 from inference.checkpoint import INPUTS_FILE

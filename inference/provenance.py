@@ -1,24 +1,12 @@
 """Everything needed to trace a generated report back to its model, prompt, inputs and run."""
 
-import platform
-from importlib import metadata
+from cmr_reader.domain.package_versions import package_versions
 
 LIBRARIES = ("torch", "torchvision", "transformers", "tokenizers", "numpy", "pydicom", "pillow")
 
 
 def library_versions() -> dict[str, str]:
     return package_versions(LIBRARIES)
-
-
-def package_versions(names: tuple[str, ...]) -> dict[str, str]:
-    """Python's version and each installed distribution's; the site's exports use it too."""
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 def report_provenance(

@@ -22,6 +22,8 @@ PYEOF
 
 echo "== lint"
 .venv/bin/ruff check .
+echo "== import rules (.importlinter)"
+.venv/bin/lint-imports
 echo "== migrations are complete"
 $PY manage.py makemigrations --check --dry-run >/dev/null
 echo "== tests on SQLite"

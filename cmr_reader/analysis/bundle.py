@@ -19,7 +19,7 @@ from cmr_reader.analysis.comparison.table import (
     PAIR_ITEM_COLUMNS,
     SCORE_DISTRIBUTION_COLUMNS,
 )
-from cmr_reader.analysis.entities.study_tables import TABLE_COLUMNS as REPORT_TABLE_COLUMNS
+from cmr_reader.analysis.entity_tables import TABLE_COLUMNS as REPORT_TABLE_COLUMNS
 from cmr_reader.analysis.study_data import StudyData
 from cmr_reader.analysis.study_exports import (
     cases_table,
@@ -31,8 +31,8 @@ from cmr_reader.analysis.study_exports import (
 from cmr_reader.analysis.study_plots import all_plots
 from cmr_reader.analysis.tabular import Table, dict_table, write_csv
 from cmr_reader.analysis.xlsx_stream import write_workbook
+from cmr_reader.domain.package_versions import package_versions
 from cmr_reader.versions import code_version
-from inference.provenance import package_versions
 
 AGREEMENT_COLUMNS = (*LABEL_KEYS, *ESTIMATE_KEYS, "landis_koch", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_b", "bootstrap_seed")
 CONFUSION_COLUMNS = ("criterion", "arm", "reader_1", "reader_2", "score_1", "score_2", "count")

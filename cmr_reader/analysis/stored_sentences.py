@@ -76,7 +76,7 @@ PHRASES = (
     ),
     gettext_noop("unsure answers left out"),
     gettext_noop("reports with >= 1 clinically significant error"),
-    # Report entities and diagnoses (entities/study_tables.py).
+    # Report entities and diagnoses (analysis/entity_tables.py).
     gettext_noop("pair_metrics: accuracy = correct / (correct + wrong + omitted)"),
     gettext_noop(
         "precision = TP / (TP + FP), recall = TP / (TP + FN), TP = correct, FP = wrong + added, FN = wrong + omitted"

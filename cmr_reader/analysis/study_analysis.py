@@ -10,7 +10,7 @@ from collections.abc import Callable
 from cmr_reader.analysis.agreement.confusion import pairwise_confusion
 from cmr_reader.analysis.agreement.table import agreement_table, ratings_matrices
 from cmr_reader.analysis.comparison.table import comparison_table, pair_item_rows, score_distribution_rows
-from cmr_reader.analysis.entities.study_tables import report_metric_tables
+from cmr_reader.analysis.entity_tables import report_metric_tables
 from cmr_reader.analysis.jsonable import json_ready
 from cmr_reader.analysis.study_data import (
     MISSING_DATA_RULE,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from cmr_reader.analysis.agreement.ratings_csv import RatingRow
 from cmr_reader.analysis.comparison.table import CriterionScore
-from cmr_reader.analysis.entities.study_tables import ReportPair
+from cmr_reader.analysis.entity_tables import ReportPair
 from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.models import Answer, Assignment, ReaderStudy
 

@@ -36,7 +36,7 @@ import pydicom
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cmr_reader.imaging.series_decision import (
+from cmr_reader.domain.series_decision import (
     DYNAMIC_MIN_FRAMES,
     MAPPING_MIN_INVERSION_TIMES,
     DataReading,
@@ -45,8 +45,8 @@ from cmr_reader.imaging.series_decision import (
     decide_series,
     shape_of,
 )
-from cmr_reader.imaging.series_facts import SeriesFacts
-from cmr_reader.imaging.series_keywords import SeriesFamily
+from cmr_reader.domain.series_facts import SeriesFacts
+from cmr_reader.domain.series_keywords import SeriesFamily
 from cmr_reader.imaging.series_kind import SeriesKind
 
 

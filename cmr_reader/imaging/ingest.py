@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cmr_reader.domain.series_facts import CLASSIFICATION_KEYWORDS
 from cmr_reader.imaging.classify import classify_series
 from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile
 from cmr_reader.imaging.instance_rows import InstanceRow, encode_dicom_json, insert_instance_rows
@@ -30,7 +31,6 @@ from cmr_reader.imaging.instance_store import InstanceStore, LocalInstanceStore,
 from cmr_reader.imaging.models import Case, Series
 from cmr_reader.imaging.prepare import prepare_instance, short_error
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
-from cmr_reader.imaging.series_facts import CLASSIFICATION_KEYWORDS
 from cmr_reader.imaging.sources import DicomSource, RefusedSource, read_file
 from cmr_reader.imaging.storage import StagedFile
 

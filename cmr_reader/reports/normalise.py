@@ -28,7 +28,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from cmr_reader.analysis.entities.language import CJK_IDEOGRAPH, detect_language
+from cmr_reader.domain.entities.language import CJK_IDEOGRAPH, detect_language
 from cmr_reader.reports.display_rules import (
     BOILERPLATE_LINES,
     FINDINGS,

@@ -15,7 +15,7 @@ Three kinds of rule, applied in this order:
 
 Each match becomes ``PLACEHOLDER``. Clinical values ("LVEF 55%", "22 mm", "AHA segment 3") match
 none of the rules; tests/reports_tests/test_scrub_corpus.py checks both on a corpus of realistic
-English and Chinese reports (cmr_reader.synthetic.ris_corpus).
+English and Chinese reports (cmr_reader.domain.synthetic.ris_corpus).
 """
 
 import re

@@ -6,11 +6,11 @@ what the server already knows: which series exist and how they are classified, h
 slices x phases, the cine frame interval, and the default hanging protocol.
 """
 
+from cmr_reader.domain.series_grid import ImageRecord, build_series_grid
 from cmr_reader.imaging.ingest import classification_header
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.viewer.hanging_protocol import LAYOUTS, SeriesSummary, browser_order, default_hanging
-from cmr_reader.viewer.series_grid import ImageRecord, build_series_grid
 
 
 def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:

@@ -20,8 +20,8 @@ Series kinds come from the site (``series_kinds``) or from the headers with the 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cmr_reader.imaging.series_decision import decide_series
-from cmr_reader.viewer.series_grid import ImageRecord, cine_frame_interval
+from cmr_reader.domain.series_decision import decide_series
+from cmr_reader.domain.series_grid import ImageRecord, cine_frame_interval
 from inference.inputs.items import CINE_KINDS, LGE_KINDS, POSITIONS, InputConfig
 from inference.inputs.sax_stack import Stack, StackSlice, build_stack, order_phases
 from inference.inputs.study_files import FrameRecord

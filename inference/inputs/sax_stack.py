@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cmr_reader.imaging.series_facts import header_number, located_positions, slice_position_keys
+from cmr_reader.domain.series_facts import header_number, located_positions, slice_position_keys
 from inference.inputs.study_files import FrameRecord
 
 BASE_TO_APEX_PRIOR = (1 / math.sqrt(3), -1 / math.sqrt(3), -1 / math.sqrt(3))

@@ -16,7 +16,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_file_meta_info
 
-from cmr_reader.imaging.series_facts import CLASSIFICATION_KEYWORDS, header_number
+from cmr_reader.domain.series_facts import CLASSIFICATION_KEYWORDS, header_number
 from inference.inputs.items import InputError, PatientInfo
 
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")

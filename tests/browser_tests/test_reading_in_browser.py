@@ -9,6 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from cmr_reader.domain.synthetic import write_cases
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -16,7 +17,6 @@ from cmr_reader.imaging.sources import iter_path_sources
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.studies import assign
 from cmr_reader.studies.models import Answer, AnswerChange, Assignment, ReaderStudy
-from cmr_reader.synthetic import write_cases
 from tests.support.chromium import assert_no_csp_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,11 +15,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from cmr_reader.domain.synthetic import write_cases
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import iter_path_sources
-from cmr_reader.synthetic import write_cases
 from tests.support.chromium import assert_no_csp_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from cmr_reader.analysis.entities.bland_altman import bland_altman, bland_altman_by_field
+from cmr_reader.domain.entities.bland_altman import bland_altman, bland_altman_by_field
 
 # Bland JM, Altman DG. Lancet 1986;i:307-310, Table 1: PEFR (l/min) of 17 subjects, first reading
 # with the large Wright meter and the first with the mini Wright meter. Transcribed from the paper;

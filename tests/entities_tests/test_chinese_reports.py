@@ -1,6 +1,6 @@
 """Each field is read from Chinese reports, including the brief's own examples."""
 
-from cmr_reader.analysis.entities import extract_entities
+from cmr_reader.domain.entities import extract_entities
 
 
 def test_ejection_fraction_with_abbreviation_and_approximately():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cmr_reader.analysis.entities.diagnostic_agreement import (
+from cmr_reader.analysis.diagnostic_agreement import (
     DIAGNOSES,
     binary_agreement,
     confusion_matrix,

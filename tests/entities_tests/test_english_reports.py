@@ -1,6 +1,6 @@
 """Each field is read from English reports, whatever the layout."""
 
-from cmr_reader.analysis.entities import FIELDS, extract_entities
+from cmr_reader.domain.entities import FIELDS, extract_entities
 
 
 def test_terse_measurements_fill_volumes_mass_and_ejection_fraction():

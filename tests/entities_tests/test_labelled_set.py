@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from cmr_reader.analysis.entities.record import FIELDS, is_allowed_value
-from cmr_reader.analysis.entities.scoring import (
+from cmr_reader.domain.entities.record import FIELDS, is_allowed_value
+from cmr_reader.domain.entities.scoring import (
     HOLDOUT_REPORTS,
     LABELLED_REPORTS,
     load_labelled_reports,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cmr_reader.analysis.entities import extract_entities
-from cmr_reader.analysis.entities.language import detect_language, resolve_language
+from cmr_reader.domain.entities import extract_entities
+from cmr_reader.domain.entities.language import detect_language, resolve_language
 
 
 def test_any_cjk_ideograph_makes_a_report_chinese():
@@ -32,7 +32,7 @@ def test_english_patterns_see_abbreviations_that_touch_chinese_characters():
 
 
 def test_a_stray_chinese_name_does_not_make_an_english_report_chinese():
-    from cmr_reader.analysis.entities.language import detect_language
+    from cmr_reader.domain.entities.language import detect_language
 
     english = "Referred by Dr 王. Asymmetric septal hypertrophy, maximal thickness 22 mm; LVEF 68%."
     chinese = "LVEF 68%，室间隔非对称性肥厚，最厚处约22mm，考虑肥厚型心肌病。"

@@ -1,6 +1,6 @@
 """Negation and uncertainty are respected, each within its own clause."""
 
-from cmr_reader.analysis.entities import extract_entities
+from cmr_reader.domain.entities import extract_entities
 
 
 def test_english_negations_make_findings_absent():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cmr_reader.analysis.entities import extract_entities
-from cmr_reader.analysis.entities.numbers import find_quantities, to_millimetres
+from cmr_reader.domain.entities import extract_entities
+from cmr_reader.domain.entities.numbers import find_quantities, to_millimetres
 
 
 @pytest.mark.parametrize(

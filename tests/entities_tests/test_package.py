@@ -3,10 +3,10 @@
 import ast
 from pathlib import Path
 
-from cmr_reader.analysis import entities
-from cmr_reader.analysis.entities import FIELDS, extract_entities
-from cmr_reader.analysis.entities.record import is_allowed_value
-from cmr_reader.analysis.entities.scoring import HOLDOUT_REPORTS, LABELLED_REPORTS, load_labelled_reports
+from cmr_reader.domain import entities
+from cmr_reader.domain.entities import FIELDS, extract_entities
+from cmr_reader.domain.entities.record import is_allowed_value
+from cmr_reader.domain.entities.scoring import HOLDOUT_REPORTS, LABELLED_REPORTS, load_labelled_reports
 
 PACKAGE = Path(entities.__file__).parent
 

@@ -2,14 +2,14 @@ import dataclasses
 
 import pytest
 
-from cmr_reader.analysis.entities.pair_metrics import (
+from cmr_reader.domain.entities.pair_metrics import (
     CriticalError,
     Outcome,
     aggregate_comparisons,
     compare_records,
 )
-from cmr_reader.analysis.entities.record import NUMERIC_FIELDS, empty_record
-from cmr_reader.analysis.entities.tolerances import DEFAULT_TOLERANCES, Tolerances
+from cmr_reader.domain.entities.record import NUMERIC_FIELDS, empty_record
+from cmr_reader.domain.entities.tolerances import DEFAULT_TOLERANCES, Tolerances
 
 
 def record(**values) -> dict:

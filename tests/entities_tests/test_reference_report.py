@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from cmr_reader.analysis.entities import extract_entities, reference_record, write_reference_report
-from cmr_reader.analysis.entities.record import NUMERIC_FIELDS
-from cmr_reader.synthetic import GROUND_TRUTH_FILE, write_cases
+from cmr_reader.domain.entities import extract_entities, reference_record, write_reference_report
+from cmr_reader.domain.entities.record import NUMERIC_FIELDS
+from cmr_reader.domain.synthetic import GROUND_TRUTH_FILE, write_cases
 
 STYLE_SEEDS = range(12)  # three layouts x mm/cm x with/without the AHA segment
 

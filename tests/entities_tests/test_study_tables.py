@@ -5,16 +5,16 @@ import math
 
 import pytest
 
-from cmr_reader.analysis.entities.diagnostic_agreement import DIAGNOSES
-from cmr_reader.analysis.entities.record import FIELDS
-from cmr_reader.analysis.entities.scoring import load_labelled_reports
-from cmr_reader.analysis.entities.study_tables import (
+from cmr_reader.analysis.diagnostic_agreement import DIAGNOSES
+from cmr_reader.analysis.entity_tables import (
     ENTITY_ACCURACY_COLUMNS,
     TABLE_COLUMNS,
     ReportPair,
     report_metric_tables,
 )
-from cmr_reader.analysis.entities.text_similarity import corpus_text_similarity
+from cmr_reader.domain.entities.record import FIELDS
+from cmr_reader.domain.entities.scoring import load_labelled_reports
+from cmr_reader.domain.entities.text_similarity import corpus_text_similarity
 
 # Pair a: EF 52 -> 48 crosses 50 (wrong, critical), mass 120 -> 150 (|30| > 20, wrong),
 #         SAM omitted, effusion added.

@@ -13,7 +13,7 @@ import pytest
 import sacrebleu
 from rouge_score.rouge_scorer import RougeScorer
 
-from cmr_reader.analysis.entities.text_similarity import (
+from cmr_reader.domain.entities.text_similarity import (
     ChineseRougeTokenizer,
     bleu_metric,
     chrf_metric,

@@ -52,7 +52,7 @@ def start_worker(queue: str) -> subprocess.Popen:
 
 @pytest.fixture
 def large_study(tmp_path):
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     (folder,) = write_cases(tmp_path / "large", cases=1, seed=11, matrix=128, phases=20)
     return folder

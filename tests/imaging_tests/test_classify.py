@@ -8,9 +8,9 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
+from cmr_reader.domain.series_facts import measure_series
+from cmr_reader.domain.series_keywords import SeriesFamily, SeriesView, read_keywords
 from cmr_reader.imaging.classify import classify_series
-from cmr_reader.imaging.series_facts import measure_series
-from cmr_reader.imaging.series_keywords import SeriesFamily, SeriesView, read_keywords
 from cmr_reader.imaging.series_kind import SeriesKind
 
 OBLIQUE = (0.84, -0.54, 0.0, 0.0, 0.0, -1.0)

@@ -360,7 +360,7 @@ def test_an_odd_length_pixel_data_is_padded_as_storage_pads_it(pseudonymizer):
 
 
 def test_synthetic_cases_are_stored_as_the_pydicom_path_stores_them(tmp_path, pseudonymizer):
-    synthetic = pytest.importorskip("cmr_reader.synthetic")
+    synthetic = pytest.importorskip("cmr_reader.domain.synthetic")
     folders = synthetic.write_cases(tmp_path, cases=2, seed=5, matrix=24, phases=2)
     paths = sorted(path for folder in folders for path in folder.glob("*.dcm"))
     assert paths

@@ -9,9 +9,9 @@ import pytest
 from django.core import serializers
 from django.core.management import call_command
 
+from cmr_reader.domain.synthetic import write_cases
 from cmr_reader.imaging.models import Case, ImportJob, Instance, Series
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
-from cmr_reader.synthetic import write_cases
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cmr_reader.analysis.entities import extract_entities
-from cmr_reader.synthetic import sample_case_params, write_case
+from cmr_reader.domain.entities import extract_entities
+from cmr_reader.domain.synthetic import sample_case_params, write_case
 from inference.backend import Backend, GenerationSettings
 from inference.checkpoint import read_input_config
 from inference.demo_reports import DEMO_INPUT_CONFIG, DEMO_MODEL_PATH, target_report

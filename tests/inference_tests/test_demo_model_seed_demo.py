@@ -6,9 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from cmr_reader.demo.study import DEMO_GENERATOR
 from cmr_reader.reports import generation
 from cmr_reader.reports.models import GenerationRun, Report
-from cmr_reader.studies.demo_study import DEMO_GENERATOR
 from inference.checkpoint import checkpoint_sha256
 from inference.demo_reports import DEMO_MODEL_PATH
 

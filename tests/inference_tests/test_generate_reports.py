@@ -22,7 +22,7 @@ OPTIONS = ["--device", "cpu", "--max-new-tokens", "8", "--frames-per-cine", "4",
 
 @pytest.fixture
 def stored_cases(tmp_path, settings, private_storage):
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     folders = write_cases(tmp_path / "synthetic", cases=2, seed=21, matrix=32, phases=6)
     import_sources(

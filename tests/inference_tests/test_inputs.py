@@ -8,9 +8,9 @@ import pydicom
 import pytest
 from PIL import Image
 
-from cmr_reader.imaging.series_decision import CINE_VIEW_KINDS, FAMILY_KINDS, UNKNOWN
+from cmr_reader.domain.series_decision import CINE_VIEW_KINDS, FAMILY_KINDS, UNKNOWN
+from cmr_reader.domain.synthetic import sample_case_params
 from cmr_reader.imaging.series_kind import SeriesKind
-from cmr_reader.synthetic import sample_case_params
 from inference.inputs import InputConfig, InputError, load_study_inputs
 from inference.inputs.item_plan import pick_phases, pick_slices, slice_position
 from inference.inputs.pixels import centre_crop, target_size
@@ -152,7 +152,7 @@ def test_frame_sizes_are_multiples_of_28_within_the_pixel_budget(rows, columns, 
 
 
 def test_a_small_pixel_budget_shrinks_every_frame(tmp_path):
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     (case_dir,) = write_cases(tmp_path, cases=1, seed=5, matrix=96, phases=6)
     inputs = load_study_inputs(case_dir, config=InputConfig(max_pixels=56 * 56))
@@ -228,7 +228,7 @@ def test_a_centre_crop_keeps_the_middle_of_the_field_of_view():
 
 
 def test_a_centre_crop_spends_the_pixel_budget_on_the_middle(tmp_path):
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     (case_dir,) = write_cases(tmp_path, cases=1, seed=5, matrix=112, phases=6)
     whole = load_study_inputs(case_dir, config=InputConfig(max_pixels=56 * 56))

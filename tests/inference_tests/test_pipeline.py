@@ -20,7 +20,7 @@ CONFIG = InputConfig(frames_per_cine=4, max_pixels=56 * 56)
 
 @pytest.fixture
 def two_studies(tmp_path, synthetic_case_dir):
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     (second,) = write_cases(tmp_path / "second", cases=1, seed=9, matrix=32, phases=6)
     broken = tmp_path / "broken"

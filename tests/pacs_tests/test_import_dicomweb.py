@@ -29,7 +29,7 @@ def uploaded(orthanc, tmp_path_factory) -> dict:
     """
     if not SHARED_REAL_CINE.is_dir():
         pytest.skip(f"real CMR cine not available at {SHARED_REAL_CINE} (../shared/data is absent)")
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     synthetic_dir = tmp_path_factory.mktemp("synthetic")
     write_cases(synthetic_dir, cases=2, seed=11, matrix=64, phases=4)  # 134 small files

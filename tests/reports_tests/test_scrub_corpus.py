@@ -1,12 +1,12 @@
 """The scrubber on real RIS text: a corpus of 120 English and Chinese reports with planted
-identifiers (cmr_reader.synthetic.ris_corpus) must lose every identifier and keep every clinical
+identifiers (cmr_reader.domain.synthetic.ris_corpus) must lose every identifier and keep every clinical
 value, and each form the adversarial review found is checked on its own."""
 
 import pytest
 
-from cmr_reader.analysis.entities import extract_entities
+from cmr_reader.domain.entities import extract_entities
+from cmr_reader.domain.synthetic.ris_corpus import ris_corpus
 from cmr_reader.reports.scrub import PLACEHOLDER, labelled_identifiers, scrub_report_text
-from cmr_reader.synthetic.ris_corpus import ris_corpus
 
 CORPUS = ris_corpus(count=120, seed=2026)
 

@@ -6,12 +6,12 @@ import json
 import pytest
 from scipy.stats import binomtest
 
+from cmr_reader.demo.study import house_style_ai_report
+from cmr_reader.domain.synthetic import GROUND_TRUTH_FILE, write_cases
+from cmr_reader.domain.synthetic.reports import ai_report, reference_report
 from cmr_reader.reports.normalise import display_form
 from cmr_reader.studies.blinding_audit import MIN_PAIRS, AuditPair, AuditReport, audit_pairs
-from cmr_reader.studies.demo_study import house_style_ai_report
 from cmr_reader.studies.surface_features import common_words, surface_features, tokens
-from cmr_reader.synthetic import GROUND_TRUTH_FILE, write_cases
-from cmr_reader.synthetic.reports import ai_report, reference_report
 from inference.demo_reports import target_report
 
 

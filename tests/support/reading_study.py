@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from cmr_reader.domain.synthetic import write_cases
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -14,7 +15,6 @@ from cmr_reader.imaging.sources import iter_path_sources
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.studies import assign
 from cmr_reader.studies.models import ReaderStudy
-from cmr_reader.synthetic import write_cases
 
 # Report pairs as a radiologist and the model might write them, in each language of the study.
 REPORTS = {

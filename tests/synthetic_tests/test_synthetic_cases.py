@@ -10,13 +10,19 @@ import pydicom
 import pytest
 from django.core.management import call_command
 
-from cmr_reader.synthetic import CASE_TYPES, GROUND_TRUTH_FILE, sample_case_params, write_case, write_cases
-from cmr_reader.synthetic.anatomy import LGE_CONTRAST
-from cmr_reader.synthetic.cases import LGE_TRIGGER_FRACTION
-from cmr_reader.synthetic.geometry import SLICE_SPACING_MM, heart_frame, sax_planes
-from cmr_reader.synthetic.ground_truth import aha_segment
-from cmr_reader.synthetic.render import render_plane
-from cmr_reader.synthetic.ventricles import contraction_curve
+from cmr_reader.domain.synthetic import (
+    CASE_TYPES,
+    GROUND_TRUTH_FILE,
+    sample_case_params,
+    write_case,
+    write_cases,
+)
+from cmr_reader.domain.synthetic.anatomy import LGE_CONTRAST
+from cmr_reader.domain.synthetic.cases import LGE_TRIGGER_FRACTION
+from cmr_reader.domain.synthetic.geometry import SLICE_SPACING_MM, heart_frame, sax_planes
+from cmr_reader.domain.synthetic.ground_truth import aha_segment
+from cmr_reader.domain.synthetic.render import render_plane
+from cmr_reader.domain.synthetic.ventricles import contraction_curve
 
 SMALL = {"matrix": 96, "phases": 8}
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"

@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from cmr_reader.analysis.entities import extract_entities
+from cmr_reader.domain.entities import extract_entities
+from cmr_reader.domain.synthetic import CASE_TYPES, GROUND_TRUTH_FILE, write_cases
+from cmr_reader.domain.synthetic.reports import SEGMENTS, ai_report, reference_report
 from cmr_reader.reports.scrub import scrub_report_text
-from cmr_reader.synthetic import CASE_TYPES, GROUND_TRUTH_FILE, write_cases
-from cmr_reader.synthetic.reports import SEGMENTS, ai_report, reference_report
 
 SEEDS = range(5)
 # The extractor's record has no value for a linear mid-wall stripe; it reads as patchy mid-wall.

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from cmr_reader.viewer.series_grid import DEFAULT_FRAME_MS, ImageRecord, build_series_grid
+from cmr_reader.domain.series_grid import DEFAULT_FRAME_MS, ImageRecord, build_series_grid
 
 # A short-axis plane tilted like a real one: rows and columns cosines, normal = row x column.
 SAX_ORIENTATION = [0.6, 0.7, -0.3, -0.5, 0.7, 0.5]

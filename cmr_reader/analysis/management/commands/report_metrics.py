@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cmr_reader import spreadsheet_csv
-from cmr_reader.analysis.entities.study_tables import TABLE_COLUMNS, report_metric_tables
+from cmr_reader.analysis.entity_tables import TABLE_COLUMNS, report_metric_tables
 from cmr_reader.analysis.study_data import collect_study, report_pairs
 from cmr_reader.analysis.tabular import dict_table
 from cmr_reader.studies.lookup import find_study

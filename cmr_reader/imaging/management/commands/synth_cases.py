@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cmr_reader.synthetic import write_cases
+from cmr_reader.domain.synthetic import write_cases
 
 
 class Command(BaseCommand):
