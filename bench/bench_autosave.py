@@ -36,7 +36,9 @@ from bench_frames import OurSite  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "cmr_bench_autosave"
-ITEMS = [f"{slot}.{criterion}" for slot in "AB" for criterion in ("correctness", "completeness", "readability")]
+ITEMS = [
+    f"{slot}.{criterion}" for slot in "AB" for criterion in ("correctness", "completeness", "readability")
+]
 
 SETUP = """
 import json, secrets
@@ -97,7 +99,9 @@ def reset_database() -> None:
         connection.execute(f"CREATE DATABASE {DATABASE}")
 
 
-def reader_loop(site: OurSite, reader: dict, *, writes: int, think_ms: float, seed: int, results: dict) -> None:
+def reader_loop(
+    site: OurSite, reader: dict, *, writes: int, think_ms: float, seed: int, results: dict
+) -> None:
     rng = random.Random(seed)
     csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked CSRF secret form
     session = requests.Session()
@@ -111,8 +115,14 @@ def reader_loop(site: OurSite, reader: dict, *, writes: int, think_ms: float, se
         start = time.perf_counter()
         try:
             response = session.post(
-                url, data=json.dumps({"item": item, "value": value}), timeout=30,
-                headers={"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": site.base_url + "/"},
+                url,
+                data=json.dumps({"item": item, "value": value}),
+                timeout=30,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-CSRFToken": csrf,
+                    "Referer": site.base_url + "/",
+                },
             )
             elapsed = time.perf_counter() - start
             if response.status_code == 200 and response.json().get("ok"):
@@ -141,12 +151,18 @@ def main() -> None:
     site.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
     try:
         site.manage("migrate", "-v0")
-        readers = json.loads(site.manage("shell", "-c", SETUP.replace("READERS", str(args.readers))).strip().splitlines()[-1])
+        readers = json.loads(
+            site.manage("shell", "-c", SETUP.replace("READERS", str(args.readers))).strip().splitlines()[-1]
+        )
         site.start()
         per_reader = args.writes // args.readers
         results: dict = {}
         threads = [
-            threading.Thread(target=reader_loop, args=(site, reader), kwargs={"writes": per_reader, "think_ms": args.think_ms, "seed": n, "results": results})
+            threading.Thread(
+                target=reader_loop,
+                args=(site, reader),
+                kwargs={"writes": per_reader, "think_ms": args.think_ms, "seed": n, "results": results},
+            )
             for n, reader in enumerate(readers)
         ]
         started = time.perf_counter()
@@ -166,20 +182,30 @@ def report(results: dict, check: dict, *, seconds: float, args) -> None:
     errors = [e for r in results.values() for e in r["errors"]]
     acknowledged = len(latencies)
     stored = {(a, item): value for a, item, value in check["answers"]}
-    wrong = sum(1 for a, r in results.items() for item, value in r["last"].items() if stored.get((a, item)) != value)
+    wrong = sum(
+        1 for a, r in results.items() for item, value in r["last"].items() if stored.get((a, item)) != value
+    )
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
-    print(f"{args.readers} readers, {acknowledged + len(errors)} saves in {seconds:.1f} s "
-          f"({(acknowledged + len(errors)) / seconds:.0f}/s), think time 0-{2 * args.think_ms:.0f} ms, "
-          f"gunicorn {args.workers}x{args.threads} threads, PostgreSQL")
-    print(f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {latencies[-1] * 1000:.1f}  "
-          f"mean {statistics.fmean(latencies) * 1000:.1f}")
+    print(
+        f"{args.readers} readers, {acknowledged + len(errors)} saves in {seconds:.1f} s "
+        f"({(acknowledged + len(errors)) / seconds:.0f}/s), think time 0-{2 * args.think_ms:.0f} ms, "
+        f"gunicorn {args.workers}x{args.threads} threads, PostgreSQL"
+    )
+    print(
+        f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {latencies[-1] * 1000:.1f}  "
+        f"mean {statistics.fmean(latencies) * 1000:.1f}"
+    )
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-    print(f"audit rows {check['changes']} for {acknowledged} acknowledged saves: lost {acknowledged - check['changes']}; "
-          f"items not holding their last value: {wrong}")
-    print(f"goal: p99 < 100 ms, 0 errors, 0 lost -> {'met' if pct(0.99) < 100 and not errors and acknowledged == check['changes'] and not wrong else 'NOT met'}")
+    print(
+        f"audit rows {check['changes']} for {acknowledged} acknowledged saves: lost {acknowledged - check['changes']}; "
+        f"items not holding their last value: {wrong}"
+    )
+    print(
+        f"goal: p99 < 100 ms, 0 errors, 0 lost -> {'met' if pct(0.99) < 100 and not errors and acknowledged == check['changes'] and not wrong else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ def audit_figures(cases: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         folders = write_cases(Path(folder), cases=cases, seed=2026, matrix=32, phases=6)
         truths = [json.loads((f / GROUND_TRUTH_FILE).read_text()) for f in folders]
-    ours = [AuditPair(str(n), shown(target_report(t)), shown(house_style_ai_report(t, seed=n)[0])) for n, t in enumerate(truths)]
+    ours = [
+        AuditPair(str(n), shown(target_report(t)), shown(house_style_ai_report(t, seed=n)[0]))
+        for n, t in enumerate(truths)
+    ]
     peer = [
         AuditPair(str(n), shown(reference_report(t, seed=n).text), shown(ai_report(t, seed=n).text))
         for n, t in enumerate(truths)
@@ -75,7 +78,11 @@ def demo_audit() -> None:
         started = time.perf_counter()
         out = subprocess.run(
             [python, "manage.py", "seed_demo", "--password", "bench-demo-password-1"],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         seconds = time.perf_counter() - started
     line = next((line for line in out.splitlines() if line.startswith("Blinding audit")), "no audit line")
@@ -90,8 +97,12 @@ def side_figures(seeds: int) -> None:
             rates, last, running = [], 0, []
             for seed in range(seeds):
                 spec = DesignSpec(
-                    case_ids=tuple(range(1, cases + 1)), reader_ids=(1,), readers_per_case=1, overlap_count=0,
-                    seed=seed, side_scheme=scheme,
+                    case_ids=tuple(range(1, cases + 1)),
+                    reader_ids=(1,),
+                    readers_per_case=1,
+                    overlap_count=0,
+                    seed=seed,
+                    side_scheme=scheme,
                 )
                 reads = design_study(spec)
                 summary = summarise_design(reads)
@@ -104,7 +115,10 @@ def side_figures(seeds: int) -> None:
                 before = steps[-2]
                 last += before != 0 and ((steps[-1] > before) == (before < 0))
             rows[scheme] = (statistics.median(rates), last / seeds, statistics.median(running), max(running))
-        for scheme, label in ((BIG_STICK, "ours, big stick (bound 4)"), (BALANCED, "peer, balanced within one")):
+        for scheme, label in (
+            (BIG_STICK, "ours, big stick (bound 4)"),
+            (BALANCED, "peer, balanced within one"),
+        ):
             rate, last, running, worst = rows[scheme]
             print(
                 f"   {cases:4d} reads, {label:27s} guessed {rate:.3f}, last read guessed {last:.2f}, "
@@ -119,7 +133,10 @@ def timing_figures(pairs: int) -> None:
     )
     text_b = "Findings:\nThe left ventricle is dilated. Septum 18 mm. Patchy LGE.\n\nImpression:\nDilated cardiomyopathy."
     started = time.perf_counter()
-    audit = [AuditPair(str(n), shown(text_a + f" Case {n}."), shown(text_b + f" Item {n % 7}.")) for n in range(pairs)]
+    audit = [
+        AuditPair(str(n), shown(text_a + f" Case {n}."), shown(text_b + f" Item {n % 7}."))
+        for n in range(pairs)
+    ]
     shaped = time.perf_counter() - started
     started = time.perf_counter()
     audit_pairs(audit, threshold=0.65)
@@ -128,7 +145,9 @@ def timing_figures(pairs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--pairs", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, default=300)

@@ -80,7 +80,10 @@ def main() -> None:
         help="Score this checkpoint (e.g. inference/demo_model) instead of training one.",
     )
     parser.add_argument(
-        "--per-case", type=Path, default=None, help="Write every held-out case's report and score here (JSON)."
+        "--per-case",
+        type=Path,
+        default=None,
+        help="Write every held-out case's report and score here (JSON).",
     )
     args = parser.parse_args()
 

@@ -36,7 +36,10 @@ CRITERIA = ("correctness", "completeness", "readability")
 def synthetic_answers(*, cases: int, seed: int = 0):
     """Per (case, reader): ai_slot and the answers keyed by slot, as the workstation stores them."""
     rng = np.random.default_rng(seed)
-    quality = {arm: rng.normal(3.3 if arm == "reference" else 3.0, 0.9, size=(len(CRITERIA), cases)) for arm in ("ai", "reference")}
+    quality = {
+        arm: rng.normal(3.3 if arm == "reference" else 3.0, 0.9, size=(len(CRITERIA), cases))
+        for arm in ("ai", "reference")
+    }
     for r, reader in enumerate(READERS):
         bias = (0.0, 0.3, -0.2)[r]
         slots = rng.integers(0, 2, size=cases)
@@ -53,7 +56,9 @@ def synthetic_answers(*, cases: int, seed: int = 0):
             for c, criterion in enumerate(CRITERIA):
                 for arm in ("ai", "reference"):
                     if not missing[c, i]:
-                        answers[f"{slot_of[arm]}.{criterion}"] = int(np.clip(np.rint(quality[arm][c, i] + bias + noise[arm][c, i]), 1, 5))
+                        answers[f"{slot_of[arm]}.{criterion}"] = int(
+                            np.clip(np.rint(quality[arm][c, i] + bias + noise[arm][c, i]), 1, 5)
+                        )
             for arm, flagged in (("ai", ai_error[i]), ("reference", reference_error[i])):
                 answers[f"{slot_of[arm]}.error"] = bool(flagged)
                 if flagged:
@@ -92,25 +97,44 @@ def build_database_study(*, cases: int):
 
     now = datetime.now(UTC)
     with transaction.atomic():
-        users = {name: get_user_model().objects.create_user(name, password="bench-password-2026") for name in READERS}
+        users = {
+            name: get_user_model().objects.create_user(name, password="bench-password-2026")
+            for name in READERS
+        }
         run = GenerationRun.objects.create(model_name="bench-model", checkpoint_sha256="ab" * 32)
         Case.objects.bulk_create(
-            Case(case_id=f"CMR-B{i:06d}", patient_pseudonym=f"P{i}", study_instance_uid=f"2.25.{10**6 + i}") for i in range(cases)
+            Case(case_id=f"CMR-B{i:06d}", patient_pseudonym=f"P{i}", study_instance_uid=f"2.25.{10**6 + i}")
+            for i in range(cases)
         )
         case_ids = dict(Case.objects.values_list("case_id", "pk"))
         reports = []
         for i, (reference, generated, language) in enumerate(report_texts(cases=cases)):
             pk = case_ids[f"CMR-B{i:06d}"]
             reports.append(Report(case_id=pk, source="reference", language=language, text=reference))
-            reports.append(Report(case_id=pk, source="ai", language=language, text=generated, generation_run=run))
+            reports.append(
+                Report(case_id=pk, source="ai", language=language, text=generated, generation_run=run)
+            )
         Report.objects.bulk_create(reports, batch_size=5000)
         by_case = {}
         for pk, case_id, source in Report.objects.values_list("pk", "case_id", "source"):
             by_case.setdefault(case_id, {})[source] = pk
-        study = ReaderStudy.objects.create(name="Bench study", readers_per_case=3, state=ReaderStudy.State.ASSIGNED, non_inferiority_margin=0.5)
+        study = ReaderStudy.objects.create(
+            name="Bench study",
+            readers_per_case=3,
+            state=ReaderStudy.State.ASSIGNED,
+            non_inferiority_margin=0.5,
+        )
         assign.add_default_criteria(study)
         StudyCase.objects.bulk_create(
-            (StudyCase(study=study, case_id=pk, reference_report_id=by_case[pk]["reference"], ai_report_id=by_case[pk]["ai"]) for pk in case_ids.values()),
+            (
+                StudyCase(
+                    study=study,
+                    case_id=pk,
+                    reference_report_id=by_case[pk]["reference"],
+                    ai_report_id=by_case[pk]["ai"],
+                )
+                for pk in case_ids.values()
+            ),
             batch_size=5000,
         )
         study_cases = dict(StudyCase.objects.filter(study=study).values_list("case__case_id", "pk"))
@@ -118,14 +142,25 @@ def build_database_study(*, cases: int):
         for i, reader, ai_slot, answers in synthetic_answers(cases=cases):
             assignments.append(
                 Assignment(
-                    study=study, reader=users[reader], study_case_id=study_cases[f"CMR-B{i:06d}"], position=i, ai_slot=ai_slot,
-                    available_from=now, opened_at=now, submitted_at=now + timedelta(seconds=90), active_seconds=80.0,
+                    study=study,
+                    reader=users[reader],
+                    study_case_id=study_cases[f"CMR-B{i:06d}"],
+                    position=i,
+                    ai_slot=ai_slot,
+                    available_from=now,
+                    opened_at=now,
+                    submitted_at=now + timedelta(seconds=90),
+                    active_seconds=80.0,
                 )
             )
             answer_sets.append(answers)
         Assignment.objects.bulk_create(assignments, batch_size=5000)
         Answer.objects.bulk_create(
-            (Answer(assignment=a, item=item, value=value, updated_at=now) for a, answers in zip(assignments, answer_sets, strict=True) for item, value in answers.items()),
+            (
+                Answer(assignment=a, item=item, value=value, updated_at=now)
+                for a, answers in zip(assignments, answer_sets, strict=True)
+                for item, value in answers.items()
+            ),
             batch_size=10000,
         )
     return study
@@ -139,7 +174,11 @@ def in_memory_study(*, cases: int):
     readings = []
     for i, reader, ai_slot, answers in synthetic_answers(cases=cases):
         unblinded = dict(arm_item(item, value, ai_slot=ai_slot) for item, value in answers.items())
-        readings.append(Reading(f"{reader}-{i}", reader, f"CMR-B{i:06d}", i, ai_slot, False, False, now, now, 80.0, unblinded))
+        readings.append(
+            Reading(
+                f"{reader}-{i}", reader, f"CMR-B{i:06d}", i, ai_slot, False, False, now, now, 80.0, unblinded
+            )
+        )
     return StudyData(
         study_id=1,
         name="Bench study",
@@ -148,7 +187,17 @@ def in_memory_study(*, cases: int):
         questionnaire={},
         non_inferiority_margin=0.5,
         cases=tuple(
-            StudyCaseInfo(f"CMR-B{i:06d}", 2 * i, 2 * i + 1, "bench-model@abababababab", language, "", "", reference, generated)
+            StudyCaseInfo(
+                f"CMR-B{i:06d}",
+                2 * i,
+                2 * i + 1,
+                "bench-model@abababababab",
+                language,
+                "",
+                "",
+                reference,
+                generated,
+            )
             for i, (reference, generated, language) in enumerate(report_texts(cases=cases))
         ),
         readings=tuple(readings),
@@ -164,7 +213,13 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cmr-bench-export-") as folder:
-        os.environ.update(DATA_DIR=folder, DJANGO_SETTINGS_MODULE="cmr_reader.settings", DEBUG="0", SECRET_KEY="bench-" * 10, PSEUDONYM_KEY="bench-pseudonym-" * 4)
+        os.environ.update(
+            DATA_DIR=folder,
+            DJANGO_SETTINGS_MODULE="cmr_reader.settings",
+            DEBUG="0",
+            SECRET_KEY="bench-" * 10,
+            PSEUDONYM_KEY="bench-pseudonym-" * 4,
+        )
         os.environ.pop("DATABASE_URL", None)
         import django
 
@@ -211,8 +266,10 @@ def main() -> None:
         for name, seconds in timings.items():
             print(f"{name:40s} {seconds:7.1f} s")
         print(f"{'whole run':40s} {total:7.1f} s")
-        print(f"bundle: {target.stat().st_size / 2**20:.1f} MiB zipped, {sum(sizes.values()) / 2**20:.1f} MiB of files; "
-              f"ratings_long.csv {sizes['ratings_long.csv'] / 2**20:.1f} MiB, analysis.xlsx {sizes['analysis.xlsx'] / 2**20:.1f} MiB")
+        print(
+            f"bundle: {target.stat().st_size / 2**20:.1f} MiB zipped, {sum(sizes.values()) / 2**20:.1f} MiB of files; "
+            f"ratings_long.csv {sizes['ratings_long.csv'] / 2**20:.1f} MiB, analysis.xlsx {sizes['analysis.xlsx'] / 2**20:.1f} MiB"
+        )
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -339,9 +339,23 @@ def wrk_load(urls: list[str], *, clients: int, seconds: int, headers: dict[str, 
         script.write(WRK_SCRIPT.replace("{PATHS}", paths).replace("{HEADERS}", header_table))
     try:
         result = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s",
-             "-s", script.name, f"{root.scheme}://{root.netloc}/"],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(clients),
+                "-d",
+                f"{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                f"{root.scheme}://{root.netloc}/",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     finally:
         os.unlink(script.name)

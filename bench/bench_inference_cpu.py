@@ -20,7 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-
 def main() -> None:
     # Imported here, not at the top: the input workers are spawned and re-import this module,
     # and they must not pay for importing torch.
@@ -43,7 +42,9 @@ def main() -> None:
         started = time.perf_counter()
         studies = write_cases(root / "studies", cases=args.cases, seed=3)
         files = sum(len(list(s.glob("*.dcm"))) for s in studies)
-        print(f"{args.cases} synthetic studies, {files} DICOM files, written in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{args.cases} synthetic studies, {files} DICOM files, written in {time.perf_counter() - started:.1f} s"
+        )
         model = build_tiny(root / "tiny", family="qwen2_5_vl", seed=0)
         backend = Backend(model, device="cpu")
         settings = GenerationSettings(

@@ -34,7 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # Dense bf16 peak (FLOP/s) and memory bandwidth (B/s) by device name; SXM parts.
-GPUS = {"H200": (989e12, 4.8e12), "H100": (989e12, 3.35e12), "A100": (312e12, 2.0e12), "L40S": (362e12, 0.864e12)}
+GPUS = {
+    "H200": (989e12, 4.8e12),
+    "H100": (989e12, 3.35e12),
+    "A100": (312e12, 2.0e12),
+    "L40S": (362e12, 0.864e12),
+}
 QWEN25_VL_7B_TEXT = {
     "hidden_size": 3584,
     "intermediate_size": 18944,
@@ -84,7 +89,11 @@ def build_model(arch: str, device: str, max_pixels: int, out: Path):
                 setattr(config, key, value)
         text.head_dim = QWEN25_VL_7B_TEXT["hidden_size"] // QWEN25_VL_7B_TEXT["num_attention_heads"]
         text.layer_types = ["full_attention"] * QWEN25_VL_7B_TEXT["num_hidden_layers"]
-        text.rope_parameters = {"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": [16, 24, 24]}
+        text.rope_parameters = {
+            "rope_type": "default",
+            "rope_theta": 1_000_000.0,
+            "mrope_section": [16, 24, 24],
+        }
         for key, value in QWEN25_VL_7B_VISION.items():
             setattr(config.vision_config, key, value)
     config.save_pretrained(out)
@@ -100,14 +109,22 @@ def parameters(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def physical_bound_seconds(*, backend, reports, batch_size: int, new_tokens: int, peak: float, bandwidth: float) -> float:
+def physical_bound_seconds(
+    *, backend, reports, batch_size: int, new_tokens: int, peak: float, bandwidth: float
+) -> float:
     model = backend.model
     vision = getattr(model, "visual", None) or model.model.visual
     vision_params = parameters(vision)
     lm_params = parameters(model) - vision_params
     bytes_per_param = next(model.parameters()).element_size()
     text = model.config.text_config if hasattr(model.config, "text_config") else model.config
-    kv_per_token = 2 * text.num_hidden_layers * text.num_key_value_heads * (text.hidden_size // text.num_attention_heads) * bytes_per_param
+    kv_per_token = (
+        2
+        * text.num_hidden_layers
+        * text.num_key_value_heads
+        * (text.hidden_size // text.num_attention_heads)
+        * bytes_per_param
+    )
     prefill = 0.0
     decode = 0.0
     prompts = sorted(r.provenance["tokens"]["prompt"] for r in reports)
@@ -147,20 +164,34 @@ def main() -> None:
         root = Path(folder)
         started = time.perf_counter()
         with ProcessPoolExecutor(max_workers=max(1, args.workers * 2)) as pool:
-            studies = [Path(p) for p in pool.map(write_one, [(root / f"s{i}", 100 + i) for i in range(args.studies)])]
-        print(f"device: {name}; {args.studies} synthetic studies written in {time.perf_counter() - started:.0f} s")
+            studies = [
+                Path(p) for p in pool.map(write_one, [(root / f"s{i}", 100 + i) for i in range(args.studies)])
+            ]
+        print(
+            f"device: {name}; {args.studies} synthetic studies written in {time.perf_counter() - started:.0f} s"
+        )
         started = time.perf_counter()
         backend = build_model(args.arch, args.device, args.max_pixels, root / "model")
-        print(f"model ({args.arch}) built in {time.perf_counter() - started:.0f} s: "
-              f"{parameters(backend.model) / 1e9:.2f} B parameters")
+        print(
+            f"model ({args.arch}) built in {time.perf_counter() - started:.0f} s: "
+            f"{parameters(backend.model) / 1e9:.2f} B parameters"
+        )
         inputs = InputConfig(frames_per_cine=args.frames, max_pixels=args.max_pixels)
         template = PromptTemplate.load("en")
         cases = [CaseSource(f"s{i}", study) for i, study in enumerate(studies)]
 
         def run(backend, batch_size, cache, workers, subset):
-            settings = GenerationSettings(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, batch_size=batch_size)
-            generator = ReportGenerator(backend, template=template, settings=settings, input_config=inputs,
-                                        cache_dir=cache, preprocess_workers=workers)
+            settings = GenerationSettings(
+                max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, batch_size=batch_size
+            )
+            generator = ReportGenerator(
+                backend,
+                template=template,
+                settings=settings,
+                input_config=inputs,
+                cache_dir=cache,
+                preprocess_workers=workers,
+            )
             if args.device.startswith("cuda"):
                 torch.cuda.synchronize()
             began = time.perf_counter()
@@ -170,7 +201,9 @@ def main() -> None:
             return reports, time.perf_counter() - began, generator.stats
 
         cache = root / "cache"
-        run(backend, args.batch_size, cache, args.workers, cases)  # warm-up: fills the frame cache, warms kernels
+        run(
+            backend, args.batch_size, cache, args.workers, cases
+        )  # warm-up: fills the frame cache, warms kernels
         ours, ours_s, stats = run(backend, args.batch_size, cache, args.workers, cases)
         # The naive path: the same weights with the default (eager) attention, one study at a time.
         backend.model.set_attn_implementation("eager")
@@ -188,17 +221,35 @@ def main() -> None:
             "visual_budget": {"frames_per_cine": args.frames, "max_pixels_per_frame": args.max_pixels},
             "mean_prompt_tokens": round(prompt_tokens),
             "new_tokens": args.new_tokens,
-            "ours": {"studies_per_hour": round(ours_rate), "tokens_per_second": round(tokens / ours_s, 1),
-                     "seconds": round(ours_s, 1), "batch_size": args.batch_size,
-                     "waiting_for_inputs_s": round(stats["wait_seconds"], 2)},
-            "naive": {"studies_per_hour": round(naive_rate), "studies": len(naive), "seconds": round(naive_s, 1)},
+            "ours": {
+                "studies_per_hour": round(ours_rate),
+                "tokens_per_second": round(tokens / ours_s, 1),
+                "seconds": round(ours_s, 1),
+                "batch_size": args.batch_size,
+                "waiting_for_inputs_s": round(stats["wait_seconds"], 2),
+            },
+            "naive": {
+                "studies_per_hour": round(naive_rate),
+                "studies": len(naive),
+                "seconds": round(naive_s, 1),
+            },
             "speedup": round(ours_rate / naive_rate, 2),
         }
         if peak:
-            bound = physical_bound_seconds(backend=backend, reports=ours, batch_size=args.batch_size,
-                                           new_tokens=args.new_tokens, peak=peak, bandwidth=bandwidth)
-            result["physical_bound"] = {"seconds": round(bound, 1), "fraction_achieved": round(bound / ours_s, 3),
-                                        "peak_bf16_flops": peak, "bandwidth_bytes_s": bandwidth}
+            bound = physical_bound_seconds(
+                backend=backend,
+                reports=ours,
+                batch_size=args.batch_size,
+                new_tokens=args.new_tokens,
+                peak=peak,
+                bandwidth=bandwidth,
+            )
+            result["physical_bound"] = {
+                "seconds": round(bound, 1),
+                "fraction_achieved": round(bound / ours_s, 3),
+                "peak_bf16_flops": peak,
+                "bandwidth_bytes_s": bandwidth,
+            }
         print(json.dumps(result, indent=2))
 
 

@@ -100,7 +100,9 @@ def time_cmr_reader(files: list[Path], work: Path, *, workers: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=15)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N files")
@@ -111,7 +113,10 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per contender; the best is reported")
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="CMR Reader's prepare processes (default: cores)"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="CMR Reader's prepare processes (default: cores)",
     )
     args = parser.parse_args()
 

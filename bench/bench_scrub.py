@@ -30,7 +30,11 @@ PEER_COMMIT = "b83fcd1"
 
 def peer_scrubber():
     source = subprocess.run(
-        ["git", "show", f"{PEER_COMMIT}:cmr_reader/reports/scrub.py"], cwd=ROOT, check=True, capture_output=True, text=True
+        ["git", "show", f"{PEER_COMMIT}:cmr_reader/reports/scrub.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     module = types.ModuleType("peer_scrub")
     exec(compile(source, f"peer_scrub@{PEER_COMMIT}", "exec"), module.__dict__)  # noqa: S102 - our own history
@@ -50,7 +54,9 @@ def measure(name, scrub, corpus, *, show_misses: bool) -> None:
                 removed += 1
         clinical += len(report.clinical)
         kept += sum(value in out for value in report.clinical)
-        same += extract_entities(report.text, lang=report.language) == extract_entities(out, lang=report.language)
+        same += extract_entities(report.text, lang=report.language) == extract_entities(
+            out, lang=report.language
+        )
     timings = []
     for _ in range(5):
         started = time.perf_counter()
@@ -66,14 +72,18 @@ def measure(name, scrub, corpus, *, show_misses: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=120)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--misses", action="store_true", help="print every identifier left in place")
     options = parser.parse_args()
     corpus = ris_corpus(count=options.count, seed=options.seed)
-    print(f"{len(corpus)} reports ({sum(r.language == 'zh' for r in corpus)} Chinese), "
-          f"{sum(len(r.planted) for r in corpus)} planted identifiers")
+    print(
+        f"{len(corpus)} reports ({sum(r.language == 'zh' for r in corpus)} Chinese), "
+        f"{sum(len(r.planted) for r in corpus)} planted identifiers"
+    )
     measure("ours", scrub_report_text, corpus, show_misses=options.misses)
     measure(f"peer (scrubber at {PEER_COMMIT})", peer_scrubber(), corpus, show_misses=False)
 

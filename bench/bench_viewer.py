@@ -54,10 +54,14 @@ def prepare_site(site: OurSite, work_dir: Path) -> list[str]:
         write_cine_stack(files, seed=seed, columns=256)
         summary = json.loads(site.manage("import_dicom", str(files), "--json"))
         if summary["instances_imported"] != 250:
-            raise SystemExit(f"import stored {summary['instances_imported']} instances: {summary['rejected'][:3]}")
+            raise SystemExit(
+                f"import stored {summary['instances_imported']} instances: {summary['rejected'][:3]}"
+            )
     site.manage("collectstatic", "--noinput", "-v0")
     out = site.manage(
-        "shell", "-c", "from cmr_reader.imaging.models import Case; print(*Case.objects.order_by('pk').values_list('case_id', flat=True))"
+        "shell",
+        "-c",
+        "from cmr_reader.imaging.models import Case; print(*Case.objects.order_by('pk').values_list('case_id', flat=True))",
     )
     return out.strip().splitlines()[-1].split()
 
@@ -79,7 +83,9 @@ def open_case(driver, site: OurSite, *, case: str, loader: str) -> dict:
     )
     panel = state["panels"][0]
     if panel["error"] or panel["loaded"] != panel["total"] or panel["total"] != 250:
-        raise SystemExit(f"{loader}: {panel['loaded']}/{panel['total']} frames loaded, error {panel['error']!r}")
+        raise SystemExit(
+            f"{loader}: {panel['loaded']}/{panel['total']} frames loaded, error {panel['error']!r}"
+        )
     return {
         "first_frame_ms": panel["timings"]["firstFrameAt"],
         "stack_loaded_ms": panel["timings"]["loadedAt"],
@@ -93,7 +99,9 @@ def open_case(driver, site: OurSite, *, case: str, loader: str) -> dict:
     }
 
 
-def measure_once(site: OurSite, *, cases: list[str], loader: str, fps: int, play_seconds: float, work_dir: Path) -> dict:
+def measure_once(
+    site: OurSite, *, cases: list[str], loader: str, fps: int, play_seconds: float, work_dir: Path
+) -> dict:
     """A new browser: the first case cold (nothing cached), then the second case with the
     viewer's script cached (the reader's case-after-case flow; its images are new), then play."""
     profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=work_dir))
@@ -133,7 +141,12 @@ def main() -> None:
         for repeat in range(args.repeats):
             for loader in LOADERS:  # interleaved, so drift on the machine hits both alike
                 result = measure_once(
-                    site, cases=cases, loader=loader, fps=args.fps, play_seconds=args.play_seconds, work_dir=work_dir
+                    site,
+                    cases=cases,
+                    loader=loader,
+                    fps=args.fps,
+                    play_seconds=args.play_seconds,
+                    work_dir=work_dir,
                 )
                 runs[loader].append(result)
                 print(f"run {repeat + 1} {loader}: {json.dumps(result)}", flush=True)
@@ -146,7 +159,9 @@ def main() -> None:
 def report(runs: dict[str, list[dict]], *, fps: int, play_seconds: float) -> None:
     count = len(runs["wadors"])
     print(f"\nmedians of {count} runs, 10 x 25 x 256 x 256 SAX cine, ms from navigation start")
-    print(f"{'path':<9} {'visit':<6} {'script':>7} {'1st frame':>10} {'stack':>7}   {'shown/requested at ' + str(fps) + ' fps':>26}")
+    print(
+        f"{'path':<9} {'visit':<6} {'script':>7} {'1st frame':>10} {'stack':>7}   {'shown/requested at ' + str(fps) + ' fps':>26}"
+    )
     medians = {}
     for loader, results in runs.items():
         for visit in ("cold", "warm"):

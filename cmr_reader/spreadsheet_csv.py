@@ -73,7 +73,9 @@ def csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
 def _safe(row: Iterable[object]) -> list[object]:
     # neutralise() spelt out: the bundle's long table has millions of cells, mostly numbers.
     return [
-        "" if value is None else ("'" + value if isinstance(value, str) and starts_like_a_formula(value) else value)
+        ""
+        if value is None
+        else ("'" + value if isinstance(value, str) and starts_like_a_formula(value) else value)
         for value in row
     ]
 

@@ -17,7 +17,11 @@ INPUTS_FILE = "demo_inputs.json"
 
 def checkpoint_files(path: Path) -> list[Path]:
     return sorted(
-        (f for f in Path(path).rglob("*") if f.is_file() and f.suffix in HASHED_SUFFIXES and not f.name.startswith(".")),
+        (
+            f
+            for f in Path(path).rglob("*")
+            if f.is_file() and f.suffix in HASHED_SUFFIXES and not f.name.startswith(".")
+        ),
         key=lambda f: f.relative_to(path).as_posix(),
     )
 
@@ -68,5 +72,8 @@ def input_config_for_checkpoint(
         except ValueError:
             raise ValueError(f"frames per cine must be a number or 'all', not {frames_per_cine!r}") from None
     return dataclasses.replace(
-        base, frames_per_cine=frames, sax_slices=sax_slices or base.sax_slices, max_pixels=max_pixels or base.max_pixels
+        base,
+        frames_per_cine=frames,
+        sax_slices=sax_slices or base.sax_slices,
+        max_pixels=max_pixels or base.max_pixels,
     )

@@ -10,7 +10,9 @@ from inference.inputs import InputConfig, InputError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m inference", description="CMR report generation (no Django).")
+    parser = argparse.ArgumentParser(
+        prog="python -m inference", description="CMR report generation (no Django)."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="Print one study's report and its provenance.")
@@ -49,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--steps", type=int, default=None, help="Optimiser steps.")
     demo.add_argument("--batch-size", type=int, default=None)
     demo.add_argument(
-        "--evaluate", type=int, default=0, metavar="N", help="Then score N held-out synthetic cases (other seeds)."
+        "--evaluate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Then score N held-out synthetic cases (other seeds).",
     )
 
     args = parser.parse_args(argv)
@@ -70,7 +76,11 @@ def _train_demo(args) -> int:
 
     chosen = {"cases": args.cases, "steps": args.steps, "batch_size": args.batch_size}
     settings = replace(TrainingSettings(seed=args.seed), **{k: v for k, v in chosen.items() if v is not None})
-    summary = {"training": train_demo(args.out, settings=settings, progress=lambda line: print(line, file=sys.stderr))}
+    summary = {
+        "training": train_demo(
+            args.out, settings=settings, progress=lambda line: print(line, file=sys.stderr)
+        )
+    }
     if args.evaluate:
         held_out = evaluate_demo(args.out, cases=args.evaluate, seed=held_out_seed(args.seed))
         summary["held_out"] = {k: v for k, v in held_out.items() if k != "per_case"}
@@ -83,7 +93,10 @@ def input_config_for(args, model_path: Path) -> InputConfig:
     from inference.checkpoint import input_config_for_checkpoint
 
     return input_config_for_checkpoint(
-        model_path, frames_per_cine=args.frames_per_cine, sax_slices=args.sax_slices, max_pixels=args.max_pixels
+        model_path,
+        frames_per_cine=args.frames_per_cine,
+        sax_slices=args.sax_slices,
+        max_pixels=args.max_pixels,
     )
 
 
@@ -120,7 +133,13 @@ def _generate(args) -> int:
         print(f"error: {report.error}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps({"report": report.text, "prompt": report.prompt_text, "provenance": report.provenance}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"report": report.text, "prompt": report.prompt_text, "provenance": report.provenance},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         print(report.text)
     return 0

@@ -99,12 +99,16 @@ class VisionProbes(torch.nn.Module):
 
     def __init__(self, width: int):
         super().__init__()
-        self.lge = torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.GELU(), torch.nn.Linear(width, 1))
+        self.lge = torch.nn.Sequential(
+            torch.nn.Linear(width, width), torch.nn.GELU(), torch.nn.Linear(width, 1)
+        )
         self.cine = torch.nn.Sequential(
             torch.nn.Linear(2 * width, width), torch.nn.GELU(), torch.nn.Linear(width, len(CASE_TYPES) + 2)
         )
 
-    def losses(self, *, image_tokens, video_tokens, targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def losses(
+        self, *, image_tokens, video_tokens, targets: dict[str, torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
         """Each probe's loss by name. ``image_tokens`` / ``video_tokens``: per example, its items'
         merged tokens, or None where that case has no item of the kind (its probe is skipped)."""
         functional = torch.nn.functional
@@ -115,11 +119,15 @@ class VisionProbes(torch.nn.Module):
             losses["lge"] = functional.binary_cross_entropy_with_logits(lge_logit, targets["lge"][have])
         have = [i for i, tokens in enumerate(video_tokens) if tokens is not None]
         if have:
-            pooled = torch.stack([torch.cat([video_tokens[i].mean(0), video_tokens[i].max(0).values]) for i in have])
+            pooled = torch.stack(
+                [torch.cat([video_tokens[i].mean(0), video_tokens[i].max(0).values]) for i in have]
+            )
             out = self.cine(pooled)
             kinds = len(CASE_TYPES)
             losses["case_type"] = functional.cross_entropy(out[:, :kinds], targets["case_type"][have].long())
-            losses["dilated"] = functional.binary_cross_entropy_with_logits(out[:, kinds], targets["dilated"][have])
+            losses["dilated"] = functional.binary_cross_entropy_with_logits(
+                out[:, kinds], targets["dilated"][have]
+            )
             losses["thickness"] = functional.smooth_l1_loss(out[:, kinds + 1], targets["thickness"][have])
         return losses
 
@@ -304,7 +312,8 @@ def fit(
             recent = float(np.mean(losses[-50:]))
             names = sorted({name for parts in probe_losses[-50:] for name in parts})
             probe_text = "".join(
-                f", {name} {np.mean([p[name] for p in probe_losses[-50:] if name in p]):.3f}" for name in names
+                f", {name} {np.mean([p[name] for p in probe_losses[-50:] if name in p]):.3f}"
+                for name in names
             )
             progress(
                 f"step {step + 1}/{settings.steps}: loss {recent:.4f}{probe_text}"
@@ -318,7 +327,10 @@ def _loss_with_probes(model, probes: VisionProbes, members: list[Example], batch
     are handed to the model's forward as ``mm_encoder_outputs``."""
     inner = model.model
     encoded: dict = {}
-    per_example: dict[str, list[torch.Tensor | None]] = {"image": [None] * len(members), "video": [None] * len(members)}
+    per_example: dict[str, list[torch.Tensor | None]] = {
+        "image": [None] * len(members),
+        "video": [None] * len(members),
+    }
     for kind, pixels, grid in (
         ("image", "pixel_values", "image_grid_thw"),
         ("video", "pixel_values_videos", "video_grid_thw"),
@@ -340,7 +352,9 @@ def _loss_with_probes(model, probes: VisionProbes, members: list[Example], batch
         name: torch.tensor([example.probes[name] for example in members], dtype=torch.float32)
         for name in members[0].probes
     }
-    parts = probes.losses(image_tokens=per_example["image"], video_tokens=per_example["video"], targets=targets)
+    parts = probes.losses(
+        image_tokens=per_example["image"], video_tokens=per_example["video"], targets=targets
+    )
     return output.loss, parts
 
 

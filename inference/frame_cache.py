@@ -74,7 +74,9 @@ def _paths(*, cache_dir: Path, key: str) -> tuple[Path, Path]:
 
 
 def _write_atomically(path: Path, write) -> None:
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
     try:
         with handle:
             write(handle)

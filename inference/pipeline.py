@@ -45,7 +45,9 @@ class CaseReport:
 def prepare_inputs(case: CaseSource, config: InputConfig, cache_dir: Path | None) -> StudyInputs | str:
     """Inputs of one case, or the reason they cannot be made (run in a worker process)."""
     try:
-        return load_study_inputs(case.source, config=config, cache_dir=cache_dir, series_kinds=case.series_kinds)
+        return load_study_inputs(
+            case.source, config=config, cache_dir=cache_dir, series_kinds=case.series_kinds
+        )
     except Exception as error:  # noqa: BLE001 - any failure of one case is that case's error
         return f"{type(error).__name__}: {error}"
 
@@ -84,7 +86,10 @@ class ReportGenerator:
                 # Submit the next window before generating this one: the workers prepare it meanwhile.
                 upcoming = self._submit(pool, list(islice(iterator, window)))
                 waited = time.perf_counter()
-                prepared = [(case, future.result() if isinstance(future, Future) else future) for case, future in pending]
+                prepared = [
+                    (case, future.result() if isinstance(future, Future) else future)
+                    for case, future in pending
+                ]
                 started = time.perf_counter()
                 self.stats["wait_seconds"] += started - waited
                 reports = self._generate(prepared)
@@ -99,10 +104,14 @@ class ReportGenerator:
         if self.preprocess_workers <= 0:
             return _InlinePool()
         # spawn: a forked child of a process holding CUDA or OpenMP state is not safe.
-        return ProcessPoolExecutor(max_workers=self.preprocess_workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=self.preprocess_workers, mp_context=multiprocessing.get_context("spawn")
+        )
 
     def _submit(self, pool, cases: list[CaseSource]) -> list[tuple[CaseSource, Future | StudyInputs | str]]:
-        return [(case, pool.submit(prepare_inputs, case, self.input_config, self.cache_dir)) for case in cases]
+        return [
+            (case, pool.submit(prepare_inputs, case, self.input_config, self.cache_dir)) for case in cases
+        ]
 
     def _generate(self, prepared: list[tuple[CaseSource, StudyInputs | str]]) -> list[CaseReport]:
         reports: dict[str, CaseReport] = {}
@@ -111,7 +120,9 @@ class ReportGenerator:
             if isinstance(inputs, str):
                 reports[case.key] = CaseReport(case.key, None, inputs, self.template.language)
             else:
-                ready.append((case, inputs, render_prompt(self.template, inputs, include_patient=self.include_patient)))
+                ready.append(
+                    (case, inputs, render_prompt(self.template, inputs, include_patient=self.include_patient))
+                )
         for case, inputs, prompt, outcome in self._generate_ready(ready):
             reports[case.key] = self._report(case, inputs, prompt, outcome)
         return [reports[case.key] for case, _inputs in prepared]

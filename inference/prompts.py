@@ -53,14 +53,16 @@ class PromptTemplate:
 
     @classmethod
     def load(cls, source: str | Path = "en") -> "PromptTemplate":
-        """"en" / "zh" for a shipped template, or the path of a site's own file (its language
+        """ "en" / "zh" for a shipped template, or the path of a site's own file (its language
         is "zh" when its name ends in _zh.txt or it contains Chinese text, else "en")."""
         path = TEMPLATES / f"report_{source}.txt" if source in SECTIONS else Path(source)
         text = path.read_text(encoding="utf-8")
         for field in ("{patient}", "{items}", "{sections}"):
             if field not in text:
                 raise ValueError(f"prompt template {path} lacks the field {field}")
-        language = source if source in SECTIONS else ("zh" if path.stem.endswith("_zh") or _has_cjk(text) else "en")
+        language = (
+            source if source in SECTIONS else ("zh" if path.stem.endswith("_zh") or _has_cjk(text) else "en")
+        )
         return cls(name=str(path.name if source in SECTIONS else path), text=text, language=language)
 
 
@@ -74,9 +76,13 @@ class RenderedPrompt:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-def render_prompt(template: PromptTemplate, inputs: StudyInputs, *, include_patient: bool = True) -> RenderedPrompt:
+def render_prompt(
+    template: PromptTemplate, inputs: StudyInputs, *, include_patient: bool = True
+) -> RenderedPrompt:
     body = "\n".join(line for line in template.text.splitlines() if not line.startswith("#"))
-    body = body.replace("{patient}", patient_line(inputs.patient, template.language) if include_patient else "")
+    body = body.replace(
+        "{patient}", patient_line(inputs.patient, template.language) if include_patient else ""
+    )
     body = body.replace("{sections}", SECTIONS[template.language])
     before, after = body.split("{items}", 1)
     parts = [Part("text", text=_tidy(before))]
@@ -96,7 +102,11 @@ def item_label(item: VisualItem, language: str) -> str:
         label += separator + POSITIONS[language].get(item.position, item.position)
     if item.slice_index is not None and item.slice_count:
         number, count = item.slice_index + 1, item.slice_count
-        label += f"（自基底起第{number}/{count}层）" if language == "zh" else f" ({number} of {count} from the base)"
+        label += (
+            f"（自基底起第{number}/{count}层）"
+            if language == "zh"
+            else f" ({number} of {count} from the base)"
+        )
     return label
 
 
@@ -136,8 +146,16 @@ def _item_parts(item: VisualItem, language: str, counters: dict[str, int]) -> li
     parts = []
     for number, frame in enumerate(item.frames, start=1):
         counters["image"] += 1
-        suffix = f"（第{number}/{len(item.frames)}层）" if language == "zh" else f" (slice {number} of {len(item.frames)})"
-        head = f"图像{counters['image']}：{label}{suffix}" if language == "zh" else f"Image {counters['image']}: {label}{suffix}"
+        suffix = (
+            f"（第{number}/{len(item.frames)}层）"
+            if language == "zh"
+            else f" (slice {number} of {len(item.frames)})"
+        )
+        head = (
+            f"图像{counters['image']}：{label}{suffix}"
+            if language == "zh"
+            else f"Image {counters['image']}: {label}{suffix}"
+        )
         parts += [Part("text", text=head), Part("image", frames=frame)]
     return parts
 

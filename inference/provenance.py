@@ -37,8 +37,15 @@ def report_provenance(
             "config": input_config.as_dict(),
             "fingerprint": inputs.fingerprint,
             "items": [
-                {"kind": item.kind, "position": item.position, "modality": item.modality, "frames": int(len(item.frames)),
-                 "size": list(item.frames.shape[-2:]), "fps": item.fps, "series_uid": item.series_uid}
+                {
+                    "kind": item.kind,
+                    "position": item.position,
+                    "modality": item.modality,
+                    "frames": int(len(item.frames)),
+                    "size": list(item.frames.shape[-2:]),
+                    "fps": item.fps,
+                    "series_uid": item.series_uid,
+                }
                 for item in inputs.items
             ],
             "skipped": list(inputs.skipped),
@@ -46,5 +53,8 @@ def report_provenance(
         },
         "libraries": library_versions(),
         "tokens": {"prompt": generated.prompt_tokens, "generated": generated.generated_tokens},
-        "timings": {"decode_seconds": round(inputs.decode_seconds, 4), "generate_seconds": round(generate_seconds, 4)},
+        "timings": {
+            "decode_seconds": round(inputs.decode_seconds, 4),
+            "generate_seconds": round(generate_seconds, 4),
+        },
     }

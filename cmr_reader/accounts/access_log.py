@@ -142,9 +142,9 @@ def _same_case(target: str) -> set[str]:
     from cmr_reader.imaging.models import Case  # imaging builds on accounts, not the other way
 
     names = {target}
-    for case_id, study_uid in Case.objects.filter(Q(case_id=target) | Q(study_instance_uid=target)).values_list(
-        "case_id", "study_instance_uid"
-    ):
+    for case_id, study_uid in Case.objects.filter(
+        Q(case_id=target) | Q(study_instance_uid=target)
+    ).values_list("case_id", "study_instance_uid"):
         names |= {case_id, study_uid}
     return names
 

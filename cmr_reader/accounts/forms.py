@@ -18,7 +18,9 @@ class AccessLogFilterForm(forms.Form):
         max_length=128,
         help_text=_("A case id, a Study Instance UID, a reader study number or a run id, exactly."),
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def log_filter(self) -> LogFilter:

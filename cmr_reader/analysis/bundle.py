@@ -34,7 +34,15 @@ from cmr_reader.analysis.xlsx_stream import write_workbook
 from cmr_reader.domain.package_versions import package_versions
 from cmr_reader.versions import code_version
 
-AGREEMENT_COLUMNS = (*LABEL_KEYS, *ESTIMATE_KEYS, "landis_koch", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_b", "bootstrap_seed")
+AGREEMENT_COLUMNS = (
+    *LABEL_KEYS,
+    *ESTIMATE_KEYS,
+    "landis_koch",
+    "bootstrap_ci_low",
+    "bootstrap_ci_high",
+    "bootstrap_b",
+    "bootstrap_seed",
+)
 CONFUSION_COLUMNS = ("criterion", "arm", "reader_1", "reader_2", "score_1", "score_2", "count")
 PACKAGES = ("django", "numpy", "scipy", "statsmodels", "pandas", "krippendorff", "matplotlib", "openpyxl")
 Progress = Callable[[str, int], None]
@@ -67,13 +75,17 @@ def bundle_tables(data: StudyData, results: dict) -> list[Table]:
 BUNDLE_LANGUAGE = "en"
 
 
-def write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress: Progress | None = None) -> list[str]:
+def write_bundle(
+    data: StudyData, results: dict, target: BinaryIO, *, progress: Progress | None = None
+) -> list[str]:
     """Write the zip to ``target``, in English (BUNDLE_LANGUAGE); returns the member names in order."""
     with translation.override(BUNDLE_LANGUAGE):
         return _write_bundle(data, results, target, progress=progress)
 
 
-def _write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress: Progress | None) -> list[str]:
+def _write_bundle(
+    data: StudyData, results: dict, target: BinaryIO, *, progress: Progress | None
+) -> list[str]:
     report = progress or (lambda step, percent: None)
     tables = bundle_tables(data, results)
     names = []
@@ -92,9 +104,13 @@ def _write_bundle(data: StudyData, results: dict, target: BinaryIO, *, progress:
             bundle.writestr(f"plots/{name}", content)
             names.append(f"plots/{name}")
         if data.blinding_audit is not None:
-            bundle.writestr("blinding_audit.json", json.dumps(data.blinding_audit, indent=2, ensure_ascii=False))
+            bundle.writestr(
+                "blinding_audit.json", json.dumps(data.blinding_audit, indent=2, ensure_ascii=False)
+            )
             names.append("blinding_audit.json")
-        bundle.writestr("export_metadata.json", json.dumps(export_metadata(data, results), indent=2, ensure_ascii=False))
+        bundle.writestr(
+            "export_metadata.json", json.dumps(export_metadata(data, results), indent=2, ensure_ascii=False)
+        )
         names.append("export_metadata.json")
     return names
 
@@ -118,11 +134,17 @@ def export_metadata(data: StudyData, results: dict) -> dict:
         "randomisation": {"scheme": str(METHOD_NOTES["randomisation"]), **data.design},
         "questionnaire": data.questionnaire,
         "missing_data_rule": parameters["missing_data_rule"],
-        "bootstrap": {"replicates": parameters["bootstrap"], "seed": parameters["seed"], "method": str(METHOD_NOTES["bootstrap"])},
+        "bootstrap": {
+            "replicates": parameters["bootstrap"],
+            "seed": parameters["seed"],
+            "method": str(METHOD_NOTES["bootstrap"]),
+        },
         "non_inferiority_margin": parameters["non_inferiority_margin"],
         "wilcoxon_zero_method": parameters["zero_method"],
         "ci_methods": {key: str(value) for key, value in METHOD_NOTES["ci_methods"].items()},
-        "columns": {name: {column: str(text) for column, text in docs.items()} for name, docs in COLUMN_DOCS.items()},
+        "columns": {
+            name: {column: str(text) for column, text in docs.items()} for name, docs in COLUMN_DOCS.items()
+        },
         "package_versions": package_versions(PACKAGES),
         "code_version": code_version(),
     }

@@ -33,9 +33,15 @@ METHOD_NOTES = {
         "scores; 95% percentile intervals; every table uses the same seed and number of replicates."
     ),
     "ci_methods": {
-        "percent_agreement": _("Gwet (2014) variance over subjects, Student t with n - 1 df, bounds capped to [0, 1]."),
-        "cohen_kappa": _("Asymptotic SE of Fleiss, Cohen & Everitt (1969), Wald interval; none for Light's mean."),
-        "fleiss_kappa": _("SE under the null of no agreement only; use the bootstrap interval for inference."),
+        "percent_agreement": _(
+            "Gwet (2014) variance over subjects, Student t with n - 1 df, bounds capped to [0, 1]."
+        ),
+        "cohen_kappa": _(
+            "Asymptotic SE of Fleiss, Cohen & Everitt (1969), Wald interval; none for Light's mean."
+        ),
+        "fleiss_kappa": _(
+            "SE under the null of no agreement only; use the bootstrap interval for inference."
+        ),
         "krippendorff_alpha": _("No analytic interval; use the bootstrap interval."),
         "gwet_ac1": _("Gwet (2008) variance conditional on the raters, Student t with n - 1 df."),
         "gwet_ac2": _("Gwet (2008) variance conditional on the raters, Student t with n - 1 df."),
@@ -86,7 +92,9 @@ COLUMN_DOCS = {
         "assignment": _("Opaque id of the reading (reader x case x read)."),
         "arm": _("reference (radiologist's report) or ai (generated report)."),
         "report_id": _("The scored report's id in the site."),
-        "model_version": _("For the AI arm: the generating model and the first 12 hex digits of its checkpoint hash."),
+        "model_version": _(
+            "For the AI arm: the generating model and the first 12 hex digits of its checkpoint hash."
+        ),
         "presentation_side": _("A (left) or B (right): where the reader saw this report."),
         "criterion": _("Criterion key (wording in export_metadata.json)."),
         "score": _("1-5; empty when not answered."),
@@ -109,7 +117,9 @@ COLUMN_DOCS = {
         "ai_error": _("1 when the AI report was flagged."),
     },
     "ratings_wide_by_reader": {
-        "<reader>": _("Counted readings only: that reader's score of the case, empty when not scored (irr format)."),
+        "<reader>": _(
+            "Counted readings only: that reader's score of the case, empty when not scored (irr format)."
+        ),
     },
     "agreement_by_criterion": _AGREEMENT,
     "pairwise_reader_kappa": _AGREEMENT,
@@ -119,10 +129,14 @@ COLUMN_DOCS = {
             "descriptives, paired_difference, wilcoxon, bootstrap_mean_difference, non_inferiority, "
             "mixed_model or ordinal_gee."
         ),
-        "estimate": _("Mean AI-minus-reference difference, or the model's AI effect (points; log-odds for ordinal_gee)."),
+        "estimate": _(
+            "Mean AI-minus-reference difference, or the model's AI effect (points; log-odds for ordinal_gee)."
+        ),
         "p_holm": _("Holm-adjusted p across criteria within the same analysis and scope."),
         "wins": _("Cases where AI scored higher (per reader, or on reader-averaged scores when pooled)."),
-        "margin": _("Non-inferiority bound in score points (minus the study's margin): AI is non-inferior when the lower bound of the mean difference lies above it."),
+        "margin": _(
+            "Non-inferiority bound in score points (minus the study's margin): AI is non-inferior when the lower bound of the mean difference lies above it."
+        ),
         "conclusion": _("Non-inferiority conclusion."),
         "converged": _("Whether the model's optimiser converged."),
         "method": _("Exact method, test options and model formula."),

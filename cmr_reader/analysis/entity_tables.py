@@ -42,24 +42,59 @@ from cmr_reader.domain.entities.text_similarity import corpus_text_similarity
 from cmr_reader.domain.entities.tolerances import DEFAULT_TOLERANCES, Tolerances
 
 ENTITY_PAIRS_COLUMNS = (
-    "case_id", "field", "reference_value", "ai_value", "outcome", "difference", "crossed_threshold",
+    "case_id",
+    "field",
+    "reference_value",
+    "ai_value",
+    "outcome",
+    "difference",
+    "crossed_threshold",
 )
 ENTITY_ACCURACY_COLUMNS = (
-    "field", "n_reference", "correct", "wrong", "omitted", "additions",
-    "accuracy", "precision", "recall", "f1", "mae", "tolerance", "method",
+    "field",
+    "n_reference",
+    "correct",
+    "wrong",
+    "omitted",
+    "additions",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "mae",
+    "tolerance",
+    "method",
 )
 CRITICAL_ERRORS_COLUMNS = ("kind", "count", "n_pairs", "rate", "ci_low", "ci_high", "method")
 BLAND_ALTMAN_COLUMNS = (
-    "field", "n", "bias", "sd", "loa_low", "loa_high",
-    "bias_ci_low", "bias_ci_high", "loa_low_ci_low", "loa_low_ci_high", "loa_high_ci_low", "loa_high_ci_high",
-    "unit", "points",
+    "field",
+    "n",
+    "bias",
+    "sd",
+    "loa_low",
+    "loa_high",
+    "bias_ci_low",
+    "bias_ci_high",
+    "loa_low_ci_low",
+    "loa_low_ci_high",
+    "loa_high_ci_low",
+    "loa_high_ci_high",
+    "unit",
+    "points",
 )
 DIAGNOSIS_CONFUSION_COLUMNS = ("reference_category", "ai_category", "count")
 # measure: percent_agreement, cohen_kappa, sensitivity, specificity, ppv, npv or f1. category: the
 # class scored (7-class rows) or the positive class of a binary analysis. n: the pairs the
 # estimate divides by (proportions) or is computed over (kappa and F1: the stated pairs).
 DIAGNOSTIC_AGREEMENT_COLUMNS = (
-    "analysis", "measure", "category", "estimate", "ci_low", "ci_high", "n", "method",
+    "analysis",
+    "measure",
+    "category",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "method",
 )
 TEXT_SIMILARITY_COLUMNS = ("language", "metric", "score", "n_pairs", "method")
 TABLE_COLUMNS = {

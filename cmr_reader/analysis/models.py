@@ -27,7 +27,9 @@ class AnalysisRun(BackgroundJob):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     study = models.ForeignKey("studies.ReaderStudy", on_delete=models.CASCADE, related_name="analysis_runs")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     bootstrap = models.PositiveIntegerField(_("bootstrap replicates"), default=1000)
     seed = models.PositiveBigIntegerField(_("bootstrap seed"))
     step = models.CharField(_("step"), max_length=120, blank=True)

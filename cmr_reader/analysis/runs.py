@@ -37,7 +37,9 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
-def create_run(*, study: ReaderStudy, user=None, bootstrap: int = DEFAULT_BOOTSTRAP, seed: int | None = None) -> AnalysisRun:
+def create_run(
+    *, study: ReaderStudy, user=None, bootstrap: int = DEFAULT_BOOTSTRAP, seed: int | None = None
+) -> AnalysisRun:
     if not 0 <= bootstrap <= MAX_BOOTSTRAP:
         raise ValueError(f"bootstrap must lie in 0..{MAX_BOOTSTRAP}, got {bootstrap}")
     return AnalysisRun.objects.create(
@@ -49,7 +51,9 @@ class AnalysisAlreadyRunning(Exception):
     """The study has a queued or running analysis whose worker is alive."""
 
 
-def start_run(*, study: ReaderStudy, user, bootstrap: int = DEFAULT_BOOTSTRAP, seed: int | None = None) -> AnalysisRun:
+def start_run(
+    *, study: ReaderStudy, user, bootstrap: int = DEFAULT_BOOTSTRAP, seed: int | None = None
+) -> AnalysisRun:
     """Record a queued run and hand it to a worker once the row is committed.
 
     A stalled run (its worker stopped) is marked failed first; a live one refuses the start with
@@ -63,8 +67,11 @@ def start_run(*, study: ReaderStudy, user, bootstrap: int = DEFAULT_BOOTSTRAP, s
                 if not active.is_stalled(now=now):
                     raise AnalysisAlreadyRunning(study.pk)
                 AnalysisRun.objects.filter(pk=active.pk, state=active.state).update(
-                    state=AnalysisRun.State.FAILED, error=_("Stalled: its worker stopped."), finished_at=now,
-                    lease_expires_at=None, updated_at=now,
+                    state=AnalysisRun.State.FAILED,
+                    error=_("Stalled: its worker stopped."),
+                    finished_at=now,
+                    lease_expires_at=None,
+                    updated_at=now,
                 )
             run = create_run(study=study, user=user, bootstrap=bootstrap, seed=seed)
             transaction.on_commit(lambda: run_analysis_task.enqueue(run_id=str(run.pk)))

@@ -36,7 +36,9 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
     report = progress or (lambda step, percent: None)
     ratings = rating_rows(data)
     report("agreement", 5)
-    agreement = agreement_table(ratings, scale_min=SCALE_MIN, scale_max=SCALE_MAX, bootstrap=bootstrap, seed=seed)
+    agreement = agreement_table(
+        ratings, scale_min=SCALE_MIN, scale_max=SCALE_MAX, bootstrap=bootstrap, seed=seed
+    )
     report("confusion tables", 40)
     confusion = [
         {"criterion": criterion, "arm": arm, **row}

@@ -236,7 +236,14 @@ def arm_item(item: str, value, *, ai_slot: str) -> tuple[str, object]:
 def rating_rows(data: StudyData) -> list[RatingRow]:
     """The agreement table's input: every counted reading x arm x criterion (None = unanswered)."""
     return [
-        RatingRow(reading.case_id, reading.reader_id, criterion, arm, _score(reading.answers.get(f"{arm}.{criterion}")), 0)
+        RatingRow(
+            reading.case_id,
+            reading.reader_id,
+            criterion,
+            arm,
+            _score(reading.answers.get(f"{arm}.{criterion}")),
+            0,
+        )
         for reading in data.counted()
         for arm in ARMS
         for criterion in data.criterion_keys
@@ -245,7 +252,8 @@ def rating_rows(data: StudyData) -> list[RatingRow]:
 
 def criterion_scores(data: StudyData) -> list[CriterionScore]:
     return [
-        CriterionScore(row.criterion, row.case_id, row.reader_id, row.arm, row.score) for row in rating_rows(data)
+        CriterionScore(row.criterion, row.case_id, row.reader_id, row.arm, row.score)
+        for row in rating_rows(data)
     ]
 
 

@@ -13,7 +13,13 @@ def ratings_csv_rows(data: StudyData) -> Iterator[tuple]:
     long format ``manage.py agreement --input`` reads (empty score = missing)."""
     yield ("case_id", "reader_id", "criterion", "arm", "score")
     for row in rating_rows(data):
-        yield (row.case_id, row.reader_id, row.criterion, row.arm, "" if row.score is None else int(row.score))
+        yield (
+            row.case_id,
+            row.reader_id,
+            row.criterion,
+            row.arm,
+            "" if row.score is None else int(row.score),
+        )
 
 
 RATINGS_LONG_COLUMNS = (
@@ -122,11 +128,15 @@ def ratings_wide_by_reader(data: StudyData) -> Table:
     for reading in data.counted():
         for criterion in data.criterion_keys:
             for arm in ARMS:
-                scores[(criterion, arm, reading.case_id)][reading.reader_id] = reading.answers.get(f"{arm}.{criterion}")
+                scores[(criterion, arm, reading.case_id)][reading.reader_id] = reading.answers.get(
+                    f"{arm}.{criterion}"
+                )
 
     def rows() -> Iterator[tuple]:
         order = {criterion: i for i, criterion in enumerate(data.criterion_keys)}
-        for criterion, arm, case_id in sorted(scores, key=lambda key: (order[key[0]], ARMS.index(key[1]), key[2])):
+        for criterion, arm, case_id in sorted(
+            scores, key=lambda key: (order[key[0]], ARMS.index(key[1]), key[2])
+        ):
             by_reader = scores[(criterion, arm, case_id)]
             yield (criterion, arm, case_id, *(by_reader.get(reader) for reader in readers))
 

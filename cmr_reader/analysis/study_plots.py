@@ -28,7 +28,9 @@ def plot_names(results: dict) -> list[str]:
     if any(row["analysis"] == "paired_difference" for row in results["comparison"]):
         names.append("win-tie-loss")
     pairs = {(row["criterion"], row["arm"]) for row in results["pairwise_kappa"]}
-    names += [f"kappa-{key}-{arm}" for key, _label in _criteria(results) for arm in ARMS if (key, arm) in pairs]
+    names += [
+        f"kappa-{key}-{arm}" for key, _label in _criteria(results) for arm in ARMS if (key, arm) in pairs
+    ]
     names += [f"bland-altman-{row['field']}" for row in _bland_altman_rows(results)]
     return names
 
@@ -63,7 +65,9 @@ def plot_title(results: dict, name: str) -> str:
 
 def all_plots(*, results: dict) -> dict[str, bytes]:
     """Every plot in both formats, keyed by file name, for the download bundle."""
-    return {f"{name}.{fmt}": render_plot(results, name, fmt) for name in plot_names(results) for fmt in FORMATS}
+    return {
+        f"{name}.{fmt}": render_plot(results, name, fmt) for name in plot_names(results) for fmt in FORMATS
+    }
 
 
 def arm_label(arm: str) -> str:
@@ -119,7 +123,10 @@ def _heatmap(results: dict, criterion: str, arm: str, fmt: str) -> bytes:
     kappas = {tuple(row["raters"].split("|", 1)): row["estimate"] for row in rows}
     readers = sorted({reader for pair in kappas for reader in pair})
     label = dict(_criteria(results)).get(criterion, criterion)
-    title = _("Quadratic-weighted kappa, %(criterion)s, %(arm)s") % {"criterion": label, "arm": arm_label(arm)}
+    title = _("Quadratic-weighted kappa, %(criterion)s, %(arm)s") % {
+        "criterion": label,
+        "arm": arm_label(arm),
+    }
     return kappa_heatmap(readers=readers, kappas=kappas, title=title, fmt=fmt)
 
 

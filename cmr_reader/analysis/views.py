@@ -53,7 +53,12 @@ def start(request: HttpRequest, study_id: int) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("analysis:dashboard", study_id=study.pk)
     try:
-        start_run(study=study, user=request.user, bootstrap=form.cleaned_data["bootstrap"], seed=form.cleaned_data["seed"])
+        start_run(
+            study=study,
+            user=request.user,
+            bootstrap=form.cleaned_data["bootstrap"],
+            seed=form.cleaned_data["seed"],
+        )
     except AnalysisAlreadyRunning:
         messages.error(request, _("An analysis of this study is already running; wait for it to finish."))
     else:
@@ -68,7 +73,9 @@ def bundle(request: HttpRequest, study_id: int, run_id) -> FileResponse:
         raise Http404
     record_access(request, action=Action.ANALYSIS_BUNDLE, target=run.pk, study=run.study_id)
     stamp = run.finished_at.strftime("%Y%m%d-%H%M")
-    return FileResponse(run.bundle.open("rb"), as_attachment=True, filename=f"study-{study_id}-analysis-{stamp}.zip")
+    return FileResponse(
+        run.bundle.open("rb"), as_attachment=True, filename=f"study-{study_id}-analysis-{stamp}.zip"
+    )
 
 
 @role_required(*STAFF_ROLES)

@@ -57,19 +57,30 @@ def write_workbook(tables: list[Table], target: BinaryIO) -> None:
             f'Type="{RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
         sheets = "".join(
-            f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>' for n, name in enumerate(names, start=1)
+            f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>'
+            for n, name in enumerate(names, start=1)
         )
-        package.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><sheets>{sheets}</sheets></workbook>')
+        package.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><sheets>{sheets}</sheets></workbook>',
+        )
         relations = "".join(
             f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
             for n in range(1, len(tables) + 1)
         )
-        relations += f'<Relationship Id="rId{len(tables) + 1}" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
-        package.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{relations}</Relationships>')
+        relations += (
+            f'<Relationship Id="rId{len(tables) + 1}" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
+        )
+        package.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{relations}</Relationships>',
+        )
         package.writestr("xl/styles.xml", STYLES)
         for n, table in enumerate(tables, start=1):
             with package.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as member:
-                member.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}"><sheetData>'.encode())
+                member.write(
+                    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}"><sheetData>'.encode()
+                )
                 for chunk in _rows_xml(table):
                     member.write(chunk.encode("utf-8"))
                 member.write(b"</sheetData></worksheet>")

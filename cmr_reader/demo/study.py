@@ -40,7 +40,12 @@ DEMO_GENERATOR = "synthetic-template-generator (demo stand-in, not a neural netw
 DEMO_ERROR_RATE = 0.3
 DEMO_MODEL_MAX_NEW_TOKENS = 160  # its reports are about 60 tokens
 # The template generator's wrong diagnosis, within the four the house style can name.
-_MISREAD_DIAGNOSIS = {"hcm_septal": "hcm_apical", "hcm_apical": "hcm_septal", "dcm": "normal", "normal": "hcm_septal"}
+_MISREAD_DIAGNOSIS = {
+    "hcm_septal": "hcm_apical",
+    "hcm_apical": "hcm_septal",
+    "dcm": "normal",
+    "normal": "hcm_septal",
+}
 
 
 @dataclass(frozen=True)
@@ -66,10 +71,18 @@ def seed_demo_reports(case_dirs: list[Path], *, seed: int) -> DemoReports:
     cases = {
         number: case
         for number, truth in enumerate(truths)
-        if (case := Case.objects.filter(accession_hash=pseudonymizer.hash_identifier(truth["accession_number"])).first())
+        if (
+            case := Case.objects.filter(
+                accession_hash=pseudonymizer.hash_identifier(truth["accession_number"])
+            ).first()
+        )
     }
     # A case keeps the AI report it has (from either generator): a study pairs one with each case.
-    lacking = [case for case in cases.values() if not Report.objects.filter(case=case, source=Report.Source.AI).exists()]
+    lacking = [
+        case
+        for case in cases.values()
+        if not Report.objects.filter(case=case, source=Report.Source.AI).exists()
+    ]
     by_model, model_note = generate_with_demo_model(lacking) if lacking else (0, "every case already had one")
     by_template = 0
     paired = 0
@@ -120,7 +133,10 @@ def generate_with_demo_model(cases: list[Case]) -> tuple[int, str]:
 def _template_report(case: Case, truth: dict, *, seed: int, batch_seed: int) -> None:
     run, _created = GenerationRun.objects.get_or_create(
         model_name=DEMO_GENERATOR,
-        defaults={"generation_parameters": {"seed": batch_seed, "error_rate": DEMO_ERROR_RATE}, "device": "cpu"},
+        defaults={
+            "generation_parameters": {"seed": batch_seed, "error_rate": DEMO_ERROR_RATE},
+            "device": "cpu",
+        },
     )
     Report.objects.get_or_create(
         case=case,
@@ -135,7 +151,9 @@ def house_style_ai_report(truth: dict, *, seed: int) -> tuple[str, tuple[str, ..
     share ``DEMO_ERROR_RATE`` of cases gets one or two; EF and segment errors have no sentence
     in the house style, so they do not show)."""
     facts, errors = plant_errors(
-        stated_facts(truth), rng=random.Random(f"demo-ai:{seed}:{truth.get('seed', '')}"), error_rate=DEMO_ERROR_RATE
+        stated_facts(truth),
+        rng=random.Random(f"demo-ai:{seed}:{truth.get('seed', '')}"),
+        error_rate=DEMO_ERROR_RATE,
     )
     diagnosis = facts.diagnosis if facts.diagnosis in DIAGNOSIS else _MISREAD_DIAGNOSIS[truth["case_type"]]
     stated = {

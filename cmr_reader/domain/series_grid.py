@@ -61,7 +61,9 @@ def build_series_grid(records: Sequence[ImageRecord]) -> SeriesGrid:
     slices = []
     for key in sorted(grouped):
         members = sorted(grouped[key], key=lambda i: _phase_order(records[i]))
-        has_geometry = key[0] >= 0 or any(_number(records[i].header, "SliceLocation") is not None for i in members)
+        has_geometry = key[0] >= 0 or any(
+            _number(records[i].header, "SliceLocation") is not None for i in members
+        )
         position = statistics.fmean(located[i][1] for i in members) if has_geometry else None
         frames = tuple(
             (records[i].sop_instance_uid, frame)
@@ -73,7 +75,9 @@ def build_series_grid(records: Sequence[ImageRecord]) -> SeriesGrid:
     return SeriesGrid(slices=tuple(slices), frame_ms=frame_ms, frame_ms_source=source)
 
 
-def cine_frame_interval(*, records: Sequence[ImageRecord], groups: Sequence[Sequence[int]]) -> tuple[float, str]:
+def cine_frame_interval(
+    *, records: Sequence[ImageRecord], groups: Sequence[Sequence[int]]
+) -> tuple[float, str]:
     """The display interval between cine frames in ms, and which header gave it."""
     spacings = []
     for members in groups:
@@ -105,4 +109,3 @@ def _clamped(frame_ms: float) -> float:
 def _median_header(records: Sequence[ImageRecord], keyword: str) -> float | None:
     values = [v for r in records if (v := _number(r.header, keyword)) is not None and v > 0]
     return statistics.median(values) if values else None
-

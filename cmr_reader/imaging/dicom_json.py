@@ -131,9 +131,13 @@ def instance_metadata_text(*, header_text: str, bits_allocated, bulk_data_uri: s
     """
     body = header_text.strip()
     if f'"{PIXEL_DATA}"' in body or not (body.startswith("{") and body.endswith("}")):
-        return json.dumps(instance_metadata(header=json.loads(body), bulk_data_uri=bulk_data_uri), separators=(",", ":"))
+        return json.dumps(
+            instance_metadata(header=json.loads(body), bulk_data_uri=bulk_data_uri), separators=(",", ":")
+        )
     bits = int(bits_allocated) if bits_allocated not in (None, "") else 16
-    pixel_data = json.dumps({"vr": "OW" if bits > 8 else "OB", "BulkDataURI": bulk_data_uri}, separators=(",", ":"))
+    pixel_data = json.dumps(
+        {"vr": "OW" if bits > 8 else "OB", "BulkDataURI": bulk_data_uri}, separators=(",", ":")
+    )
     inner = body[1:-1].strip()
     return "{" + inner + ("," if inner else "") + f'"{PIXEL_DATA}":' + pixel_data + "}"
 

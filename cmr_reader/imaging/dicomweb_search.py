@@ -148,7 +148,9 @@ def metadata_document(
     )
     parts = []
     for series_uid, sop_uid, header_text, bits_allocated in rows.iterator(chunk_size=500):
-        bulk_data_uri = f"{base_url}/{study}/series/{series_uid}/instances/{sop_uid}/bulk/{dicom_json.PIXEL_DATA}"
+        bulk_data_uri = (
+            f"{base_url}/{study}/series/{series_uid}/instances/{sop_uid}/bulk/{dicom_json.PIXEL_DATA}"
+        )
         parts.append(
             dicom_json.instance_metadata_text(
                 header_text=header_text, bits_allocated=bits_allocated, bulk_data_uri=bulk_data_uri

@@ -209,7 +209,9 @@ def retrieve_bulk_data(
 
 
 def _octet_stream_response(parts: list[bytes], *, part_format: str, transfer_syntax: str) -> HttpResponse:
-    body, content_type = multipart.octet_stream_body(parts, part_format=part_format, transfer_syntax=transfer_syntax)
+    body, content_type = multipart.octet_stream_body(
+        parts, part_format=part_format, transfer_syntax=transfer_syntax
+    )
     response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = BINARY_CACHE_CONTROL
     return response

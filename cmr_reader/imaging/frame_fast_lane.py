@@ -82,7 +82,9 @@ class FrameFastLane:
             frame_length=found.frame_length,
             frame_numbers=[frame],
         )
-        return multipart.octet_stream_body(data, part_format=part_format, transfer_syntax=found.transfer_syntax_uid)
+        return multipart.octet_stream_body(
+            data, part_format=part_format, transfer_syntax=found.transfer_syntax_uid
+        )
 
     def _session_key(self, environ) -> str | None:
         header = environ.get("HTTP_COOKIE")

@@ -245,7 +245,10 @@ def _write_progress(job: ImportJob, summary: ImportSummary) -> None:
 
 
 def _safe_name(name: str) -> str:
-    return "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) or c == "…" else "_" for c in name) or "file"
+    return (
+        "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) or c == "…" else "_" for c in name)
+        or "file"
+    )
 
 
 def _upload_label(names: list[str]) -> str:

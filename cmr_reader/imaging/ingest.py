@@ -41,7 +41,9 @@ ROWS_PER_TRANSACTION = 250
 # workers busy, few enough that memory stays bounded (a CMR frame is ~100 kB).
 FILES_PER_TASK = 16
 TASKS_AHEAD_PER_WORKER = 2
-CLASSIFICATION_TAGS = tuple((k, f"{pydicom.datadict.tag_for_keyword(k):08X}") for k in CLASSIFICATION_KEYWORDS)
+CLASSIFICATION_TAGS = tuple(
+    (k, f"{pydicom.datadict.tag_for_keyword(k):08X}") for k in CLASSIFICATION_KEYWORDS
+)
 MULTI_VALUED = {"ImageType", "ImagePositionPatient", "ImageOrientationPatient"}
 
 
@@ -145,8 +147,12 @@ def reclassify_series(series: Series, *, new_headers: dict[str, dict] | None = N
     """
     new_headers = new_headers or {}
     headers = list(new_headers.values())
-    older = series.instances.exclude(sop_instance_uid__in=list(new_headers)) if new_headers else series.instances
-    headers += [classification_header(dicom_json) for dicom_json in older.values_list("dicom_json", flat=True)]
+    older = (
+        series.instances.exclude(sop_instance_uid__in=list(new_headers)) if new_headers else series.instances
+    )
+    headers += [
+        classification_header(dicom_json) for dicom_json in older.values_list("dicom_json", flat=True)
+    ]
     if not headers:
         return
     result = classify_series(headers)
@@ -201,7 +207,10 @@ def _staged(
     if workers <= 1:
         for source in sources:
             raw = _read(source)
-            yield source, raw if isinstance(raw, Rejection) else _stage(source.name, raw, pseudonymizer, store)
+            yield (
+                source,
+                raw if isinstance(raw, Rejection) else _stage(source.name, raw, pseudonymizer, store),
+            )
         return
     # fork: the children inherit configured Django settings and the pseudonymizer; they never
     # touch the database (prepare is pure), so the parent's connection is never shared. Files go
@@ -265,12 +274,18 @@ class _Indexer:
 
     def add(self, source: DicomSource, staged: StagedInstance) -> None:
         fields = staged.fields
-        study_uid, series_uid, sop_uid = fields["StudyInstanceUID"], fields["SeriesInstanceUID"], fields["SOPInstanceUID"]
+        study_uid, series_uid, sop_uid = (
+            fields["StudyInstanceUID"],
+            fields["SeriesInstanceUID"],
+            fields["SOPInstanceUID"],
+        )
         series = self._existing_series(series_uid)
         if series is not None:
             if series.case.study_instance_uid != study_uid:
                 self.store.discard(staged.file)
-                self.summary.reject(source.name, _("inconsistent series: this series already belongs to another study"))
+                self.summary.reject(
+                    source.name, _("inconsistent series: this series already belongs to another study")
+                )
                 return
             if sop_uid in self._known_uids(series):
                 self.store.discard(staged.file)

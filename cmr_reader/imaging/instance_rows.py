@@ -61,7 +61,9 @@ def encode_dicom_json(dicom_json: dict) -> str:
 def _check_columns() -> None:
     model_columns = {field.column for field in Instance._meta.concrete_fields if not field.primary_key}
     if model_columns != set(COLUMNS):
-        raise RuntimeError(f"instance_rows.COLUMNS is out of date with Instance: {sorted(model_columns ^ set(COLUMNS))}")
+        raise RuntimeError(
+            f"instance_rows.COLUMNS is out of date with Instance: {sorted(model_columns ^ set(COLUMNS))}"
+        )
 
 
 _check_columns()

@@ -107,9 +107,7 @@ class ImportJob(BackgroundJob):
         DICOMWEB = "dicomweb", _("PACS over DICOMweb")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     source = models.CharField(max_length=16, choices=Source.choices)
     label = models.CharField(max_length=255, blank=True)
     total_files = models.PositiveIntegerField(default=0)

@@ -58,7 +58,13 @@ class PreparedInstance:
     @property
     def frame_length(self) -> int:
         samples = int(self.fields.get("SamplesPerPixel") or 1)
-        return int(self.fields["Rows"]) * int(self.fields["Columns"]) * samples * int(self.fields["BitsAllocated"]) // 8
+        return (
+            int(self.fields["Rows"])
+            * int(self.fields["Columns"])
+            * samples
+            * int(self.fields["BitsAllocated"])
+            // 8
+        )
 
     @property
     def number_of_frames(self) -> int:
@@ -157,7 +163,9 @@ def _check_dataset_pixel_length(ds: pydicom.Dataset) -> None:
 
 
 def _check_pixel_length(prepared: PreparedInstance) -> None:
-    _raise_if_short(actual=len(prepared.pixel_data), expected=prepared.frame_length * prepared.number_of_frames)
+    _raise_if_short(
+        actual=len(prepared.pixel_data), expected=prepared.frame_length * prepared.number_of_frames
+    )
 
 
 def _raise_if_short(*, actual: int, expected: int) -> None:

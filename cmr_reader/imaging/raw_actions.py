@@ -170,9 +170,7 @@ class RawWalker:
         return self._new_strings(element.tag, "DA", shifted)
 
     def _shift_datetimes(self, element: Element) -> tuple[bytes, dict]:
-        shifted = [
-            shift_datetime(value, days=self.shift_days) for value in self._ascii_values(element, "DT")
-        ]
+        shifted = [shift_datetime(value, days=self.shift_days) for value in self._ascii_values(element, "DT")]
         return self._new_strings(element.tag, "DT", shifted)
 
     def _clean_descriptor(self, element: Element) -> tuple[bytes, dict]:

@@ -205,4 +205,3 @@ def _too_many_entries(count: int) -> str:
 
 def _refused(name: str, reason: str) -> DicomSource:
     return DicomSource(name=name, read=partial(_refuse, reason))
-

@@ -87,7 +87,12 @@ def requeue(model: type[Job], pk, *, now: datetime | None = None, **fields) -> J
     now = now or timezone.now()
     retryable = Q(state=JobState.FAILED) | Q(state=JobState.RUNNING, lease_expires_at__lt=now)
     queued = model.objects.filter(Q(pk=pk) & retryable).update(
-        state=JobState.QUEUED, lease_owner="", lease_expires_at=None, error="", finished_at=None,
-        updated_at=timezone.now(), **fields
+        state=JobState.QUEUED,
+        lease_owner="",
+        lease_expires_at=None,
+        error="",
+        finished_at=None,
+        updated_at=timezone.now(),
+        **fields,
     )
     return model.objects.get(pk=pk) if queued else None

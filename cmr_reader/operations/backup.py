@@ -106,7 +106,9 @@ def restore_site(archive_path: Path, *, force: bool = False) -> BackupSummary:
         if manifest.get("format") != FORMAT:
             raise BackupError(f"unknown backup format {manifest.get('format')!r}")
         if manifest["vendor"] != connection.vendor:
-            raise BackupError(f"the backup is of a {manifest['vendor']} database; this site uses {connection.vendor}")
+            raise BackupError(
+                f"the backup is of a {manifest['vendor']} database; this site uses {connection.vendor}"
+            )
         for name, digest in manifest["sha256"].items():
             if not (root / name).is_file() or _sha256(root / name) != digest:
                 raise BackupError(f"{name} is missing or damaged in the archive; nothing was changed")
@@ -157,12 +159,29 @@ def _restore_database(dump: Path) -> None:
             destination.close()
         return
     connection.close()
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *_pg_connection(dbname_flag=True), str(dump)])
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            *_pg_connection(dbname_flag=True),
+            str(dump),
+        ]
+    )
 
 
 def _pg_connection(*, dbname_flag: bool = False) -> list[str]:
     db = settings.DATABASES["default"]
-    args = ["--host", db.get("HOST") or "localhost", "--port", str(db.get("PORT") or 5432), "--username", db.get("USER") or "postgres"]
+    args = [
+        "--host",
+        db.get("HOST") or "localhost",
+        "--port",
+        str(db.get("PORT") or 5432),
+        "--username",
+        db.get("USER") or "postgres",
+    ]
     return [*args, "--dbname", db["NAME"]] if dbname_flag else [*args, db["NAME"]]
 
 
@@ -174,7 +193,9 @@ def _run(command: list[str]) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=3600)
     except FileNotFoundError as error:
-        raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client)") from error
+        raise BackupError(
+            f"{command[0]} is not installed (Debian: apt-get install postgresql-client)"
+        ) from error
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()[-2000:]}")
 

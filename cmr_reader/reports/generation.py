@@ -84,7 +84,11 @@ def plan_run(plan: GenerationPlan, *, user=None) -> GenerationRun:
         generation_parameters=plan.settings.as_dict(),
         input_settings={
             "inputs": plan.input_config.as_dict(),
-            "template": {"name": plan.template.name, "language": plan.template.language, "sha256": plan.template.sha256},
+            "template": {
+                "name": plan.template.name,
+                "language": plan.template.language,
+                "sha256": plan.template.sha256,
+            },
         },
         code_version=code_version(),
         created_by=user,
@@ -95,7 +99,9 @@ def plan_from_run(run: GenerationRun) -> GenerationPlan:
     template_info = run.input_settings["template"]
     return GenerationPlan(
         model_path=Path(run.checkpoint_path),
-        template=PromptTemplate(name=template_info["name"], text=run.prompt_template, language=template_info["language"]),
+        template=PromptTemplate(
+            name=template_info["name"], text=run.prompt_template, language=template_info["language"]
+        ),
         input_config=InputConfig(**_tuples(run.input_settings["inputs"])),
         settings=GenerationSettings(**run.generation_parameters),
     )
@@ -104,7 +110,9 @@ def plan_from_run(run: GenerationRun) -> GenerationPlan:
 def cases_lacking_report(run: GenerationRun, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases (all, or ``cases``) without an AI report from this run's checkpoint, in id order."""
     cases = Case.objects.all() if cases is None else cases
-    done = Report.objects.filter(source=Report.Source.AI, generation_run__checkpoint_sha256=run.checkpoint_sha256)
+    done = Report.objects.filter(
+        source=Report.Source.AI, generation_run__checkpoint_sha256=run.checkpoint_sha256
+    )
     return cases.exclude(pk__in=done.values("case_id")).order_by("case_id")
 
 
@@ -145,13 +153,17 @@ def run_generation(
     return run_chunk(claimed, preprocess_workers=preprocess_workers, backend=backend, progress=progress)
 
 
-def queue_chunks(run: GenerationRun, case_ids: list[str], *, chunk_size: int, device: str = "auto") -> list[GenerationChunk]:
+def queue_chunks(
+    run: GenerationRun, case_ids: list[str], *, chunk_size: int, device: str = "auto"
+) -> list[GenerationChunk]:
     """Split ``case_ids`` into queued chunks, each a task on the inference queue."""
     if chunk_size < 1:
         raise ValueError(f"a chunk holds at least one case, not {chunk_size}")
     with transaction.atomic():
         chunks = [
-            GenerationChunk.objects.create(run=run, case_ids=case_ids[start : start + chunk_size], device=device)
+            GenerationChunk.objects.create(
+                run=run, case_ids=case_ids[start : start + chunk_size], device=device
+            )
             for start in range(0, len(case_ids), chunk_size)
         ]
         for chunk in chunks:
@@ -206,7 +218,12 @@ def run_chunk(
             updated_at=timezone.now(),
         )
         done = Report.objects.filter(generation_run=run, case__case_id__in=chunk.case_ids).values("case_id")
-        cases = {case.case_id: case for case in Case.objects.filter(case_id__in=chunk.case_ids).exclude(pk__in=done).order_by("case_id")}
+        cases = {
+            case.case_id: case
+            for case in Case.objects.filter(case_id__in=chunk.case_ids)
+            .exclude(pk__in=done)
+            .order_by("case_id")
+        }
         generator = ReportGenerator(
             backend,
             template=plan.template,
@@ -220,7 +237,9 @@ def run_chunk(
             if progress:
                 progress(report)
             if not lifecycle.heartbeat(chunk):
-                logger.warning("generation chunk %s was taken over by another worker; stopping here", chunk.pk)
+                logger.warning(
+                    "generation chunk %s was taken over by another worker; stopping here", chunk.pk
+                )
                 return settle_run(run.pk)
     except Exception as error:
         logger.exception("generation chunk %s failed", chunk.pk)

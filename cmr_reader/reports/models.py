@@ -35,11 +35,18 @@ class GenerationRun(BackgroundJob):
     # Runs recorded whole (the demo's, imported ones) are done when made.
     state = models.CharField(_("state"), max_length=16, choices=JobState.choices, default=JobState.DONE)
     run_key = models.CharField(
-        _("run key"), max_length=64, blank=True, db_index=True,
-        help_text=_("SHA-256 of checkpoint hash, template hash and settings: the same key continues the same run"),
+        _("run key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "SHA-256 of checkpoint hash, template hash and settings: the same key continues the same run"
+        ),
     )
     input_settings = models.JSONField(_("input selection and prompt settings"), default=dict, blank=True)
-    environment = models.JSONField(_("model, processor, device and library versions"), default=dict, blank=True)
+    environment = models.JSONField(
+        _("model, processor, device and library versions"), default=dict, blank=True
+    )
     cases_total = models.PositiveIntegerField(default=0)
     cases_done = models.PositiveIntegerField(default=0)
     cases_failed = models.PositiveIntegerField(default=0)

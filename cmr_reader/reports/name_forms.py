@@ -34,7 +34,11 @@ def han_name_forms(name: str) -> set[str]:
     forms = set()
     for family_reading in _readings(family):
         for given_reading in _readings(given):
-            forms |= {f"{family_reading} {given_reading}", f"{given_reading} {family_reading}", family_reading + given_reading}
+            forms |= {
+                f"{family_reading} {given_reading}",
+                f"{given_reading} {family_reading}",
+                family_reading + given_reading,
+            }
     return forms
 
 

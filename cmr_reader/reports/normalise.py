@@ -51,7 +51,9 @@ PRIOR_EXAM = "prior_examination"
 WITHHELD_REASONS = (SECTION, PRIOR_EXAM, IDENTIFIER, SIGNATURE, BOILERPLATE)
 
 _MARKUP = re.compile(r"\*\*|__|`|^#{1,6}\s*|^>\s*", re.MULTILINE)
-_LIST_MARKER = re.compile(r"^(?:[-*•·▪‣–]|\(?\d{1,2}[.)、](?!\d)|[一二三四五六七八九十][、.]|[a-z][.)](?=\s))\s*")
+_LIST_MARKER = re.compile(
+    r"^(?:[-*•·▪‣–]|\(?\d{1,2}[.)、](?!\d)|[一二三四五六七八九十][、.]|[a-z][.)](?=\s))\s*"
+)
 _OPEN_SENTENCE = re.compile(r"[^.。!?！？:：;；]$")
 
 

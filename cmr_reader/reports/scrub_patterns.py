@@ -66,14 +66,14 @@ EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za
 # ("110105194912310021", "ZY1234567", "MR-887534778", "ACC20240305"); no clinical value has them.
 LONG_NUMBERS = re.compile(r"(?<![A-Za-z0-9.])[A-Za-z]{0,5}[-_]?\d{6,}[A-Za-z0-9]*(?![A-Za-z0-9])")
 
-_STREET_TYPES = (
-    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Close|Crescent|Square|Sq"
-)
+_STREET_TYPES = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Close|Crescent|Square|Sq"
 ADDRESSES = re.compile(
     rf"\b\d{{1,5}}[A-Z]?\s+(?:[A-Z][a-z'’]+\s+){{1,3}}(?:{_STREET_TYPES})\b\.?(?:,\s*[A-Z][a-z]+)?"
     rf"|[{_HAN}]{{2,14}}(?:路|街|大道|道|巷|弄|胡同|村|小区)\s*\d+\s*[号弄](?:\s*\d+\s*(?:号楼|栋|幢|单元|室|楼|号))*"
 )
-LABELLED_ADDRESSES = re.compile(r"(?:家庭住址|现住址|住址|地址)\s*[:：]\s*[^\s，,。；;]+|\baddress\s*[:：][^\n;]*", re.IGNORECASE)
+LABELLED_ADDRESSES = re.compile(
+    r"(?:家庭住址|现住址|住址|地址)\s*[:：]\s*[^\s，,。；;]+|\baddress\s*[:：][^\n;]*", re.IGNORECASE
+)
 
 # Two to four characters, or two written apart ("李 娜"); fields on one line are separated by spaces.
 _HAN_NAME = rf"[{_HAN}]{{2,4}}|[{_HAN}][ \u3000][{_HAN}](?![{_HAN}])"

@@ -38,7 +38,9 @@ def add_cases(study: ReaderStudy, case_ids) -> int:
     added = 0
     for case_id, (reference_id, ai_id) in eligible_pairs(case_ids).items():
         _study_case, created = StudyCase.objects.get_or_create(
-            study=study, case_id=case_id, defaults={"reference_report_id": reference_id, "ai_report_id": ai_id}
+            study=study,
+            case_id=case_id,
+            defaults={"reference_report_id": reference_id, "ai_report_id": ai_id},
         )
         added += created
     return added
@@ -78,7 +80,9 @@ def assign(study: ReaderStudy, *, now: datetime) -> int:
         if study.state != ReaderStudy.State.DRAFT:
             raise StudyLocked(_("This study has already been assigned."))
         reads = design_study(design_spec(study))
-        Assignment.objects.bulk_create(_assignment(study, read, position=read.position, now=now) for read in reads)
+        Assignment.objects.bulk_create(
+            _assignment(study, read, position=read.position, now=now) for read in reads
+        )
         study.state, study.assigned_at = ReaderStudy.State.ASSIGNED, now
         study.save(update_fields=["state", "assigned_at"])
         return len(reads)
@@ -98,12 +102,17 @@ def extend(study: ReaderStudy, *, now: datetime) -> int:
             raise StudyLocked(_("Only a study that is being read can be extended."))
         existing = study.assignments.count()
         assigned_cases = set(study.assignments.values_list("study_case_id", flat=True))
-        new_cases = tuple(study.study_cases.exclude(pk__in=assigned_cases).order_by("id").values_list("id", flat=True))
+        new_cases = tuple(
+            study.study_cases.exclude(pk__in=assigned_cases).order_by("id").values_list("id", flat=True)
+        )
         readers = tuple(study.study_readers.order_by("id").values_list("reader_id", flat=True))
         with_readings = set(study.assignments.values_list("reader_id", flat=True))
         new_readers = tuple(r for r in readers if r not in with_readings)
         overlap_cases = tuple(
-            study.assignments.filter(is_overlap=True).order_by("study_case_id").values_list("study_case_id", flat=True).distinct()
+            study.assignments.filter(is_overlap=True)
+            .order_by("study_case_id")
+            .values_list("study_case_id", flat=True)
+            .distinct()
         )
         reads: list[PlannedRead] = []
         if new_cases:

@@ -32,7 +32,9 @@ class DisplayedPair:
         return tuple((name, self.arm(name)) for name in ARMS)
 
 
-def displayed_pair(*, study_case_id: int, case_label: str, language: str, reference_text: str, ai_text: str) -> DisplayedPair:
+def displayed_pair(
+    *, study_case_id: int, case_label: str, language: str, reference_text: str, ai_text: str
+) -> DisplayedPair:
     return DisplayedPair(
         study_case_id=study_case_id,
         case_label=case_label,
@@ -70,7 +72,9 @@ def withheld_summary(pairs: list[DisplayedPair]) -> dict[str, dict[str, int]]:
 def run_blinding_audit(*, study: ReaderStudy, user=None, now) -> BlindingAudit:
     """Audit the study's pairs as displayed and store the result with the study."""
     pairs = displayed_pairs(StudyCase.objects.filter(study=study))
-    result = audit_pairs([_audit_pair(pair) for pair in pairs], threshold=study.blinding_threshold, seed=study.seed)
+    result = audit_pairs(
+        [_audit_pair(pair) for pair in pairs], threshold=study.blinding_threshold, seed=study.seed
+    )
     return BlindingAudit.objects.create(
         study=study,
         created_at=now,
@@ -87,7 +91,9 @@ def latest_audit(study: ReaderStudy) -> BlindingAudit | None:
 
 
 def _audit_pair(pair: DisplayedPair) -> AuditPair:
-    return AuditPair(label=pair.case_label, reference=_audit_report(pair.reference), ai=_audit_report(pair.ai))
+    return AuditPair(
+        label=pair.case_label, reference=_audit_report(pair.reference), ai=_audit_report(pair.ai)
+    )
 
 
 def _audit_report(form: DisplayForm) -> AuditReport:

@@ -106,8 +106,17 @@ def audit_pairs(pairs: Sequence[AuditPair], *, threshold: float, seed: int = 0) 
     median_ratio = float(np.median(ratios)) if ratios else None
     if len(pairs) < MIN_PAIRS:
         return AuditResult(
-            pairs=len(pairs), correct=None, accuracy=None, ci_low=None, ci_high=None, p_value=None,
-            threshold=threshold, features=(), standouts=(), median_length_ratio=median_ratio, seed=seed,
+            pairs=len(pairs),
+            correct=None,
+            accuracy=None,
+            ci_low=None,
+            ci_high=None,
+            p_value=None,
+            threshold=threshold,
+            features=(),
+            standouts=(),
+            median_length_ratio=median_ratio,
+            seed=seed,
         )
     vocabulary = common_words([t for p in pairs for t in (p.reference.text, p.ai.text)], count=COMMON_WORDS)
     names = [*SURFACE_FEATURES, *(WORD_PREFIX + word for word in vocabulary)]
@@ -145,7 +154,11 @@ def audit_pairs(pairs: Sequence[AuditPair], *, threshold: float, seed: int = 0) 
     )
     # Only pairs the classifier leaned towards the right answer on stand out; an even call does not.
     standouts = tuple(
-        StandoutPair(label=pairs[i].label, ai_probability=round(float(ai_probability[i]), 4), length_ratio=round(ratios[i], 3))
+        StandoutPair(
+            label=pairs[i].label,
+            ai_probability=round(float(ai_probability[i]), 4),
+            length_ratio=round(ratios[i], 3),
+        )
         for i in np.argsort(-ai_probability, kind="stable")[:STANDOUT_PAIRS]
         if round(float(ai_probability[i]), 2) > 0.5
     )
@@ -175,7 +188,9 @@ def _fit(differences: np.ndarray, first_is_ai: np.ndarray):
     """The antisymmetric classifier, trained on both orders of every pair."""
     features = np.vstack([differences, -differences])
     labels = np.concatenate([first_is_ai, ~first_is_ai])
-    model = make_pipeline(StandardScaler(with_mean=False), LogisticRegression(fit_intercept=False, C=1.0, max_iter=2000))
+    model = make_pipeline(
+        StandardScaler(with_mean=False), LogisticRegression(fit_intercept=False, C=1.0, max_iter=2000)
+    )
     return model.fit(features, labels)
 
 

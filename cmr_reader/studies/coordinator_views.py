@@ -71,8 +71,12 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
         else:
             names = dict(study.study_readers.values_list("reader_id", "reader__username"))
             context["summary"] = summary
-            context["preview_rows"] = [(names.get(rid, rid), counts) for rid, counts in summary.readers.items()]
-        context["readers_form"] = ReadersForm(initial={"readers": [r.reader_id for r in study.study_readers.all()]})
+            context["preview_rows"] = [
+                (names.get(rid, rid), counts) for rid, counts in summary.readers.items()
+            ]
+        context["readers_form"] = ReadersForm(
+            initial={"readers": [r.reader_id for r in study.study_readers.all()]}
+        )
         context["form"] = StudyForm(instance=study)
     else:
         context["reader_progress"] = (
@@ -111,7 +115,11 @@ def study_update(request: HttpRequest, study_id: int) -> HttpResponse:
         form.save()
         messages.success(request, _("Saved."))
     else:
-        messages.error(request, _("Not saved: %(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
+        messages.error(
+            request,
+            _("Not saved: %(errors)s")
+            % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)},
+        )
     return redirect("studies:detail", study_id=study.pk)
 
 
@@ -182,31 +190,49 @@ def _audit_context(audit) -> dict:
     if audit is None:
         return {"audit": None}
     result = audit.result
-    features = [{**row, "label": feature_label(row["feature"]), "larger_in_ai": row["weight"] > 0} for row in result["features"]]
+    features = [
+        {**row, "label": feature_label(row["feature"]), "larger_in_ai": row["weight"] > 0}
+        for row in result["features"]
+    ]
     withheld = [
-        {"label": WITHHELD_LABELS[reason], "reference": result["withheld"]["reference"][reason], "ai": result["withheld"]["ai"][reason]}
+        {
+            "label": WITHHELD_LABELS[reason],
+            "reference": result["withheld"]["reference"][reason],
+            "ai": result["withheld"]["ai"][reason],
+        }
         for reason in WITHHELD_LABELS
     ]
     percents = {}
     if audit.accuracy is not None:
         percents = {key: f"{result[key]:.0%}" for key in ("accuracy", "ci_low", "ci_high")}
         percents["threshold"] = f"{audit.threshold:.0%}"
-    return {"audit": audit, "audit_features": features, "audit_withheld": withheld, "audit_percents": percents}
+    return {
+        "audit": audit,
+        "audit_features": features,
+        "audit_withheld": withheld,
+        "audit_percents": percents,
+    }
 
 
 def _say_audit(request: HttpRequest, audit) -> None:
     if audit.accuracy is None:
-        messages.warning(request, _("Blinding audit: too few pairs to audit (%(count)d).") % {"count": audit.pair_count})
+        messages.warning(
+            request, _("Blinding audit: too few pairs to audit (%(count)d).") % {"count": audit.pair_count}
+        )
     elif audit.exceeds_threshold:
         messages.error(
             request,
-            _("Blinding audit: the AI report can be told by its form in %(accuracy)s of pairs, above the study's threshold of %(threshold)s.")
+            _(
+                "Blinding audit: the AI report can be told by its form in %(accuracy)s of pairs, above the study's threshold of %(threshold)s."
+            )
             % {"accuracy": f"{audit.accuracy:.0%}", "threshold": f"{audit.threshold:.0%}"},
         )
     else:
         messages.success(
             request,
-            _("Blinding audit: %(accuracy)s of pairs told apart by form, within the study's threshold of %(threshold)s.")
+            _(
+                "Blinding audit: %(accuracy)s of pairs told apart by form, within the study's threshold of %(threshold)s."
+            )
             % {"accuracy": f"{audit.accuracy:.0%}", "threshold": f"{audit.threshold:.0%}"},
         )
 
@@ -219,11 +245,13 @@ def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
     query = request.GET.get("case", "").strip()
     if query:
         study_cases = study_cases.filter(case__case_id__icontains=query)
-    page = Paginator(study_cases.order_by("case__case_id", "id").values_list("pk", flat=True), DISPLAY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        study_cases.order_by("case__case_id", "id").values_list("pk", flat=True), DISPLAY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     pairs = blinding.displayed_pairs(StudyCase.objects.filter(pk__in=list(page.object_list)))
-    return render(request, "studies/study_display.html", {"study": study, "pairs": pairs, "page": page, "query": query})
+    return render(
+        request, "studies/study_display.html", {"study": study, "pairs": pairs, "page": page, "query": query}
+    )
 
 
 @require_POST
@@ -231,7 +259,9 @@ def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
 def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
     latest = blinding.latest_audit(study)
-    if study.state == ReaderStudy.State.DRAFT and (latest is None or latest.pair_count != study.study_cases.count()):
+    if study.state == ReaderStudy.State.DRAFT and (
+        latest is None or latest.pair_count != study.study_cases.count()
+    ):
         # The paper reports an audit of the pairs as assigned: make one unless the latest covers them.
         _say_audit(request, blinding.run_blinding_audit(study=study, user=request.user, now=timezone.now()))
     try:

@@ -225,7 +225,9 @@ def _big_stick_sides(cases: Sequence[int], *, rng: random.Random) -> dict[int, s
     return sides
 
 
-def _big_stick_repeats(*, cases: list[int], sides: dict[int, str], count: int, rng: random.Random) -> list[int]:
+def _big_stick_repeats(
+    *, cases: list[int], sides: dict[int, str], count: int, rng: random.Random
+) -> list[int]:
     """``count`` of a reader's first-read cases, in reading order, whose sides (opposite to their
     first reads) continue the reader's big-stick walk; a side whose cases are used up gives way."""
     imbalance = sum(1 if side == AI_ON_A else -1 for side in sides.values())

@@ -21,7 +21,9 @@ UNBLINDING_HEADER = (
 
 def unblinding_rows(study: ReaderStudy) -> Iterator[tuple]:
     yield UNBLINDING_HEADER
-    rows = study.assignments.select_related("reader", "study_case__case").order_by("reader__username", "position")
+    rows = study.assignments.select_related("reader", "study_case__case").order_by(
+        "reader__username", "position"
+    )
     for a in rows:
         yield (
             a.public_id,
@@ -82,7 +84,17 @@ def answer_rows(study: ReaderStudy) -> Iterator[tuple]:
             )
 
 
-AUDIT_HEADER = ("assignment", "reader", "case_id", "item", "old_value", "new_value", "changed_by", "changed_at", "after_submit")
+AUDIT_HEADER = (
+    "assignment",
+    "reader",
+    "case_id",
+    "item",
+    "old_value",
+    "new_value",
+    "changed_by",
+    "changed_at",
+    "after_submit",
+)
 
 
 def audit_rows(study: ReaderStudy) -> Iterator[tuple]:

@@ -51,22 +51,31 @@ class ReaderStudy(models.Model):
     side_scheme = models.CharField(
         _("side randomisation"),
         max_length=16,
-        choices=[("big_stick", _("Big stick (a coin per reading, imbalance at most 4)")), ("balanced", _("Balanced within one (before 2026-12)"))],
+        choices=[
+            ("big_stick", _("Big stick (a coin per reading, imbalance at most 4)")),
+            ("balanced", _("Balanced within one (before 2026-12)")),
+        ],
         default="big_stick",
         editable=False,
     )
     blinding_threshold = models.FloatField(
         _("blinding audit warning threshold"),
         default=0.65,
-        help_text=_("Warn when a classifier tells the AI report from the reference by form alone more often than this share of pairs (0.5 is chance)."),
+        help_text=_(
+            "Warn when a classifier tells the AI report from the reference by form alone more often than this share of pairs (0.5 is chance)."
+        ),
     )
     non_inferiority_margin = models.FloatField(
         _("non-inferiority margin (score points)"),
         null=True,
         blank=True,
-        help_text=_("The AI report is non-inferior when the lower bound of the mean AI-minus-reference difference lies above minus this margin. Leave empty for no non-inferiority test."),
+        help_text=_(
+            "The AI report is non-inferior when the lower bound of the mean AI-minus-reference difference lies above minus this margin. Leave empty for no non-inferiority test."
+        ),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
 
@@ -75,9 +84,12 @@ class ReaderStudy(models.Model):
         verbose_name = _("reader study")
         verbose_name_plural = _("reader studies")
         constraints = [
-            models.CheckConstraint(condition=Q(readers_per_case__gte=1), name="study_readers_per_case_positive"),
             models.CheckConstraint(
-                condition=Q(washout_fraction__gte=0) & Q(washout_fraction__lte=1), name="study_washout_fraction_range"
+                condition=Q(readers_per_case__gte=1), name="study_readers_per_case_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(washout_fraction__gte=0) & Q(washout_fraction__lte=1),
+                name="study_washout_fraction_range",
             ),
             models.CheckConstraint(
                 condition=Q(non_inferiority_margin__isnull=True) | Q(non_inferiority_margin__gt=0),
@@ -87,7 +99,9 @@ class ReaderStudy(models.Model):
                 condition=Q(blinding_threshold__gte=0.5) & Q(blinding_threshold__lte=1),
                 name="study_blinding_threshold_range",
             ),
-            models.CheckConstraint(condition=Q(side_scheme__in=["big_stick", "balanced"]), name="study_side_scheme_valid"),
+            models.CheckConstraint(
+                condition=Q(side_scheme__in=["big_stick", "balanced"]), name="study_side_scheme_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,7 +149,9 @@ class StudyCase(models.Model):
 
 class StudyReader(models.Model):
     study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="study_readers")
-    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reader_studies")
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reader_studies"
+    )
 
     class Meta:
         ordering = ["study", "id"]
@@ -164,7 +180,9 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["study", "reader", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["study", "reader", "position"], name="assignment_position_unique"),
+            models.UniqueConstraint(
+                fields=["study", "reader", "position"], name="assignment_position_unique"
+            ),
             models.UniqueConstraint(
                 fields=["study", "reader", "study_case", "is_repeat"], name="assignment_once_per_reading"
             ),
@@ -219,7 +237,9 @@ class BlindingAudit(models.Model):
 
     study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="blinding_audits")
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     pair_count = models.PositiveIntegerField()
     accuracy = models.FloatField(null=True, blank=True)  # None: too few pairs to audit
     threshold = models.FloatField()

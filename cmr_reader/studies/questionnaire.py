@@ -78,13 +78,17 @@ class Questionnaire:
             return sorted(set(value), key=ERROR_CATEGORIES.index)
         if name in ("error_comment", "comment"):
             if not isinstance(value, str) or len(value) > MAX_COMMENT or not _storable(value):
-                raise InvalidAnswer(_("A comment is text of at most %(count)d characters.") % {"count": MAX_COMMENT})
+                raise InvalidAnswer(
+                    _("A comment is text of at most %(count)d characters.") % {"count": MAX_COMMENT}
+                )
             return value.strip()
         if item == "pair.preference":
             return _choice(value, PREFERENCES)
         if item == "pair.ai_guess":
             return _choice(value, AI_GUESSES)
-        raise InvalidAnswer(_("Unknown item %(item)s.") % {"item": item})  # pragma: no cover - every key is handled above
+        raise InvalidAnswer(
+            _("Unknown item %(item)s.") % {"item": item}
+        )  # pragma: no cover - every key is handled above
 
     def missing(self, answers: Mapping[str, object]) -> list[str]:
         """Required items without an answer, in display order; [] when the case can be submitted."""
@@ -112,7 +116,11 @@ class Questionnaire:
 
 
 def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, list) and not value)
+    )
 
 
 def _storable(text: str) -> bool:

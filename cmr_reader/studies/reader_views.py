@@ -49,7 +49,9 @@ def _own_assignment(request: HttpRequest, public_id: str) -> Assignment:
     try:
         return (
             reading.open_assignments(request.user, now=timezone.now())
-            .select_related("study", "study_case__case", "study_case__reference_report", "study_case__ai_report")
+            .select_related(
+                "study", "study_case__case", "study_case__reference_report", "study_case__ai_report"
+            )
             .get(public_id=public_id)
         )
     except Assignment.DoesNotExist:
@@ -71,7 +73,12 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     now = timezone.now()
     answers.mark_opened(assignment, now=now)
     # The case and the study only: nothing about slots or reports, which stay blinded.
-    record_access(request, action=Action.READING_CASE, target=assignment.study_case.case.case_id, study=assignment.study_id)
+    record_access(
+        request,
+        action=Action.READING_CASE,
+        target=assignment.study_case.case.case_id,
+        study=assignment.study_id,
+    )
     study = assignment.study
     questionnaire = answers.questionnaire_for(study)
     given = answers.current_answers(assignment)
@@ -79,14 +86,17 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     # One language for the pair (the reference's; a study pairs only reports in one language), so
     # that both reports get the same section titles and lang attribute.
     language = assignment.study_case.reference_report.language
-    texts = {slot: normalise_for_display(assignment.report_in_slot(slot).text, language=language) for slot in SLOTS}
+    texts = {
+        slot: normalise_for_display(assignment.report_in_slot(slot).text, language=language) for slot in SLOTS
+    }
     slots = [
         {
             "slot": slot,
             "text": texts[slot],
             "lang": REPORT_LANG_TAGS[language],
             "criteria": [
-                {"criterion": c, "item": f"{slot}.{c.key}", "value": given.get(f"{slot}.{c.key}")} for c in criteria
+                {"criterion": c, "item": f"{slot}.{c.key}", "value": given.get(f"{slot}.{c.key}")}
+                for c in criteria
             ],
             "error": given.get(f"{slot}.error"),
             "error_categories": given.get(f"{slot}.error_categories") or [],
@@ -99,7 +109,11 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
         "assignment": assignment,
         "study": study,
         "slots": slots,
-        "pair": {key.split(".", 1)[1]: given.get(key) for key in questionnaire.item_keys() if key.startswith("pair.")},
+        "pair": {
+            key.split(".", 1)[1]: given.get(key)
+            for key in questionnaire.item_keys()
+            if key.startswith("pair.")
+        },
         "missing": questionnaire.missing(given),
         "error_categories": list(ERROR_CATEGORY_LABELS.items()),
         "locked": assignment.submitted_at is not None and not study.allow_revisit,
@@ -144,7 +158,11 @@ def submit_case(request: HttpRequest, public_id: str) -> HttpResponse:
     except answers.CaseIncomplete as incomplete:
         if request.headers.get("Accept", "").startswith("application/json"):
             return JsonResponse({"ok": False, "missing": incomplete.missing}, status=409)
-        messages.error(request, _("Answer every required item before submitting (%(count)d left).") % {"count": len(incomplete.missing)})
+        messages.error(
+            request,
+            _("Answer every required item before submitting (%(count)d left).")
+            % {"count": len(incomplete.missing)},
+        )
         return redirect("reading:case", public_id=public_id)
     except answers.AnswerRejected as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=409)
@@ -170,11 +188,15 @@ def record_activity(request: HttpRequest, public_id: str) -> JsonResponse:
     except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return _activity_refused()
     try:
-        answers.record_activity(assignment_id=assignment_id, user=request.user, seconds=seconds, now=timezone.now())
+        answers.record_activity(
+            assignment_id=assignment_id, user=request.user, seconds=seconds, now=timezone.now()
+        )
     except answers.InvalidActivity:
         return _activity_refused()
     return JsonResponse({"ok": True})
 
 
 def _activity_refused() -> JsonResponse:
-    return JsonResponse({"ok": False, "error": _("Send JSON with a number of seconds, zero or more.")}, status=400)
+    return JsonResponse(
+        {"ok": False, "error": _("Send JSON with a number of seconds, zero or more.")}, status=400
+    )

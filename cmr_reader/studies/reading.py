@@ -48,7 +48,11 @@ def progress_by_study(user, *, now: datetime) -> list[StudyProgress]:
         submitted.setdefault(assignment.study_id, []).append(assignment)
     return [
         StudyProgress(
-            studies[row["study"]], row["done"], row["total"], row["waiting"], tuple(submitted.get(row["study"], ()))
+            studies[row["study"]],
+            row["done"],
+            row["total"],
+            row["waiting"],
+            tuple(submitted.get(row["study"], ())),
         )
         for row in rows
     ]

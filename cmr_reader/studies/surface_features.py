@@ -19,7 +19,10 @@ _ABBREVIATION = re.compile(r"\b[A-Z]{2,}[a-z]?\b")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、])\s", re.MULTILINE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _TITLE_WORDS = frozenset(
-    token for titles in SECTION_TITLES.values() for title in titles.values() for token in _TOKEN.findall(title.lower())
+    token
+    for titles in SECTION_TITLES.values()
+    for title in titles.values()
+    for token in _TOKEN.findall(title.lower())
 ) | frozenset(token for text in NOT_STATED.values() for token in _TOKEN.findall(text.lower()))
 
 # Feature key -> what it measures (the coordinator's page translates these keys for display).

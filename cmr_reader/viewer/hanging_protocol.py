@@ -49,7 +49,12 @@ def browser_order(series: Sequence[SeriesSummary]) -> list[SeriesSummary]:
     rank = {kind.value: position for position, kind in enumerate(KIND_ORDER)}
     return sorted(
         series,
-        key=lambda s: (rank.get(s.kind, len(KIND_ORDER) - 1), s.series_number is None, s.series_number or 0, s.uid),
+        key=lambda s: (
+            rank.get(s.kind, len(KIND_ORDER) - 1),
+            s.series_number is None,
+            s.series_number or 0,
+            s.uid,
+        ),
     )
 
 

@@ -16,7 +16,10 @@ from cmr_reader.viewer.hanging_protocol import LAYOUTS, SeriesSummary, browser_o
 def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:
     """The case's series in reading order, each as a slice x phase grid, and where they hang."""
     series_rows = list(Series.objects.filter(case=case))
-    summaries = [SeriesSummary(uid=s.series_instance_uid, kind=s.kind, series_number=s.series_number) for s in series_rows]
+    summaries = [
+        SeriesSummary(uid=s.series_instance_uid, kind=s.kind, series_number=s.series_number)
+        for s in series_rows
+    ]
     by_uid = {s.series_instance_uid: s for s in series_rows}
     records = _image_records(series_ids=[s.pk for s in series_rows])
     entries = []
@@ -56,7 +59,10 @@ def _image_records(*, series_ids: list[int]) -> dict[int, list[ImageRecord]]:
 def _series_entry(series: Series, *, grid) -> dict:
     kind = SeriesKind(series.kind) if series.kind in SeriesKind.values else SeriesKind.UNKNOWN
     slices = [
-        {"position_mm": None if s.position_mm is None else round(s.position_mm, 2), "frames": [list(f) for f in s.frames]}
+        {
+            "position_mm": None if s.position_mm is None else round(s.position_mm, 2),
+            "frames": [list(f) for f in s.frames],
+        }
         for s in grid.slices
     ]
     middle = grid.slices[len(grid.slices) // 2] if grid.slices else None

@@ -30,7 +30,10 @@ def viewer_context(request: HttpRequest, *, case: Case) -> dict:
         "viewer_loader": loader,
         # Fetched while the viewer's script loads: the series metadata of the first viewports.
         "viewer_preloads": (
-            [reverse("dicomweb:series_metadata", args=[manifest["study"], uid]) for uid in manifest["viewports"]]
+            [
+                reverse("dicomweb:series_metadata", args=[manifest["study"], uid])
+                for uid in manifest["viewports"]
+            ]
             if loader == "wadors"
             else []
         ),

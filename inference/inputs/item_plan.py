@@ -100,7 +100,7 @@ def pick_slices(count: int, mode: str) -> list[int]:
 
 
 def slice_position(index: int, count: int) -> str:
-    """"basal", "mid" or "apical": the third of the stack that slice ``index`` lies in."""
+    """ "basal", "mid" or "apical": the third of the stack that slice ``index`` lies in."""
     return POSITIONS[min(2, (6 * index + 3) // (2 * count))]
 
 
@@ -171,7 +171,10 @@ def _lge_lax_item(*, members: list[FrameRecord]) -> PlannedItem:
     # Every position of every plane (a series may hold 4-, 2- and 3-chamber LGE together).
     positions: dict[tuple, list[FrameRecord]] = {}
     for record in members:
-        where = (_rounded(record.get("ImageOrientationPatient")), _rounded(record.get("ImagePositionPatient")))
+        where = (
+            _rounded(record.get("ImageOrientationPatient")),
+            _rounded(record.get("ImagePositionPatient")),
+        )
         positions.setdefault(where, []).append(record)
     firsts = sorted((order_phases(group)[0] for group in positions.values()), key=_acquisition_key)
     return PlannedItem(
@@ -193,7 +196,12 @@ def _cine_frames(
     picked = pick_phases(phases, config.frames_per_cine)
     records = [r for s in slices for r in s.records]
     image_records = [
-        ImageRecord(sop_instance_uid=r.sop_instance_uid, instance_number=r.instance_number, number_of_frames=1, header=r.header)
+        ImageRecord(
+            sop_instance_uid=r.sop_instance_uid,
+            instance_number=r.instance_number,
+            number_of_frames=1,
+            header=r.header,
+        )
         for r in records
     ]
     groups, start = [], 0
@@ -232,4 +240,3 @@ def _rounded(value) -> tuple[float, ...]:
         return tuple(round(float(v)) for v in value) if value is not None else ()
     except (TypeError, ValueError):
         return ()
-

@@ -41,7 +41,9 @@ def target_size(*, rows: int, columns: int, max_pixels: int) -> tuple[int, int]:
     return height, width
 
 
-def decode_records(records: Iterable[FrameRecord]) -> tuple[dict[tuple[Path, int], np.ndarray], dict[Path, str]]:
+def decode_records(
+    records: Iterable[FrameRecord],
+) -> tuple[dict[tuple[Path, int], np.ndarray], dict[Path, str]]:
     """Float frames keyed by (path, frame index), and the files that would not decode with why.
 
     Each file is read and decoded once however many of its frames are wanted.

@@ -26,7 +26,16 @@ from inference.inputs.study_files import find_study_files, read_frame_records, r
 
 # Part of every fingerprint: bump it when a change to this package changes the frames it makes.
 PIPELINE_VERSION = "inputs-1"
-ITEM_FIELDS = ("kind", "position", "modality", "fps", "series_uid", "description", "slice_index", "slice_count")
+ITEM_FIELDS = (
+    "kind",
+    "position",
+    "modality",
+    "fps",
+    "series_uid",
+    "description",
+    "slice_index",
+    "slice_count",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +119,16 @@ def _render(*, planned: list[PlannedItem], config: InputConfig) -> tuple[list[Vi
         rows, columns = (_kept(rows, fraction), _kept(columns, fraction))
         size = target_size(rows=rows, columns=columns, max_pixels=config.max_pixels)
         frames = [decoded.get((r.path, r.frame_index)) for r in item.records]
-        sized.append([resize_frame(centre_crop(f, fraction=fraction), size=size) for f in frames if f is not None])
+        sized.append(
+            [resize_frame(centre_crop(f, fraction=fraction), size=size) for f in frames if f is not None]
+        )
     per_series: dict[str, list[np.ndarray]] = {}
     for item, frames in zip(planned, sized, strict=True):
         for record, frame in zip((r for r in item.records if r.path not in failed), frames, strict=True):
             per_series.setdefault(record.series_uid, []).append(frame)
     limits = {
-        uid: window_limits(frames, percentiles=config.window_percentiles) for uid, frames in per_series.items()
+        uid: window_limits(frames, percentiles=config.window_percentiles)
+        for uid, frames in per_series.items()
     }
     items = []
     for item, frames in zip(planned, sized, strict=True):

@@ -166,7 +166,10 @@ def test_frames_bulk_data_and_whole_instances_are_not_logged(coordinator, stored
     for frame in ("1", "2", "1,2"):
         response = client.get(reverse("dicomweb:frames", args=[*uids, frame]), HTTP_ACCEPT="*/*")
         assert response.status_code == 200
-    assert client.get(reverse("dicomweb:bulk_data", args=[*uids, "7FE00010"]), HTTP_ACCEPT="*/*").status_code == 200
+    assert (
+        client.get(reverse("dicomweb:bulk_data", args=[*uids, "7FE00010"]), HTTP_ACCEPT="*/*").status_code
+        == 200
+    )
     response = client.get(reverse("dicomweb:instance", args=uids), HTTP_ACCEPT="*/*")
     assert response.status_code == 200 and b"".join(response.streaming_content)
 
@@ -193,7 +196,9 @@ def test_a_failing_insert_does_not_break_the_view(coordinator, stored_case, monk
     assert events() == [("carol_coordinator", Action.DICOMWEB_STUDY, case.study_instance_uid, None)]
 
 
-def test_a_database_error_on_insert_leaves_the_views_transaction_usable(coordinator, stored_case, monkeypatch):
+def test_a_database_error_on_insert_leaves_the_views_transaction_usable(
+    coordinator, stored_case, monkeypatch
+):
     """A real IntegrityError (NOT NULL): on PostgreSQL only the savepoint keeps the view's later
     queries (the viewer manifest) from failing with "current transaction is aborted"."""
     case, series, _instance = stored_case
@@ -206,11 +211,15 @@ def test_a_database_error_on_insert_leaves_the_views_transaction_usable(coordina
     assert events() == []
 
 
-def test_without_trusted_proxies_the_address_is_remote_addr_whatever_x_forwarded_for_says(coordinator, stored_case):
+def test_without_trusted_proxies_the_address_is_remote_addr_whatever_x_forwarded_for_says(
+    coordinator, stored_case
+):
     case, _series, _instance = stored_case
 
     client_for(coordinator).get(
-        reverse("viewer:case_viewer", args=[case.case_id]), REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="6.6.6.6"
+        reverse("viewer:case_viewer", args=[case.case_id]),
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_FORWARDED_FOR="6.6.6.6",
     )
 
     assert AccessEvent.objects.get().ip == "10.1.2.3"
@@ -232,7 +241,13 @@ def test_behind_a_trusted_proxy_the_address_is_the_one_it_appended_not_the_clien
 
 
 def test_the_log_keeps_the_username_of_a_deleted_user(outsider, stored_case):
-    AccessEvent.objects.create(user=outsider, username=outsider.username, action=Action.CASE_VIEWER, target="CMR-X", at=timezone.now())
+    AccessEvent.objects.create(
+        user=outsider,
+        username=outsider.username,
+        action=Action.CASE_VIEWER,
+        target="CMR-X",
+        at=timezone.now(),
+    )
 
     outsider.delete()
 
@@ -303,7 +318,9 @@ def test_the_page_filters_by_date_range_inclusive(coordinator, logged):
 
 
 def test_an_invalid_date_is_shown_and_filters_nothing(coordinator, logged):
-    response = client_for(coordinator).get(reverse("accounts:access_log"), {"date_from": "yesterday", "user": "rita_reader"})
+    response = client_for(coordinator).get(
+        reverse("accounts:access_log"), {"date_from": "yesterday", "user": "rita_reader"}
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["date_from"]
@@ -343,7 +360,9 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(coordinator):
     log("=HYPERLINK(1)", Action.CASE_VIEWER, "+cmd|' /C calc'!A0", at=timezone.now())
     log("rita_reader", Action.CASE_VIEWER, "-1", at=timezone.now())
 
-    body = b"".join(client_for(coordinator).get(reverse("accounts:access_log_csv")).streaming_content).decode()
+    body = b"".join(
+        client_for(coordinator).get(reverse("accounts:access_log_csv")).streaming_content
+    ).decode()
 
     assert "'=HYPERLINK(1)" in body and "'+cmd|' /C calc'!A0" in body
     # A plain number cannot run: it is written as it is (docs/decisions/0015).
@@ -370,7 +389,9 @@ def test_the_admin_shows_the_log_read_only(logged):
     assert client.get(reverse("admin:accounts_accessevent_changelist")).status_code == 200
     assert client.get(reverse("admin:accounts_accessevent_add")).status_code == 403
     assert client.get(reverse("admin:accounts_accessevent_delete", args=[logged[0].pk])).status_code == 403
-    change = client.post(reverse("admin:accounts_accessevent_change", args=[logged[0].pk]), {"target": "edited"})
+    change = client.post(
+        reverse("admin:accounts_accessevent_change", args=[logged[0].pk]), {"target": "edited"}
+    )
     assert change.status_code == 403
     assert AccessEvent.objects.get(pk=logged[0].pk).target == logged[0].target
 

@@ -19,7 +19,9 @@ def test_login_page_is_at_accounts_login(client):
 
 
 def test_a_user_logs_in_with_username_and_password(client, coordinator):
-    response = client.post("/accounts/login/", {"username": coordinator.username, "password": "pw-carol_coordinator"})
+    response = client.post(
+        "/accounts/login/", {"username": coordinator.username, "password": "pw-carol_coordinator"}
+    )
 
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200

@@ -85,7 +85,9 @@ def test_it_writes_the_same_table_as_an_xlsx_workbook(fleiss_csv: Path, tmp_path
     header, *rows = load_workbook(output)["agreement"].iter_rows(values_only=True)
     from_json = json.loads(out.getvalue())
     assert len(rows) == len(from_json)
-    fleiss = dict(zip(header, next(r for r in rows if r[header.index("coefficient")] == "fleiss_kappa"), strict=True))
+    fleiss = dict(
+        zip(header, next(r for r in rows if r[header.index("coefficient")] == "fleiss_kappa"), strict=True)
+    )
     assert fleiss["estimate"] == pytest.approx(0.430, abs=5e-4)
     with pytest.raises(CommandError, match="--output"):
         call_command("agreement", "--input", str(fleiss_csv), "--format", "xlsx")

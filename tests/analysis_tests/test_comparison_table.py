@@ -354,7 +354,9 @@ def test_without_bootstrap_replicates_the_interval_rows_stay_but_claim_nothing(m
 
     assert [r["criterion"] for r in table] == [r["criterion"] for r in margin_table]
     for without, with_replicates in zip(
-        rows_of(table, "bootstrap_mean_difference"), rows_of(margin_table, "bootstrap_mean_difference"), strict=True
+        rows_of(table, "bootstrap_mean_difference"),
+        rows_of(margin_table, "bootstrap_mean_difference"),
+        strict=True,
     ):
         assert without["estimate"] == pytest.approx(with_replicates["estimate"])
         assert without["ci_low"] is None and "B = 0" in without["method"]

@@ -19,7 +19,7 @@ def written(tables: list[Table]):
 
 def test_values_keep_their_types_and_text_survives_escaping():
     rows = [
-        (1, 2.5, True, "a < b & \"c\"", None, "", "  padded  ", "正确性", math.nan),
+        (1, 2.5, True, 'a < b & "c"', None, "", "  padded  ", "正确性", math.nan),
         (-7, 1e-12, False, "line\nbreak", "ctrl\x01char", 3, "x" * 40_000, "末尾", math.inf),
     ]
     columns = ("int", "float", "bool", "text", "none", "empty", "spaces", "chinese", "nan")
@@ -41,11 +41,24 @@ def test_every_table_becomes_a_sheet_in_order_and_the_package_is_well_formed():
 
 
 def test_sheet_names_are_made_valid_and_unique():
-    assert sheet_names(["a" * 40, "a" * 40, "bad/name[1]", ""]) == ["a" * 31, "a" * 29 + "~2", "bad_name_1_", "sheet"]
+    assert sheet_names(["a" * 40, "a" * 40, "bad/name[1]", ""]) == [
+        "a" * 31,
+        "a" * 29 + "~2",
+        "bad_name_1_",
+        "sheet",
+    ]
 
 
 def test_column_letters_follow_the_spreadsheet_alphabet():
-    assert [column_letters(i) for i in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+    assert [column_letters(i) for i in (0, 25, 26, 51, 52, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
 
 
 def test_text_that_looks_like_a_formula_is_stored_as_text_with_excels_quote_prefix():
@@ -58,7 +71,12 @@ def test_text_that_looks_like_a_formula_is_stored_as_text_with_excels_quote_pref
     assert [cell.value for cell in first] == list(hostile)
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in first)
     assert [(cell.value, cell.quotePrefix) for cell in second] == [
-        ("-3", False), (-0.5, False), ("plain", False), ("1+1", False), (None, False), ("=", True)
+        ("-3", False),
+        (-0.5, False),
+        ("plain", False),
+        ("1+1", False),
+        (None, False),
+        ("=", True),
     ]
     sheet = zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "<f " not in sheet

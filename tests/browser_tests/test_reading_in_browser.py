@@ -33,8 +33,19 @@ def reader_study(tmp_path, settings, private_storage, reader, other_reader) -> R
         )
     run = GenerationRun.objects.create(model_name="tiny")
     for case in Case.objects.all():
-        Report.objects.create(case=case, source="reference", language="en", text="Findings: LVEF 60%. No LGE.\nImpression: Normal.")
-        Report.objects.create(case=case, source="ai", language="en", text="Findings: EF 58%, no scar.\nImpression: Normal study.", generation_run=run)
+        Report.objects.create(
+            case=case,
+            source="reference",
+            language="en",
+            text="Findings: LVEF 60%. No LGE.\nImpression: Normal.",
+        )
+        Report.objects.create(
+            case=case,
+            source="ai",
+            language="en",
+            text="Findings: EF 58%, no scar.\nImpression: Normal study.",
+            generation_run=run,
+        )
     study = ReaderStudy.objects.create(name="Browser study", readers_per_case=2, overlap_count=2, seed=3)
     assign.add_default_criteria(study)
     assign.add_cases(study, None)
@@ -65,7 +76,9 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
         click_radio(browser, f"A.{criterion}", "4")
     click_radio(browser, "B.correctness", "3")
     browser.find_element(By.CSS_SELECTOR, 'input[name="B.correctness"][value="3"]').send_keys("2")
-    WebDriverWait(browser, 20).until(lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text)
+    WebDriverWait(browser, 20).until(
+        lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text
+    )
     assert saved(browser, "A.readability") and saved(browser, "B.correctness")
     assert Answer.objects.get(assignment=assignment, item="B.correctness").value == 2
 
@@ -86,19 +99,31 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
         click_radio(browser, f"B.{criterion}", "5")
     click_radio(browser, "A.error", "false")
     click_radio(browser, "B.error", "true")
-    WebDriverWait(browser, 5).until(lambda b: b.find_element(By.CSS_SELECTOR, '[data-item="B.error_categories"]').is_displayed())
-    browser.find_element(By.CSS_SELECTOR, 'input[name="B.error_categories"][value="wrong_measurement"]').click()
-    browser.find_element(By.CSS_SELECTOR, 'textarea[name="B.error_comment"]').send_keys("EF overstated by 10 points")
+    WebDriverWait(browser, 5).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, '[data-item="B.error_categories"]').is_displayed()
+    )
+    browser.find_element(
+        By.CSS_SELECTOR, 'input[name="B.error_categories"][value="wrong_measurement"]'
+    ).click()
+    browser.find_element(By.CSS_SELECTOR, 'textarea[name="B.error_comment"]').send_keys(
+        "EF overstated by 10 points"
+    )
     click_radio(browser, "pair.preference", "A")
     click_radio(browser, "pair.ai_guess", "B")
     click_radio(browser, "pair.ai_confidence", "3")
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "missing-count").get_attribute("data-missing") == "0")
-    WebDriverWait(browser, 10).until(lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text)
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_element(By.ID, "missing-count").get_attribute("data-missing") == "0"
+    )
+    WebDriverWait(browser, 10).until(
+        lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text
+    )
     browser.save_screenshot(str(artifacts_dir / "reading-case-filled.png"))
 
     # Enter submits (focus in the form, not in a text box).
     browser.find_element(By.CSS_SELECTOR, 'input[name="pair.preference"][value="A"]').send_keys(Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda b: b.current_url.rstrip("/").split("/")[-1] != assignment.public_id)
+    WebDriverWait(browser, 10).until(
+        lambda b: b.current_url.rstrip("/").split("/")[-1] != assignment.public_id
+    )
     assignment.refresh_from_db()
     assert assignment.submitted_at is not None
     stored = dict(Answer.objects.filter(assignment=assignment).values_list("item", "value"))
@@ -108,13 +133,17 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
     # The audit ends with the value kept (3 may be missing: a save superseded while being retried
     # is dropped on purpose, the newer value wins).
     history = list(
-        AnswerChange.objects.filter(assignment=assignment, item="B.correctness").order_by("id").values_list("new_value", flat=True)
+        AnswerChange.objects.filter(assignment=assignment, item="B.correctness")
+        .order_by("id")
+        .values_list("new_value", flat=True)
     )
     assert history[-1] == 2 and set(history) <= {2, 3}
     assert_no_csp_violations(browser)
 
 
-def test_one_press_of_submit_right_after_typing_a_comment_submits_with_the_comment(browser, live_server, reader, reader_study):
+def test_one_press_of_submit_right_after_typing_a_comment_submits_with_the_comment(
+    browser, live_server, reader, reader_study
+):
     """The comment's save is still waiting (typing is saved 600 ms after the last key) when the
     reader submits: the page saves it first and then submits, instead of ignoring the press."""
     log_in(browser, live_server.url, username=reader.username, password="pw-rita_reader")
@@ -128,13 +157,19 @@ def test_one_press_of_submit_right_after_typing_a_comment_submits_with_the_comme
         click_radio(browser, f"{slot}.error", "false")
     click_radio(browser, "pair.preference", "A")
     click_radio(browser, "pair.ai_guess", "unsure")
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "missing-count").get_attribute("data-missing") == "0")
-    WebDriverWait(browser, 10).until(lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text)
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_element(By.ID, "missing-count").get_attribute("data-missing") == "0"
+    )
+    WebDriverWait(browser, 10).until(
+        lambda b: "All answers saved" in b.find_element(By.ID, "save-status").text
+    )
 
     browser.find_element(By.CSS_SELECTOR, 'textarea[name="pair.comment"]').send_keys("Both read well.")
     browser.find_element(By.ID, "submit-case").click()  # at once: the typing is not saved yet
 
-    WebDriverWait(browser, 10).until(lambda b: b.current_url.rstrip("/").split("/")[-1] != assignment.public_id)
+    WebDriverWait(browser, 10).until(
+        lambda b: b.current_url.rstrip("/").split("/")[-1] != assignment.public_id
+    )
     assignment.refresh_from_db()
     assert assignment.submitted_at is not None
     assert Answer.objects.get(assignment=assignment, item="pair.comment").value == "Both read well."

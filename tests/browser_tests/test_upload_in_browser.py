@@ -26,10 +26,14 @@ def test_coordinator_uploads_files_and_sees_the_import_complete(
     WebDriverWait(browser, 20).until(expected_conditions.url_contains("/imaging/imports/"))
     assert browser.find_element(By.ID, "job-state").text in ("Queued", "Running")
 
-    call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command(
+        "db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", "--no-reload", verbosity=0
+    )
 
     # The page polls the job's API and updates itself; no reload.
-    WebDriverWait(browser, 20).until(expected_conditions.text_to_be_present_in_element((By.ID, "job-state"), "Done"))
+    WebDriverWait(browser, 20).until(
+        expected_conditions.text_to_be_present_in_element((By.ID, "job-state"), "Done")
+    )
     assert browser.find_element(By.ID, "job-imported").text == "8"
     assert browser.find_element(By.ID, "job-rejected-count").text == "1"
     assert "#9 ….txt" in browser.find_element(By.ID, "job-rejected").text  # notes.txt

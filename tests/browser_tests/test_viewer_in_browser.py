@@ -72,7 +72,9 @@ def open_viewer(browser, live_server, case: Case, *, query: str = "") -> dict:
 
 def wait_until_loaded(browser, timeout: float = 30) -> dict:
     WebDriverWait(browser, timeout).until(
-        lambda b: b.execute_script("return !!(window.cmrViewer && window.cmrViewer.state().timings.allLoadedAt)")
+        lambda b: b.execute_script(
+            "return !!(window.cmrViewer && window.cmrViewer.state().timings.allLoadedAt)"
+        )
     )
     return viewer_state(browser)
 
@@ -101,7 +103,9 @@ def assert_shows_an_image(summary: dict) -> None:
     assert summary["mean"] > 5, summary
 
 
-def test_default_hanging_protocol_shows_sax_cine_4ch_cine_and_lge(browser, live_server, coordinator, hcm_case, artifacts_dir):
+def test_default_hanging_protocol_shows_sax_cine_4ch_cine_and_lge(
+    browser, live_server, coordinator, hcm_case, artifacts_dir
+):
     state = open_viewer(browser, live_server, hcm_case)
 
     assert state["layout"] == "1x3"
@@ -123,7 +127,9 @@ def test_default_hanging_protocol_shows_sax_cine_4ch_cine_and_lge(browser, live_
     assert_no_csp_violations(browser)
 
 
-def test_the_cine_plays_then_stops_changing_when_paused(browser, live_server, coordinator, hcm_case, artifacts_dir):
+def test_the_cine_plays_then_stops_changing_when_paused(
+    browser, live_server, coordinator, hcm_case, artifacts_dir
+):
     open_viewer(browser, live_server, hcm_case)
     still = canvas(browser, 0)["hash"]
 
@@ -152,20 +158,26 @@ def test_the_cine_plays_then_stops_changing_when_paused(browser, live_server, co
     assert slider.get_attribute("max") == str(PHASES)
     target = (viewer_state(browser)["panels"][0]["phase"] + 5) % PHASES
     browser.execute_script(
-        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", slider, target + 1
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
+        slider,
+        target + 1,
     )
     wait_for_render(browser, 0, different_from=paused[-1])
     assert viewer_state(browser)["panels"][0]["phase"] == target
     assert_no_csp_violations(browser)
 
 
-def test_window_level_drag_and_presets_change_pixel_values_and_reset_restores(browser, live_server, coordinator, hcm_case):
+def test_window_level_drag_and_presets_change_pixel_values_and_reset_restores(
+    browser, live_server, coordinator, hcm_case
+):
     open_viewer(browser, live_server, hcm_case)
     before = canvas(browser, 0)
     viewport = browser.find_elements(By.CSS_SELECTOR, ".vp .vp-element")[0]
 
     # Left drag: right widens the window, down lowers the level (brighter).
-    ActionChains(browser).move_to_element(viewport).click_and_hold().move_by_offset(60, 80).release().perform()
+    ActionChains(browser).move_to_element(viewport).click_and_hold().move_by_offset(
+        60, 80
+    ).release().perform()
     dragged = wait_for_render(browser, 0, different_from=before["hash"])
     assert abs(dragged["mean"] - before["mean"]) > 3, (before, dragged)
 
@@ -183,7 +195,9 @@ def test_window_level_drag_and_presets_change_pixel_values_and_reset_restores(br
     assert_no_csp_violations(browser)
 
 
-def test_slice_navigation_changes_the_image_and_keeps_the_cardiac_phase(browser, live_server, coordinator, hcm_case):
+def test_slice_navigation_changes_the_image_and_keeps_the_cardiac_phase(
+    browser, live_server, coordinator, hcm_case
+):
     state = open_viewer(browser, live_server, hcm_case)
     start = state["panels"][0]
     first = canvas(browser, 0)
@@ -223,7 +237,10 @@ def test_layouts_and_the_series_browser_swap_what_is_shown(browser, live_server,
     three_chamber = Series.objects.get(case=hcm_case, kind="cine_3ch").series_instance_uid
     browser.find_element(By.CSS_SELECTOR, f"[data-series='{three_chamber}']").click()
     WebDriverWait(browser, 10).until(
-        lambda b: viewer_state(b)["panels"][3]["kind"] == "cine_3ch" and viewer_state(b)["panels"][3]["state"] == "ready"
+        lambda b: (
+            viewer_state(b)["panels"][3]["kind"] == "cine_3ch"
+            and viewer_state(b)["panels"][3]["state"] == "ready"
+        )
     )
 
     press(browser, "l")  # 2x2 -> 1x1
@@ -235,7 +252,9 @@ def test_layouts_and_the_series_browser_swap_what_is_shown(browser, live_server,
     assert_no_csp_violations(browser)
 
 
-def test_a_series_that_cannot_be_decoded_says_so_and_the_others_still_work(browser, live_server, coordinator, hcm_case):
+def test_a_series_that_cannot_be_decoded_says_so_and_the_others_still_work(
+    browser, live_server, coordinator, hcm_case
+):
     lge = Series.objects.get(case=hcm_case, kind="lge_sax")
     # Labelled JPEG baseline, stored raw: every frame of this series arrives undecodable.
     Instance.objects.filter(series=lge).update(transfer_syntax_uid="1.2.840.10008.1.2.4.50")
@@ -264,7 +283,9 @@ def test_the_help_overlay_lists_the_shortcuts(browser, live_server, coordinator,
     assert_no_csp_violations(browser)
 
 
-def test_the_real_cine_series_opens_and_plays(browser, live_server, coordinator, real_cine_dir, settings, private_storage, artifacts_dir):
+def test_the_real_cine_series_opens_and_plays(
+    browser, live_server, coordinator, real_cine_dir, settings, private_storage, artifacts_dir
+):
     case = import_case(real_cine_dir, settings)
 
     state = open_viewer(browser, live_server, case)

@@ -18,7 +18,9 @@ def login_request():
 
 def seed(password="demo-pw-1"):
     out = io.StringIO()
-    call_command("seed_demo", "--password", password, "--cases", "2", "--matrix", "48", "--phases", "6", stdout=out)
+    call_command(
+        "seed_demo", "--password", password, "--cases", "2", "--matrix", "48", "--phases", "6", stdout=out
+    )
     return out.getvalue()
 
 
@@ -26,7 +28,12 @@ def test_seed_demo_creates_one_user_per_role_and_imports_cases():
     output = seed()
 
     assert "0 rejected" in output
-    for username, role in [("coordinator", Role.COORDINATOR), ("statistician", Role.STATISTICIAN), ("reader1", Role.READER), ("reader3", Role.READER)]:
+    for username, role in [
+        ("coordinator", Role.COORDINATOR),
+        ("statistician", Role.STATISTICIAN),
+        ("reader1", Role.READER),
+        ("reader3", Role.READER),
+    ]:
         user = authenticate(login_request(), username=username, password="demo-pw-1")
         assert user is not None and has_role(user, role)
     assert Case.objects.count() == 2
@@ -53,10 +60,14 @@ def test_seed_demo_builds_a_study_every_reader_can_start():
 
     study = ReaderStudy.objects.get()
     assert study.state == ReaderStudy.State.ASSIGNED
-    assert Report.objects.filter(source="reference").count() == Report.objects.filter(source="ai").count() == 2
+    assert (
+        Report.objects.filter(source="reference").count() == Report.objects.filter(source="ai").count() == 2
+    )
     assert study.study_cases.count() == 2 and study.criteria.count() == 3
     for username in ("reader1", "reader2", "reader3"):
-        assert Assignment.objects.filter(study=study, reader__username=username).count() == 2  # both cases overlap
+        assert (
+            Assignment.objects.filter(study=study, reader__username=username).count() == 2
+        )  # both cases overlap
     # The sides are the study's seeded big-stick design, as stored.
     from cmr_reader.studies.assign import design_spec
     from cmr_reader.studies.design import design_study

@@ -30,7 +30,9 @@ def site_with_data(settings, synthetic_case_dir, private_storage, reader, other_
     assignment = Assignment.objects.filter(reader=reader).first()
     answers.save_answer(assignment_id=assignment.pk, user=reader, item="A.correctness", value=4, now=NOW)
     answers.save_answer(assignment_id=assignment.pk, user=reader, item="A.correctness", value=5, now=NOW)
-    files = {p.relative_to(private_storage): p.read_bytes() for p in private_storage.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(private_storage): p.read_bytes() for p in private_storage.rglob("*") if p.is_file()
+    }
     return study, files
 
 
@@ -61,7 +63,9 @@ def test_a_wiped_site_comes_back_from_its_backup(site_with_data, private_storage
 
     assert counts() == before
     assert Answer.objects.get(item="A.correctness").value == 5
-    restored = {p.relative_to(private_storage): p.read_bytes() for p in private_storage.rglob("*") if p.is_file()}
+    restored = {
+        p.relative_to(private_storage): p.read_bytes() for p in private_storage.rglob("*") if p.is_file()
+    }
     assert restored == files
 
 

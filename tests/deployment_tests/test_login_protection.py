@@ -10,9 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def log_in(client, username, password, address="10.0.0.7"):
-    return client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_five_wrong_passwords_lock_out_even_the_right_one(client, reader):
@@ -95,8 +93,6 @@ def test_client_address_is_the_socket_without_trusted_proxies(settings):
 
 def test_client_address_behind_one_proxy_ignores_what_the_client_claims(settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    request = RequestFactory().get(
-        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.168.4.20"
-    )
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.168.4.20")
 
     assert client_ip(request) == "192.168.4.20"

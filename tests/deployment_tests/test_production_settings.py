@@ -85,11 +85,18 @@ def test_a_site_on_a_database_server_refuses_to_start_without_its_keys(tmp_path,
 def test_with_no_settings_at_all_debug_is_off_and_https_is_on(tmp_path):
     values = settings_in(
         bare_environment(tmp_path),
-        "DEBUG", "HTTPS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+        "DEBUG",
+        "HTTPS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
     )
 
     assert values == {
-        "DEBUG": False, "HTTPS": True, "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
+        "DEBUG": False,
+        "HTTPS": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
         "SECURE_SSL_REDIRECT": True,
     }
 
@@ -129,7 +136,13 @@ def test_production_cookies_are_secure(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [
-        True, True, True, "Lax", "DENY", True, ["HTTP_X_FORWARDED_PROTO", "https"]
+        True,
+        True,
+        True,
+        "Lax",
+        "DENY",
+        True,
+        ["HTTP_X_FORWARDED_PROTO", "https"],
     ]
 
 
@@ -141,6 +154,11 @@ def test_log_format_json_writes_json_lines(tmp_path):
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     probe = [line for line in lines if line["logger"] == "cmr_reader.probe"]
     assert probe == [
-        {"time": probe[0]["time"], "level": "WARNING", "logger": "cmr_reader.probe",
-         "message": "hello there", "request_id": "-"}
+        {
+            "time": probe[0]["time"],
+            "level": "WARNING",
+            "logger": "cmr_reader.probe",
+            "message": "hello there",
+            "request_id": "-",
+        }
     ]

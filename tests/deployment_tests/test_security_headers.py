@@ -81,9 +81,13 @@ def test_no_inline_script_eval_or_inline_style_is_allowed(client, coordinator):
 
     directives = policy(client.get("/"))
 
-    assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
+    assert (
+        "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
+    )
     assert "'unsafe-inline'" not in directives["style-src"]
-    assert not any(source.startswith(("'nonce-", "'sha")) for sources in directives.values() for source in sources)
+    assert not any(
+        source.startswith(("'nonce-", "'sha")) for sources in directives.values() for source in sources
+    )
 
 
 @pytest.mark.django_db
@@ -95,7 +99,11 @@ def test_an_svg_document_may_style_itself_but_runs_no_script(stored, users):  # 
     response = client.get(url_for("analysis:plot", instance, job))
 
     assert response["Content-Type"] == "image/svg+xml"
-    assert policy(response) == {**SITE_POLICY, "script-src": ["'none'"], "style-src": ["'self'", "'unsafe-inline'"]}
+    assert policy(response) == {
+        **SITE_POLICY,
+        "script-src": ["'none'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    }
 
 
 def test_static_files_carry_the_site_policy(client, settings):

@@ -88,7 +88,11 @@ def test_first_frame_goes_through_django_and_the_next_ones_take_the_fast_lane(ar
     assert inner.calls == 1, "only the first request needed Django"
     assert frame_part(body3) == frame_part(body1), "the fast lane serves Django's bytes"
     assert frame_part(body2) != frame_part(body1)
-    assert headers2["Content-Type"].split(";")[0] == headers1["Content-Type"].split(";")[0] == "multipart/related"
+    assert (
+        headers2["Content-Type"].split(";")[0]
+        == headers1["Content-Type"].split(";")[0]
+        == "multipart/related"
+    )
     assert "transfer-syntax=1.2.840.10008.1.2.1" in body2.decode("latin-1")[:300]
     assert headers2["Cache-Control"] == headers1["Cache-Control"]
 
@@ -147,6 +151,8 @@ def test_anything_unusual_is_left_to_django(archive, coordinator, lane):
     assert wsgi_get(app, path + "/frames/1,2", cookie=cookie)[0] == "200 OK"  # several frames
     assert wsgi_get(app, path + "/frames/1", cookie=cookie, accept="image/jpeg")[0].startswith("406")
     assert wsgi_get(app, path + "/frames/1", cookie="sessionid=forged")[0].startswith("401")
-    other_series = instance_path(archive.cine_frames[0]).replace(archive.cine.series_instance_uid, archive.lge.series_instance_uid)
+    other_series = instance_path(archive.cine_frames[0]).replace(
+        archive.cine.series_instance_uid, archive.lge.series_instance_uid
+    )
     assert wsgi_get(app, other_series + "/frames/1", cookie=cookie)[0].startswith("404")
     assert inner.calls == calls + 5

@@ -116,5 +116,7 @@ def test_header_text_edge_cases_match_the_decoded_way():
     ]
     for header, bits in cases:
         for text in (json_module.dumps(header), json_module.dumps(header, indent=1)):
-            got = json_module.loads(instance_metadata_text(header_text=text, bits_allocated=bits, bulk_data_uri=uri))
+            got = json_module.loads(
+                instance_metadata_text(header_text=text, bits_allocated=bits, bulk_data_uri=uri)
+            )
             assert got == instance_metadata(header=header, bulk_data_uri=uri), (header, text)

@@ -22,7 +22,10 @@ def test_it_prints_the_record_of_an_english_report_as_json():
 
 def test_it_reads_a_chinese_report_from_a_file(tmp_path):
     report = tmp_path / "report.txt"
-    report.write_text("左室射血分数约55%。室间隔最厚处约22mm。未见延迟强化。考虑肥厚型心肌病（非梗阻性）。", encoding="utf-8")
+    report.write_text(
+        "左室射血分数约55%。室间隔最厚处约22mm。未见延迟强化。考虑肥厚型心肌病（非梗阻性）。",
+        encoding="utf-8",
+    )
 
     record = run("--file", str(report))
 

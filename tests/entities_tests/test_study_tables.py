@@ -261,9 +261,7 @@ def test_text_similarity_has_rows_for_each_language_present_and_no_pooled_row(th
         lang="en",
     )
 
-    assert set(rows) == {
-        (lang, m) for lang in ("en", "zh") for m in ("bleu4", "rouge_l_f1", "chrf")
-    }
+    assert set(rows) == {(lang, m) for lang in ("en", "zh") for m in ("bleu4", "rouge_l_f1", "chrf")}
     assert [rows[lang, "chrf"]["n_pairs"] for lang in ("en", "zh")] == [2, 1]
     assert rows["en", "bleu4"]["score"] == english.bleu4
     assert rows["en", "rouge_l_f1"]["score"] == english.rouge_l_f1

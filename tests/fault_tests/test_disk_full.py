@@ -61,7 +61,9 @@ def test_a_full_disk_stops_the_import_cleanly_and_a_retry_completes_it(
     assert "disk holding the DICOM storage is full" in job.error
     stored = list(Instance.objects.all())
     assert len(stored) < len(files)
-    on_disk = {p.relative_to(private_storage).as_posix(): p for p in private_storage.rglob("*") if p.is_file()}
+    on_disk = {
+        p.relative_to(private_storage).as_posix(): p for p in private_storage.rglob("*") if p.is_file()
+    }
     assert not [name for name in on_disk if name.endswith(".part")]
     # Every indexed instance's file is complete. With one process, the files on disk are exactly
     # the indexed ones. With workers, a chunk in flight may have written complete files whose rows

@@ -40,7 +40,11 @@ def prepare_or_reject(raw: bytes) -> None:
 
 def element_offsets(raw: bytes) -> list[int]:
     """Offsets of explicit-VR element headers after the preamble (a cheap scan for plausible tags)."""
-    return [i for i in range(132, len(raw) - 8, 2) if raw[i + 4 : i + 6].isalpha() and raw[i + 4 : i + 6].isupper()]
+    return [
+        i
+        for i in range(132, len(raw) - 8, 2)
+        if raw[i + 4 : i + 6].isalpha() and raw[i + 4 : i + 6].isupper()
+    ]
 
 
 OFFSETS = element_offsets(VALID)
@@ -56,7 +60,10 @@ def test_truncated_files(cut):
 
 
 @FUZZ
-@given(offset=st.sampled_from(OFFSETS), length=st.sampled_from([0, 1, 3, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 0xFFFFFFF0]))
+@given(
+    offset=st.sampled_from(OFFSETS),
+    length=st.sampled_from([0, 1, 3, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 0xFFFFFFF0]),
+)
 def test_wrong_and_huge_declared_lengths(offset, length):
     raw = bytearray(VALID)
     vr = bytes(raw[offset + 4 : offset + 6])
@@ -77,7 +84,9 @@ def test_bad_value_representations(offset, vr):
 
 
 @FUZZ
-@given(position=st.integers(min_value=128, max_value=len(VALID) - 4), noise=st.binary(min_size=1, max_size=16))
+@given(
+    position=st.integers(min_value=128, max_value=len(VALID) - 4), noise=st.binary(min_size=1, max_size=16)
+)
 def test_random_byte_damage(position, noise):
     raw = bytearray(VALID)
     raw[position : position + len(noise)] = noise
@@ -115,12 +124,16 @@ CSV_FIELDS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_s
 
 @settings(max_examples=300, deadline=None)
 @given(
-    header=st.lists(st.sampled_from(["case_id", "reader_id", "criterion", "score", "arm", "extra", ""]), max_size=6),
+    header=st.lists(
+        st.sampled_from(["case_id", "reader_id", "criterion", "score", "arm", "extra", ""]), max_size=6
+    ),
     rows=st.lists(st.lists(CSV_FIELDS, max_size=6), max_size=8),
     separator=st.sampled_from([",", ";", "\t"]),
 )
 @example(header=["case_id", "reader_id", "criterion", "score"], rows=[["1", "a", "c", "NaN"]], separator=",")
-@example(header=["case_id", "reader_id", "criterion", "score"], rows=[["1", "a", "c", "1e309"]], separator=",")
+@example(
+    header=["case_id", "reader_id", "criterion", "score"], rows=[["1", "a", "c", "1e309"]], separator=","
+)
 def test_any_ratings_csv_is_read_or_refused_with_its_line(header, rows, separator):
     text = "\n".join(separator.join(row) for row in [header, *rows]) + "\n"
     try:

@@ -46,8 +46,23 @@ def start_server(port: int, *, env: dict[str, str] | None = None, log=subprocess
         **(env or {}),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "cmr_reader.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
-        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cmr_reader.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -71,7 +86,9 @@ def writer(base: str, session_id: str, assignment: str, log: list, stop: threadi
         n += 1
         try:
             response = http.post(
-                f"{base}/reading/cases/{assignment}/answer/", data=json.dumps({"item": item, "value": value}), timeout=30,  # a loaded machine is slow, not gone
+                f"{base}/reading/cases/{assignment}/answer/",
+                data=json.dumps({"item": item, "value": value}),
+                timeout=30,  # a loaded machine is slow, not gone
                 headers={"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": base + "/"},
             )
             acknowledged = response.status_code == 200 and response.json().get("ok") is True
@@ -95,7 +112,9 @@ def test_acknowledged_saves_survive_a_killed_web_server(reader, other_reader):
     logs = {assignment: [] for _session, assignment in sessions}
     stop = threading.Event()
     threads = [
-        threading.Thread(target=writer, args=(f"http://127.0.0.1:{port}", session, assignment, logs[assignment], stop))
+        threading.Thread(
+            target=writer, args=(f"http://127.0.0.1:{port}", session, assignment, logs[assignment], stop)
+        )
         for session, assignment in sessions
     ]
     try:
@@ -124,7 +143,7 @@ def test_acknowledged_saves_survive_a_killed_web_server(reader, other_reader):
             if not acknowledged:
                 continue
             # Acknowledged: stored. The one request in flight when the server died may or may not have landed.
-            in_flight = [value for value, ack in sent[len(acknowledged):]]
+            in_flight = [value for value, ack in sent[len(acknowledged) :]]
             assert stored[(assignment, item)] in [acknowledged[-1], *in_flight], (assignment, item)
             checked += 1
     assert checked >= len(logs) * 2

@@ -31,7 +31,9 @@ def database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 def start_worker(queue: str) -> subprocess.Popen:
@@ -46,7 +48,10 @@ def start_worker(queue: str) -> subprocess.Popen:
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--queue-name", queue, "--interval", "0.1", "--no-reload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -58,7 +63,9 @@ def large_study(tmp_path):
     return folder
 
 
-def test_an_import_worker_killed_midway_leaves_nothing_partial_and_a_rerun_completes(large_study, private_storage, coordinator, django_capture_on_commit_callbacks):
+def test_an_import_worker_killed_midway_leaves_nothing_partial_and_a_rerun_completes(
+    large_study, private_storage, coordinator, django_capture_on_commit_callbacks
+):
     files = sorted(large_study.glob("*.dcm"))
     with django_capture_on_commit_callbacks(execute=True):
         job = create_paths_job(paths=[large_study], user=coordinator)
@@ -79,7 +86,9 @@ def test_an_import_worker_killed_midway_leaves_nothing_partial_and_a_rerun_compl
     job.refresh_from_db()
     stored = list(Instance.objects.all())
     assert job.state == ImportJob.State.RUNNING and 20 <= len(stored) < len(files), (job.state, len(stored))
-    on_disk = {p.relative_to(private_storage).as_posix(): p for p in private_storage.rglob("*") if p.is_file()}
+    on_disk = {
+        p.relative_to(private_storage).as_posix(): p for p in private_storage.rglob("*") if p.is_file()
+    }
     assert not [name for name in on_disk if name.endswith(".part")]
     for instance in stored:  # every visible instance is complete
         assert on_disk[instance.file_path].stat().st_size == instance.file_size

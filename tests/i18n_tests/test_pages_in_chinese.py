@@ -113,14 +113,19 @@ def test_both_report_texts_carry_the_pairs_language_and_its_section_titles(reade
     assignment = Assignment.objects.filter(reader=reader, study=study).order_by("position").first()
     case = assignment.study_case.case
     Report.objects.filter(case=case, source="reference").update(
-        language="zh", text="左心室壁增厚，最大室壁厚度18毫米，位于室间隔基底段。左心室射血分数65%。诊断：肥厚型心肌病。"
+        language="zh",
+        text="左心室壁增厚，最大室壁厚度18毫米，位于室间隔基底段。左心室射血分数65%。诊断：肥厚型心肌病。",
     )
-    Report.objects.filter(case=case, source="ai").update(language="zh", text="检查所见：左心室壁增厚。\n结论：肥厚型心肌病。")
+    Report.objects.filter(case=case, source="ai").update(
+        language="zh", text="检查所见：左心室壁增厚。\n结论：肥厚型心肌病。"
+    )
 
     body = page(chinese_client(reader), reverse("reading:case", args=[assignment.public_id]))
 
     tags = re.findall(r'<div class="report-text"[^>]*>', body)
-    langs = {re.search(r'id="report-(\w)-text"', tag)[1]: re.search(r'lang="([^"]+)"', tag)[1] for tag in tags}
+    langs = {
+        re.search(r'id="report-(\w)-text"', tag)[1]: re.search(r'lang="([^"]+)"', tag)[1] for tag in tags
+    }
     assert langs == {"A": "zh-Hans", "B": "zh-Hans"}
     texts = re.findall(r'<div class="report-text"[^>]*>(.*?)</div>', body, re.S)
     assert all("<p>检查所见：<br>" in text and "<p>诊断意见：<br>" in text for text in texts)

@@ -177,7 +177,14 @@ def test_an_implicit_vr_file_loses_the_same_free_text_on_the_pydicom_path(pseudo
 
 @pytest.mark.parametrize(
     "keyword",
-    ["TextValue", "DeviceID", "AcquisitionProtocolName", "ContentDescription", "SoftwareVersions", "RetrieveURL"],
+    [
+        "TextValue",
+        "DeviceID",
+        "AcquisitionProtocolName",
+        "ContentDescription",
+        "SoftwareVersions",
+        "RetrieveURL",
+    ],
 )
 def test_free_text_the_table_does_not_list_is_removed_by_its_tag(keyword):
     tag = pydicom.datadict.tag_for_keyword(keyword)

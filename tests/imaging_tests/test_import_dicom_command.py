@@ -43,7 +43,9 @@ def test_it_imports_a_synthetic_study_folder(synthetic_case_dir):
 
     assert (summary["studies"], summary["series"]) == (1, 5)
     assert summary["instances_imported"] == len(dicom_files)
-    assert [r["file"] for r in summary["rejected"]] == [f"#{len(dicom_files) + 1} ….json"]  # ground_truth.json
+    assert [r["file"] for r in summary["rejected"]] == [
+        f"#{len(dicom_files) + 1} ….json"
+    ]  # ground_truth.json
 
 
 def test_reimporting_the_same_files_creates_no_duplicates(synthetic_case_dir):

@@ -60,7 +60,14 @@ def test_each_kind_of_bad_file_is_rejected_with_its_reason_and_good_files_still_
 
     reasons = reasons_by_file(summary)
     assert summary.instances_imported == 2
-    assert set(reasons) == {"notes.txt", "truncated.dcm", "no-pixels.dcm", "secondary.dcm", "ct.dcm", "burned.dcm"}
+    assert set(reasons) == {
+        "notes.txt",
+        "truncated.dcm",
+        "no-pixels.dcm",
+        "secondary.dcm",
+        "ct.dcm",
+        "burned.dcm",
+    }
     assert "not a DICOM file" in reasons["notes.txt"]
     assert "truncated" in reasons["truncated.dcm"]
     assert "pixel" in reasons["no-pixels.dcm"].lower()
@@ -132,7 +139,9 @@ def test_a_series_uid_reused_by_another_study_is_rejected_as_inconsistent(privat
     first = make_mr()
     intruder = make_mr(series_uid=first.SeriesInstanceUID, patient_id="PID-999")
 
-    summary = run([source("first.dcm", to_bytes(first)), source("intruder.dcm", to_bytes(intruder))], private_storage)
+    summary = run(
+        [source("first.dcm", to_bytes(first)), source("intruder.dcm", to_bytes(intruder))], private_storage
+    )
 
     assert summary.instances_imported == 1
     assert "inconsistent series" in reasons_by_file(summary)["intruder.dcm"]
@@ -143,7 +152,12 @@ PYDICOM_TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
 @pytest.mark.parametrize(
     "name",
-    ["MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_implicit.dcm"],
+    [
+        "MR_small_RLE.dcm",
+        "MR_small_jp2klossless.dcm",
+        "MR_small_jpeg_ls_lossless.dcm",
+        "MR_small_implicit.dcm",
+    ],
 )
 def test_encoded_variants_of_one_mr_image_all_store_the_same_native_pixels(name, private_storage):
     reference = pydicom.dcmread(PYDICOM_TEST_FILES / "MR_small.dcm").pixel_array
@@ -169,7 +183,9 @@ def test_encoded_variants_of_one_mr_image_all_store_the_same_native_pixels(name,
 def test_jpeg_images_are_decoded_and_a_lossy_one_keeps_its_lossy_flag(name, syntax, lossy, private_storage):
     ds = pydicom.dcmread(PYDICOM_TEST_FILES / name)
     assert ds.file_meta.TransferSyntaxUID == syntax
-    ds.Modality = "MR"  # the shipped JPEG samples are secondary captures; relabel them to exercise the decoder
+    ds.Modality = (
+        "MR"  # the shipped JPEG samples are secondary captures; relabel them to exercise the decoder
+    )
     ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
     ds.BurnedInAnnotation = "NO"
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
@@ -182,7 +198,6 @@ def test_jpeg_images_are_decoded_and_a_lossy_one_keeps_its_lossy_flag(name, synt
     np.testing.assert_array_equal(stored.pixel_array, expected)
     if lossy:
         assert stored.LossyImageCompression == "01"
-
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -74,7 +74,9 @@ def test_patient_characteristics_survive(imported_cases, private_storage, settin
         assert (case.patient_sex, case.patient_age) == (patient["sex"], f"{patient['age_years']:03d}Y")
         assert case.patient_size_m == pytest.approx(patient["height_m"])
         assert case.patient_weight_kg == pytest.approx(patient["weight_kg"])
-        stored = pydicom.dcmread(private_storage / Instance.objects.filter(series__case=case).first().file_path)
+        stored = pydicom.dcmread(
+            private_storage / Instance.objects.filter(series__case=case).first().file_path
+        )
         assert float(stored.PatientSize) == pytest.approx(patient["height_m"])
         assert float(stored.PatientWeight) == pytest.approx(patient["weight_kg"])
         assert stored.PatientIdentityRemoved == "YES"

@@ -16,18 +16,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_worker():
-    call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command(
+        "db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", "--no-reload", verbosity=0
+    )
 
 
 def uploads_of(paths):
     return [SimpleUploadedFile(p.name, p.read_bytes(), content_type="application/dicom") for p in paths]
 
 
-def test_coordinator_uploads_files_and_the_worker_imports_them(client, coordinator, synthetic_case_dir, settings):
+def test_coordinator_uploads_files_and_the_worker_imports_them(
+    client, coordinator, synthetic_case_dir, settings
+):
     client.force_login(coordinator)
     files = sorted(synthetic_case_dir.glob("*.dcm"))[:6]
 
-    response = client.post(reverse("imaging:upload"), {"files": uploads_of(files) + [SimpleUploadedFile("notes.txt", b"hello")]})
+    response = client.post(
+        reverse("imaging:upload"), {"files": uploads_of(files) + [SimpleUploadedFile("notes.txt", b"hello")]}
+    )
 
     job = ImportJob.objects.get()
     assert response.status_code == 302
@@ -81,7 +87,10 @@ def test_reader_cannot_upload(client, reader):
     client.force_login(reader)
 
     assert client.get(reverse("imaging:upload")).status_code == 403
-    assert client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("a.dcm", b"x")]}).status_code == 403
+    assert (
+        client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("a.dcm", b"x")]}).status_code
+        == 403
+    )
     assert ImportJob.objects.count() == 0
 
 
@@ -117,7 +126,9 @@ def test_a_stalled_upload_import_can_be_run_again_and_completes(client, coordina
     job = ImportJob.objects.get()
     # What a worker killed mid-import leaves behind: "running", and silence past its lease.
     ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportJob.State.RUNNING, lease_owner="gone:1", lease_expires_at=timezone.now() - timedelta(minutes=25)
+        state=ImportJob.State.RUNNING,
+        lease_owner="gone:1",
+        lease_expires_at=timezone.now() - timedelta(minutes=25),
     )
     page = client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).content.decode()
     assert "no progress for several minutes" in page
@@ -138,7 +149,10 @@ def test_a_healthy_running_import_cannot_be_started_twice(client, coordinator):
 
     job.refresh_from_db()
     assert job.state == ImportJob.State.RUNNING
-    assert b"Run this import again" not in client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).content
+    assert (
+        b"Run this import again"
+        not in client.get(reverse("imaging:import_job", kwargs={"job_id": job.pk})).content
+    )
 
 
 def test_reader_cannot_retry_an_import(client, reader):
@@ -153,7 +167,9 @@ def test_reader_cannot_retry_an_import(client, reader):
 def test_patient_names_in_uploaded_file_names_are_not_kept(client, coordinator, settings):
     client.force_login(coordinator)
 
-    client.post(reverse("imaging:upload"), {"files": [SimpleUploadedFile("Doe_Johnathan_2024-03-15.dcm", b"x")]})
+    client.post(
+        reverse("imaging:upload"), {"files": [SimpleUploadedFile("Doe_Johnathan_2024-03-15.dcm", b"x")]}
+    )
     run_worker()
 
     job = ImportJob.objects.get()

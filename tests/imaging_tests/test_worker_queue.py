@@ -43,8 +43,18 @@ def test_two_workers_share_the_queue_and_run_each_import_once(coordinator, synth
         enqueue_import_job(job)
         jobs.append(job)
 
-    command = [sys.executable, str(REPO / "manage.py"), "db_worker", "--batch", "--queue-name", "*",
-               "--no-startup-delay", "--no-reload", "-v", "0"]
+    command = [
+        sys.executable,
+        str(REPO / "manage.py"),
+        "db_worker",
+        "--batch",
+        "--queue-name",
+        "*",
+        "--no-startup-delay",
+        "--no-reload",
+        "-v",
+        "0",
+    ]
     workers = [subprocess.Popen(command, cwd=REPO, env=worker_environment(settings)) for _ in range(2)]
     assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
 

@@ -106,7 +106,9 @@ def test_training_the_demo_model_is_reproducible_and_loads_through_the_auto_clas
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
     for name in ("first", "second"):
-        result = run_inference("train-demo", "--cases", "4", "--steps", "2", "--batch-size", "2", str(tmp_path / name))
+        result = run_inference(
+            "train-demo", "--cases", "4", "--steps", "2", "--batch-size", "2", str(tmp_path / name)
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         assert json.loads(result.stdout)["training"]["steps"] == 2
 

@@ -8,46 +8,32 @@ from django.core.management import call_command
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from cmr_reader.imaging.ingest import import_sources
-from cmr_reader.imaging.models import Case, Instance
-from cmr_reader.imaging.pseudonyms import Pseudonymizer
-from cmr_reader.imaging.sources import iter_path_sources
+from cmr_reader.imaging.models import Instance
 from cmr_reader.reports import generation
 from cmr_reader.reports.generation import generate_chunk_task
 from cmr_reader.reports.models import GenerationChunk, GenerationFailure, GenerationRun, Report
 
 pytestmark = pytest.mark.django_db
-OPTIONS = ["--device", "cpu", "--max-new-tokens", "8", "--frames-per-cine", "4", "--max-pixels", "3136", "--preprocess-workers", "0"]
-
-
-@pytest.fixture
-def stored_cases(tmp_path, settings, private_storage):
-    from cmr_reader.domain.synthetic import write_cases
-
-    folders = write_cases(tmp_path / "synthetic", cases=2, seed=21, matrix=32, phases=6)
-    import_sources(
-        iter_path_sources(sorted(p for folder in folders for p in folder.glob("*.dcm"))),
-        pseudonymizer=Pseudonymizer(settings.PSEUDONYM_KEY),
-        storage_root=private_storage,
-    )
-    return list(Case.objects.order_by("case_id"))
-
-
-@pytest.fixture
-def model(tiny_qwen2_5_vl, tmp_path):
-    path = tmp_path / "site-checkpoint"
-    shutil.copytree(tiny_qwen2_5_vl, path)
-    generation._BACKENDS.clear()
-    return str(path)
+# fmt: off
+OPTIONS = ["--device", "cpu", "--max-new-tokens", "8", "--frames-per-cine", "4", "--max-pixels", "3136",
+           "--preprocess-workers", "0"]
+# fmt: on
 
 
 def test_every_case_gets_a_traceable_ai_report_once(stored_cases, model):
     call_command("generate_reports", "--model", model, *OPTIONS)
 
     run = GenerationRun.objects.get()
-    assert run.state == GenerationRun.State.DONE and (run.cases_total, run.cases_done, run.cases_failed) == (2, 2, 0)
+    assert run.state == GenerationRun.State.DONE and (run.cases_total, run.cases_done, run.cases_failed) == (
+        2,
+        2,
+        0,
+    )
     assert run.checkpoint_sha256 == Report.objects.first().provenance["model"]["weights_sha256"]
-    assert all(seconds > 0 for seconds in Report.objects.filter(generation_run=run).values_list("generate_seconds", flat=True))
+    assert all(
+        seconds > 0
+        for seconds in Report.objects.filter(generation_run=run).values_list("generate_seconds", flat=True)
+    )
     for case in stored_cases:
         (report,) = Report.objects.filter(case=case, source="ai")
         assert report.text and report.language == "en" and report.generation_run == run
@@ -79,7 +65,9 @@ def test_a_crashed_run_continues_where_it_stopped(stored_cases, model, monkeypat
     call_command("generate_reports", "--model", model, *OPTIONS)
     run.refresh_from_db()
     assert GenerationRun.objects.count() == 1 and run.state == GenerationRun.State.DONE
-    assert sorted(Report.objects.filter(source="ai").values_list("case__case_id", flat=True)) == [c.case_id for c in stored_cases]
+    assert sorted(Report.objects.filter(source="ai").values_list("case__case_id", flat=True)) == [
+        c.case_id for c in stored_cases
+    ]
 
 
 def test_a_case_with_unreadable_series_is_recorded_and_the_others_go_on(stored_cases, model, private_storage):
@@ -96,7 +84,9 @@ def test_a_case_with_unreadable_series_is_recorded_and_the_others_go_on(stored_c
     assert (run.cases_done, run.cases_failed) == (1, 1)
 
 
-def test_queued_chunks_are_generated_by_workers_and_coordinators_see_the_run(stored_cases, model, coordinator, django_capture_on_commit_callbacks):
+def test_queued_chunks_are_generated_by_workers_and_coordinators_see_the_run(
+    stored_cases, model, coordinator, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("generate_reports", "--model", model, *OPTIONS, "--queue", "--chunk", "1")
     tasks = DBTaskResult.objects.filter(queue_name="inference")
@@ -107,7 +97,10 @@ def test_queued_chunks_are_generated_by_workers_and_coordinators_see_the_run(sto
     for task in list(tasks):
         kwargs = task.args_kwargs["kwargs"]
         assert generate_chunk_task.func(**kwargs)["attempt"] == 1
-        assert generate_chunk_task.func(**kwargs) == {"chunk": kwargs["chunk_id"], "skipped": True}  # a duplicate delivery
+        assert generate_chunk_task.func(**kwargs) == {
+            "chunk": kwargs["chunk_id"],
+            "skipped": True,
+        }  # a duplicate delivery
         run.refresh_from_db()
         assert run.state == (GenerationRun.State.DONE if run.cases_done == 2 else GenerationRun.State.RUNNING)
     assert Report.objects.filter(source="ai", generation_run=run).count() == 2
@@ -136,10 +129,32 @@ def test_input_settings_default_to_what_the_checkpoint_was_trained_with(stored_c
     }
     (Path(model) / "demo_inputs.json").write_text(json.dumps(recorded), encoding="utf-8")
 
-    call_command("generate_reports", "--model", model, "--device", "cpu", "--max-new-tokens", "8",
-                 "--preprocess-workers", "0", "--limit", "1")
-    call_command("generate_reports", "--model", model, "--device", "cpu", "--max-new-tokens", "8",
-                 "--preprocess-workers", "0", "--frames-per-cine", "all")
+    call_command(
+        "generate_reports",
+        "--model",
+        model,
+        "--device",
+        "cpu",
+        "--max-new-tokens",
+        "8",
+        "--preprocess-workers",
+        "0",
+        "--limit",
+        "1",
+    )
+    call_command(
+        "generate_reports",
+        "--model",
+        model,
+        "--device",
+        "cpu",
+        "--max-new-tokens",
+        "8",
+        "--preprocess-workers",
+        "0",
+        "--frames-per-cine",
+        "all",
+    )
 
     first, second = GenerationRun.objects.order_by("pk")
     assert first.input_settings["inputs"] == recorded
@@ -157,7 +172,9 @@ def test_a_frame_count_that_is_not_a_number_is_a_clear_error(stored_cases, model
     assert not GenerationRun.objects.exists() and not Report.objects.exists()
 
 
-def test_a_chunk_that_cannot_run_fails_and_so_does_its_run_with_the_reason(stored_cases, model, django_capture_on_commit_callbacks):
+def test_a_chunk_that_cannot_run_fails_and_so_does_its_run_with_the_reason(
+    stored_cases, model, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("generate_reports", "--model", model, *OPTIONS, "--queue", "--chunk", "1")
     first, second = GenerationChunk.objects.order_by("id")

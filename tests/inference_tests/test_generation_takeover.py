@@ -16,7 +16,7 @@ from django.core.management import call_command
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.models import GenerationChunk, GenerationFailure, GenerationRun, Report
 from tests.fault_tests.test_killed_worker import database_url
-from tests.inference_tests.test_generate_reports import OPTIONS, model, stored_cases  # noqa: F401 (fixtures)
+from tests.inference_tests.test_generate_reports import OPTIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +35,21 @@ def start_worker(log: Path) -> subprocess.Popen:
     }
     with log.open("wb") as output:
         return subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "inference", "--interval", "0.1", "--no-reload"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--queue-name",
+                "inference",
+                "--interval",
+                "0.1",
+                "--no-reload",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -57,7 +70,9 @@ def kill_mid_chunk(workers: dict[int, subprocess.Popen], deadline: float) -> Gen
                 pid = pid_of(chunk)
                 os.kill(pid, signal.SIGSTOP)
                 chunk.refresh_from_db()
-                if chunk.state == GenerationChunk.State.RUNNING and 0 < reports_of(chunk) < len(chunk.case_ids):
+                if chunk.state == GenerationChunk.State.RUNNING and 0 < reports_of(chunk) < len(
+                    chunk.case_ids
+                ):
                     os.kill(pid, signal.SIGKILL)
                     workers.pop(pid).wait(timeout=30)
                     return chunk
@@ -66,8 +81,12 @@ def kill_mid_chunk(workers: dict[int, subprocess.Popen], deadline: float) -> Gen
     raise AssertionError("no worker was ever caught in the middle of a chunk")
 
 
-def test_a_worker_killed_mid_chunk_is_taken_over_and_no_case_is_generated_twice(stored_cases, model, tmp_path):  # noqa: F811
-    call_command("generate_reports", "--model", model, *OPTIONS, "--batch-size", "1", "--queue", "--chunk", "2")
+def test_a_worker_killed_mid_chunk_is_taken_over_and_no_case_is_generated_twice(
+    stored_cases, model, tmp_path
+):
+    call_command(
+        "generate_reports", "--model", model, *OPTIONS, "--batch-size", "1", "--queue", "--chunk", "2"
+    )
     run = GenerationRun.objects.get()
     assert run.state == GenerationRun.State.QUEUED and run.chunks.count() == len(stored_cases) // 2
 
@@ -78,7 +97,9 @@ def test_a_worker_killed_mid_chunk_is_taken_over_and_no_case_is_generated_twice(
         killed = kill_mid_chunk(workers, deadline=time.monotonic() + 240)
         dead_pid = pid_of(killed)
         stored_before = set(
-            Report.objects.filter(generation_run=run, case__case_id__in=killed.case_ids).values_list("case__case_id", flat=True)
+            Report.objects.filter(generation_run=run, case__case_id__in=killed.case_ids).values_list(
+                "case__case_id", flat=True
+            )
         )
         run.refresh_from_db()
         assert run.state == GenerationRun.State.RUNNING, "a run with a dead chunk is not done"
@@ -86,7 +107,9 @@ def test_a_worker_killed_mid_chunk_is_taken_over_and_no_case_is_generated_twice(
 
         deadline = time.monotonic() + 240
         while run.state != GenerationRun.State.DONE:
-            assert time.monotonic() < deadline, f"the run never finished: {run.state} {list(run.chunks.values('state', 'attempts'))}"
+            assert time.monotonic() < deadline, (
+                f"the run never finished: {run.state} {list(run.chunks.values('state', 'attempts'))}"
+            )
             assert any(worker.poll() is None for worker in workers.values()), "the other worker stopped"
             time.sleep(0.2)
             run.refresh_from_db()
@@ -99,12 +122,22 @@ def test_a_worker_killed_mid_chunk_is_taken_over_and_no_case_is_generated_twice(
     killed.refresh_from_db()
     assert killed.state == GenerationChunk.State.DONE and killed.attempts == 2
     assert pid_of(killed) != dead_pid and pid_of(killed) in workers
-    per_case = {case.case_id: Report.objects.filter(case=case, generation_run=run).count() for case in Case.objects.all()}
+    per_case = {
+        case.case_id: Report.objects.filter(case=case, generation_run=run).count()
+        for case in Case.objects.all()
+    }
     assert per_case == {case.case_id: 1 for case in stored_cases}
     # The cases the dead worker stored were not generated again: the taker skipped them (a second
     # generation would have logged that the first report was kept).
     assert all("already has a report" not in log.read_text(errors="replace") for log in logs)
-    assert set(Report.objects.filter(case__case_id__in=stored_before, generation_run=run).values_list("case__case_id", flat=True)) == stored_before
+    assert (
+        set(
+            Report.objects.filter(case__case_id__in=stored_before, generation_run=run).values_list(
+                "case__case_id", flat=True
+            )
+        )
+        == stored_before
+    )
     assert not GenerationFailure.objects.exists()
     assert (run.cases_done, run.cases_failed, run.error) == (len(stored_cases), 0, "")
     assert set(run.chunks.values_list("state", flat=True)) == {GenerationChunk.State.DONE}

@@ -41,7 +41,9 @@ def sax_slices_base_to_apex(case_dir: Path) -> list[np.ndarray]:
     for path in files_of(case_dir, series_uid(truth, "cine_sax")):
         ds = pydicom.dcmread(path)
         if float(ds.TriggerTime) == 0.0:
-            by_depth[float(np.dot(np.array(ds.ImagePositionPatient, dtype=float) - base, axis))] = ds.pixel_array
+            by_depth[float(np.dot(np.array(ds.ImagePositionPatient, dtype=float) - base, axis))] = (
+                ds.pixel_array
+            )
     return [by_depth[depth] for depth in sorted(by_depth)]
 
 
@@ -141,7 +143,13 @@ def test_windowing_uses_the_whole_8_bit_range_of_each_series(synthetic_case_dir)
 
 @pytest.mark.parametrize(
     ("rows", "columns", "max_pixels"),
-    [(32, 32, 224 * 224), (256, 232, 224 * 224), (192, 192, 224 * 224), (208, 156, 112 * 112), (512, 448, 448 * 448)],
+    [
+        (32, 32, 224 * 224),
+        (256, 232, 224 * 224),
+        (192, 192, 224 * 224),
+        (208, 156, 112 * 112),
+        (512, 448, 448 * 448),
+    ],
 )
 def test_frame_sizes_are_multiples_of_28_within_the_pixel_budget(rows, columns, max_pixels):
     height, width = target_size(rows=rows, columns=columns, max_pixels=max_pixels)
@@ -224,7 +232,9 @@ def test_a_centre_crop_keeps_the_middle_of_the_field_of_view():
 
     assert cropped.shape == (5, 4)
     assert cropped[0, 0] == frame[2, 2] and cropped[-1, -1] == frame[6, 5]
-    assert centre_crop(frame, fraction=1.0) is not None and np.array_equal(centre_crop(frame, fraction=1.0), frame)
+    assert centre_crop(frame, fraction=1.0) is not None and np.array_equal(
+        centre_crop(frame, fraction=1.0), frame
+    )
 
 
 def test_a_centre_crop_spends_the_pixel_budget_on_the_middle(tmp_path):

@@ -31,7 +31,11 @@ def two_studies(tmp_path, synthetic_case_dir):
 
 def generator(model, **options) -> ReportGenerator:
     return ReportGenerator(
-        Backend(model, device="cpu"), template=PromptTemplate.load("en"), settings=SETTINGS, input_config=CONFIG, **options
+        Backend(model, device="cpu"),
+        template=PromptTemplate.load("en"),
+        settings=SETTINGS,
+        input_config=CONFIG,
+        **options,
     )
 
 
@@ -47,8 +51,14 @@ def test_reports_come_back_per_case_in_order_with_complete_provenance(tiny_qwen2
         assert report.error is None and report.text
         provenance = report.provenance
         assert len(provenance["model"]["weights_sha256"]) == 64
-        assert provenance["prompt"]["template"] == "report_en.txt" and len(provenance["prompt"]["rendered_sha256"]) == 64
-        assert provenance["generation"]["max_new_tokens"] == 12 and provenance["generation"]["do_sample"] is False
+        assert (
+            provenance["prompt"]["template"] == "report_en.txt"
+            and len(provenance["prompt"]["rendered_sha256"]) == 64
+        )
+        assert (
+            provenance["generation"]["max_new_tokens"] == 12
+            and provenance["generation"]["do_sample"] is False
+        )
         assert provenance["inputs"]["config"]["frames_per_cine"] == 4 and provenance["inputs"]["items"]
         assert provenance["libraries"]["torch"].startswith("2.14") and provenance["libraries"]["transformers"]
         assert 0 < provenance["tokens"]["generated"] <= 12 and provenance["tokens"]["prompt"] > 0
@@ -57,7 +67,9 @@ def test_reports_come_back_per_case_in_order_with_complete_provenance(tiny_qwen2
     assert reports[0].provenance["inputs"]["fingerprint"] != reports[2].provenance["inputs"]["fingerprint"]
 
 
-def test_worker_processes_prepare_the_same_inputs_and_the_cache_serves_a_rerun(tiny_qwen2_vl, two_studies, tmp_path):
+def test_worker_processes_prepare_the_same_inputs_and_the_cache_serves_a_rerun(
+    tiny_qwen2_vl, two_studies, tmp_path
+):
     first, second, _broken = two_studies
     cases = [CaseSource("A", first), CaseSource("B", second)]
 
@@ -69,7 +81,9 @@ def test_worker_processes_prepare_the_same_inputs_and_the_cache_serves_a_rerun(t
     assert not any(r.provenance["inputs"]["cache_hit"] for r in inline)
 
 
-def test_a_failing_batch_is_retried_case_by_case_so_one_bad_case_fails_alone(tiny_qwen2_vl, two_studies, monkeypatch):
+def test_a_failing_batch_is_retried_case_by_case_so_one_bad_case_fails_alone(
+    tiny_qwen2_vl, two_studies, monkeypatch
+):
     first, second, _broken = two_studies
     gen = generator(tiny_qwen2_vl, preprocess_workers=0)
     real = gen.backend.generate
@@ -93,15 +107,47 @@ def test_the_command_line_prints_a_report_and_its_provenance(tiny_qwen2_5_vl, sy
     model = tmp_path / "model"
     shutil.copytree(tiny_qwen2_5_vl, model)
     result = subprocess.run(
-        [sys.executable, "-m", "inference", "generate", "--model", str(model), "--dicom", str(synthetic_case_dir),
-         "--device", "cpu", "--max-new-tokens", "8", "--frames-per-cine", "4", "--max-pixels", "3136", "--json"],
-        capture_output=True, text=True, timeout=240, env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        [
+            sys.executable,
+            "-m",
+            "inference",
+            "generate",
+            "--model",
+            str(model),
+            "--dicom",
+            str(synthetic_case_dir),
+            "--device",
+            "cpu",
+            "--max-new-tokens",
+            "8",
+            "--frames-per-cine",
+            "4",
+            "--max-pixels",
+            "3136",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     printed = json.loads(result.stdout)
     assert printed["report"] and printed["provenance"]["model"]["weights_sha256"]
     missing = subprocess.run(
-        [sys.executable, "-m", "inference", "generate", "--model", str(model), "--dicom", str(tmp_path / "nothing")],
-        capture_output=True, text=True, timeout=240, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        [
+            sys.executable,
+            "-m",
+            "inference",
+            "generate",
+            "--model",
+            str(model),
+            "--dicom",
+            str(tmp_path / "nothing"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
     )
     assert missing.returncode != 0 and "error:" in missing.stderr

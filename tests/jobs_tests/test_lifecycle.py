@@ -36,7 +36,12 @@ def test_a_job_past_its_lease_is_taken_over_and_its_first_worker_can_no_longer_t
     start = timezone.now()
     first = lifecycle.claim(ImportJob, job.pk, worker="gpu-1:10", now=start)
     assert not first.is_stalled(now=start + ImportJob.LEASE - timedelta(seconds=1))
-    assert lifecycle.claim(ImportJob, job.pk, worker="gpu-2:20", now=start + ImportJob.LEASE - timedelta(seconds=1)) is None
+    assert (
+        lifecycle.claim(
+            ImportJob, job.pk, worker="gpu-2:20", now=start + ImportJob.LEASE - timedelta(seconds=1)
+        )
+        is None
+    )
 
     later = start + ImportJob.LEASE + timedelta(seconds=1)
     assert first.is_stalled(now=later)
@@ -56,7 +61,10 @@ def test_a_heartbeat_moves_the_lease_on_and_writes_progress(job):
     assert lifecycle.heartbeat(claimed, now=start + timedelta(minutes=4), processed_files=3)
     job.refresh_from_db()
     assert job.processed_files == 3 and job.lease_expires_at == start + timedelta(minutes=4) + ImportJob.LEASE
-    assert lifecycle.claim(ImportJob, job.pk, worker="w:2", now=start + ImportJob.LEASE + timedelta(seconds=1)) is None
+    assert (
+        lifecycle.claim(ImportJob, job.pk, worker="w:2", now=start + ImportJob.LEASE + timedelta(seconds=1))
+        is None
+    )
 
 
 def test_finishing_and_failing_end_the_lease(job):
@@ -81,7 +89,11 @@ def test_only_failed_or_stalled_jobs_are_queued_again(job):
     assert lifecycle.requeue(ImportJob, job.pk, now=now) is None  # running fine
     requeued = lifecycle.requeue(ImportJob, job.pk, now=now + ImportJob.LEASE + timedelta(seconds=1))
 
-    assert (requeued.state, requeued.lease_owner, requeued.lease_expires_at) == (ImportJob.State.QUEUED, "", None)
+    assert (requeued.state, requeued.lease_owner, requeued.lease_expires_at) == (
+        ImportJob.State.QUEUED,
+        "",
+        None,
+    )
     assert lifecycle.heartbeat(running) is False
     assert lifecycle.claim(ImportJob, job.pk).attempts == 2
 

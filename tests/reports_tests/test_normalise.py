@@ -83,7 +83,9 @@ def test_what_is_withheld_is_kept_with_its_reason():
 
 
 def test_a_sentence_that_carried_a_scrubbed_identifier_is_withheld_and_no_placeholder_is_shown():
-    form = display_form("Findings: LVEF 60%. Wall thickness progressed since [removed]. Normal RV.", language="en")
+    form = display_form(
+        "Findings: LVEF 60%. Wall thickness progressed since [removed]. Normal RV.", language="en"
+    )
 
     assert form.findings == ("LVEF 60%.", "Normal RV.")
     assert [(item.reason, item.text) for item in form.withheld] == [
@@ -110,7 +112,15 @@ def test_english_sentences_about_an_earlier_examination_are_withheld(sentence):
     assert [item.reason for item in form.withheld] == [PRIOR_EXAM]
 
 
-@pytest.mark.parametrize("sentence", ["室间隔较前增厚。", "与前片比较，左心室未见明显变化。", "心包积液同前。", "与2023年MRI对比，LGE范围扩大。"])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "室间隔较前增厚。",
+        "与前片比较，左心室未见明显变化。",
+        "心包积液同前。",
+        "与2023年MRI对比，LGE范围扩大。",
+    ],
+)
 def test_chinese_sentences_about_an_earlier_examination_are_withheld(sentence):
     form = display_form(f"检查所见：LVEF 55%。{sentence}", language="zh")
 
@@ -142,7 +152,9 @@ def test_chinese_reports_get_the_same_layout_with_chinese_titles():
 
 
 def test_titles_follow_the_pairs_language_not_the_authors_headings():
-    assert normalise_for_display("检查所见：LVEF 55%。\n诊断意见：正常。", language="zh").startswith("检查所见：")
+    assert normalise_for_display("检查所见：LVEF 55%。\n诊断意见：正常。", language="zh").startswith(
+        "检查所见："
+    )
     english_with_chinese_headings = normalise_for_display("所见：LVEF 55%.\n结论：Normal.", language="en")
     assert english_with_chinese_headings == "Findings:\nLVEF 55%.\n\nImpression:\nNormal."
 
@@ -155,7 +167,10 @@ def test_a_report_that_is_all_history_shows_two_empty_sections_and_withholds_the
 
 
 def test_a_report_that_is_all_impression_keeps_an_empty_findings_section():
-    assert normalise_for_display("CONCLUSION: Apical HCM.", language="en") == "Findings:\nNot stated.\n\nImpression:\nApical HCM."
+    assert (
+        normalise_for_display("CONCLUSION: Apical HCM.", language="en")
+        == "Findings:\nNot stated.\n\nImpression:\nApical HCM."
+    )
 
 
 def test_empty_and_whitespace_texts_show_two_empty_sections():
@@ -165,7 +180,9 @@ def test_empty_and_whitespace_texts_show_two_empty_sections():
 
 def test_empty_sections_between_others_are_ignored():
     text = "Findings:\n\nTechnique:\n\nImpression:\nNormal study."
-    assert normalise_for_display(text, language="en") == "Findings:\nNot stated.\n\nImpression:\nNormal study."
+    assert (
+        normalise_for_display(text, language="en") == "Findings:\nNot stated.\n\nImpression:\nNormal study."
+    )
 
 
 def test_a_history_section_ends_at_the_first_blank_line_after_its_text():
@@ -204,13 +221,21 @@ def test_very_short_text_is_a_finding():
 
 
 def test_prose_that_starts_with_a_heading_word_is_not_a_heading():
-    assert display_form("Findings are consistent with HCM.", language="en").findings == ("Findings are consistent with HCM.",)
+    assert display_form("Findings are consistent with HCM.", language="en").findings == (
+        "Findings are consistent with HCM.",
+    )
 
 
 def test_abbreviations_and_decimals_do_not_split_sentences():
-    form = display_form("Findings: Wall 2.5 cm, approx. 25 mm, as seen by Dr. review e.g. in segment 3. Normal RV.", language="en")
+    form = display_form(
+        "Findings: Wall 2.5 cm, approx. 25 mm, as seen by Dr. review e.g. in segment 3. Normal RV.",
+        language="en",
+    )
 
-    assert form.findings == ("Wall 2.5 cm, approx. 25 mm, as seen by Dr. review e.g. in segment 3.", "Normal RV.")
+    assert form.findings == (
+        "Wall 2.5 cm, approx. 25 mm, as seen by Dr. review e.g. in segment 3.",
+        "Normal RV.",
+    )
 
 
 def test_titles_dates_and_generator_remarks_are_withheld_as_boilerplate():

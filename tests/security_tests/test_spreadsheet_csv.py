@@ -11,7 +11,18 @@ from cmr_reader.spreadsheet_csv import csv_lines, neutralise, starts_like_a_form
 
 @pytest.mark.parametrize(
     "text",
-    ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\t=1", "\r=1", "=", "-", "+", "-inf"],
+    [
+        '=HYPERLINK("http://x","y")',
+        "+cmd|' /C calc'!A0",
+        "@SUM(1)",
+        "-2+3",
+        "\t=1",
+        "\r=1",
+        "=",
+        "-",
+        "+",
+        "-inf",
+    ],
 )
 def test_a_string_starting_with_a_formula_character_gets_an_apostrophe_and_keeps_its_text(text):
     assert starts_like_a_formula(text)
@@ -25,7 +36,8 @@ def test_a_string_that_is_only_a_number_is_kept_because_it_cannot_run(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "ordinary comment", "1+1", " =1", "a=b", "'=already quoted", "正确性 = 良好", "CMR-0001", "x\n=1"]
+    "text",
+    ["", "ordinary comment", "1+1", " =1", "a=b", "'=already quoted", "正确性 = 良好", "CMR-0001", "x\n=1"],
 )
 def test_text_that_does_not_start_with_a_formula_character_is_kept(text):
     assert neutralise(text) == text

@@ -21,7 +21,12 @@ from cmr_reader.studies import assign
 from cmr_reader.studies.models import Assignment, ReaderStudy
 
 ANONYMOUS, OUTSIDER, READER, STATISTICIAN, COORDINATOR, ADMIN = (
-    "anonymous", "outsider", "reader", "statistician", "coordinator", "admin"
+    "anonymous",
+    "outsider",
+    "reader",
+    "statistician",
+    "coordinator",
+    "admin",
 )
 EVERYONE = {ANONYMOUS, OUTSIDER, READER, STATISTICIAN, COORDINATOR, ADMIN}
 SIGNED_IN = EVERYONE - {ANONYMOUS}
@@ -33,7 +38,13 @@ READERS = {READER, ADMIN}
 IMAGE_READERS = STAFF | {READER}
 # A reader's own assignment pages: anyone else (admins included) is told they do not exist.
 OWN_ASSIGNMENT = {READER}
-NOT_FOUND_WHEN_NOT_OWNED = {"reading:case", "reading:answer", "reading:submit", "reading:activity", "reading:continue"}
+NOT_FOUND_WHEN_NOT_OWNED = {
+    "reading:case",
+    "reading:answer",
+    "reading:submit",
+    "reading:activity",
+    "reading:continue",
+}
 
 # Answered with a redirect to the login page even when allowed (logging out ends there).
 ENDS_AT_LOGIN_PAGE = {"logout"}
@@ -138,7 +149,9 @@ def stored(db, synthetic_case_dir, private_storage, settings, coordinator, reade
         storage_root=private_storage,
     )
     instance = Instance.objects.select_related("series__case").first()
-    job = ImportJob.objects.create(source=ImportJob.Source.UPLOAD, state=ImportJob.State.FAILED, created_by=coordinator)
+    job = ImportJob.objects.create(
+        source=ImportJob.Source.UPLOAD, state=ImportJob.State.FAILED, created_by=coordinator
+    )
     # The stored case is in a study assigned to the table's reader.
     run = GenerationRun.objects.create(model_name="tiny")
     case = instance.series.case
@@ -183,13 +196,31 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     for reading_name in ("reading:case", "reading:answer", "reading:submit", "reading:activity"):
         arguments[reading_name] = {"public_id": assignment.public_id}
     arguments["reading:continue"] = {"study_id": assignment.study_id}
-    for study_name in ("studies:criteria", "studies:detail", "studies:update", "studies:add_cases", "studies:set_readers", "studies:assign", "studies:blinding_audit", "studies:display", "studies:unblinding", "studies:ratings", "studies:answers", "studies:audit"):
+    for study_name in (
+        "studies:criteria",
+        "studies:detail",
+        "studies:update",
+        "studies:add_cases",
+        "studies:set_readers",
+        "studies:assign",
+        "studies:blinding_audit",
+        "studies:display",
+        "studies:unblinding",
+        "studies:ratings",
+        "studies:answers",
+        "studies:audit",
+    ):
         arguments[study_name] = {"study_id": assignment.study_id}
     arguments["reports:run"] = {"run_id": GenerationRun.objects.get().pk}
     arguments["analysis:dashboard"] = arguments["analysis:start"] = {"study_id": assignment.study_id}
     run = AnalysisRun.objects.get()
     arguments["analysis:bundle"] = {"study_id": assignment.study_id, "run_id": run.pk}
-    arguments["analysis:plot"] = {"study_id": assignment.study_id, "run_id": run.pk, "name": "likert", "fmt": "svg"}
+    arguments["analysis:plot"] = {
+        "study_id": assignment.study_id,
+        "run_id": run.pk,
+        "name": "likert",
+        "fmt": "svg",
+    }
     url = reverse(name, kwargs=arguments.get(name))
     if name == "dicomweb:wado_uri":
         url += f"?requestType=WADO&studyUID={uids['study']}&seriesUID={uids['series']}&objectUID={uids['instance']}"
@@ -206,7 +237,13 @@ def client_as(role: str, users: dict) -> Client:
 @pytest.fixture
 def users(outsider, reader, statistician, coordinator):
     admin = get_user_model().objects.create_superuser("ada_admin", password="pw-ada")
-    return {OUTSIDER: outsider, READER: reader, STATISTICIAN: statistician, COORDINATOR: coordinator, ADMIN: admin}
+    return {
+        OUTSIDER: outsider,
+        READER: reader,
+        STATISTICIAN: statistician,
+        COORDINATOR: coordinator,
+        ADMIN: admin,
+    }
 
 
 # JSON bodies for the POST endpoints that need one to do their work.
@@ -242,7 +279,11 @@ def test_each_role_gets_exactly_the_access_its_rule_gives(name, stored, users):
         if role in allowed and name in ENDS_AT_LOGIN_PAGE:
             assert response.status_code == 302, (name, role, response.status_code)
         elif role in allowed:
-            assert not is_denied(response, name) and response.status_code < 400, (name, role, response.status_code)
+            assert not is_denied(response, name) and response.status_code < 400, (
+                name,
+                role,
+                response.status_code,
+            )
         else:
             assert is_denied(response, name), (name, role, response.status_code)
             body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -24,8 +24,12 @@ def make_cases(count: int, *, start: int = 0) -> list[Case]:
             study_instance_uid=f"2.25.{900 + n}",
             study_date=date(2024, 1, 1 + n % 28),
         )
-        Report.objects.create(case=case, source="reference", language="en", text=f"Reference findings {n}. LVEF 60%.")
-        Report.objects.create(case=case, source="ai", language="en", text=f"Model findings {n}. LVEF 58%.", generation_run=run)
+        Report.objects.create(
+            case=case, source="reference", language="en", text=f"Reference findings {n}. LVEF 60%."
+        )
+        Report.objects.create(
+            case=case, source="ai", language="en", text=f"Model findings {n}. LVEF 58%.", generation_run=run
+        )
         cases.append(case)
     return cases
 
@@ -36,10 +40,16 @@ class AssignedStudy:
     cases: list[Case]
 
 
-def build_study(*, readers, cases: int = 6, readers_per_case: int = 2, overlap: int = 2, **options) -> AssignedStudy:
+def build_study(
+    *, readers, cases: int = 6, readers_per_case: int = 2, overlap: int = 2, **options
+) -> AssignedStudy:
     made = make_cases(cases, start=Case.objects.count())
     study = ReaderStudy.objects.create(
-        name=options.pop("name", "Test study"), readers_per_case=readers_per_case, overlap_count=overlap, seed=7, **options
+        name=options.pop("name", "Test study"),
+        readers_per_case=readers_per_case,
+        overlap_count=overlap,
+        seed=7,
+        **options,
     )
     assign.add_default_criteria(study)
     assign.add_cases(study, [c.pk for c in made])

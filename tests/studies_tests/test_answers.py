@@ -21,8 +21,12 @@ def first_assignment(user) -> Assignment:
 def answer_everything(assignment: Assignment, user, *, now=NOW) -> None:
     for slot in "AB":
         for criterion in ("correctness", "completeness", "readability"):
-            answers.save_answer(assignment_id=assignment.pk, user=user, item=f"{slot}.{criterion}", value=4, now=now)
-        answers.save_answer(assignment_id=assignment.pk, user=user, item=f"{slot}.error", value=False, now=now)
+            answers.save_answer(
+                assignment_id=assignment.pk, user=user, item=f"{slot}.{criterion}", value=4, now=now
+            )
+        answers.save_answer(
+            assignment_id=assignment.pk, user=user, item=f"{slot}.error", value=False, now=now
+        )
     answers.save_answer(assignment_id=assignment.pk, user=user, item="pair.preference", value="A", now=now)
     answers.save_answer(assignment_id=assignment.pk, user=user, item="pair.ai_guess", value="unsure", now=now)
 
@@ -37,7 +41,9 @@ def test_an_answer_is_saved_once_and_every_change_is_audited(assigned_study, rea
 
     answer = Answer.objects.get(assignment=assignment, item="A.correctness")
     assert (answer.value, answer.version) == (5, 2)
-    history = list(AnswerChange.objects.filter(assignment=assignment).values_list("old_value", "new_value", "changed_by"))
+    history = list(
+        AnswerChange.objects.filter(assignment=assignment).values_list("old_value", "new_value", "changed_by")
+    )
     assert history == [(None, 3, reader.pk), (3, 5, reader.pk)]
     assignment.refresh_from_db()
     assert assignment.opened_at == NOW
@@ -123,8 +129,12 @@ def test_two_tabs_saving_and_submitting_at_once_keep_one_submission_and_every_an
     actions = [
         lambda: answers.submit(assignment_id=assignment.pk, user=reader, now=NOW),
         lambda: answers.submit(assignment_id=assignment.pk, user=reader, now=NOW + timedelta(seconds=1)),
-        lambda: answers.save_answer(assignment_id=assignment.pk, user=reader, item="pair.comment", value="tab 1", now=NOW),
-        lambda: answers.save_answer(assignment_id=assignment.pk, user=reader, item="A.readability", value=1, now=NOW),
+        lambda: answers.save_answer(
+            assignment_id=assignment.pk, user=reader, item="pair.comment", value="tab 1", now=NOW
+        ),
+        lambda: answers.save_answer(
+            assignment_id=assignment.pk, user=reader, item="A.readability", value=1, now=NOW
+        ),
     ]
     threads = [threading.Thread(target=work, args=(a,)) for a in actions]
     for thread in threads:
@@ -140,4 +150,11 @@ def test_two_tabs_saving_and_submitting_at_once_keep_one_submission_and_every_an
     assert AnswerChange.objects.filter(assignment=assignment, item="A.readability").count() == 2
     # In row order (the order the lock let the writes in), each item's history ends with its value.
     for item, value in stored.items():
-        assert list(AnswerChange.objects.filter(assignment=assignment, item=item).values_list("new_value", flat=True))[-1] == value
+        assert (
+            list(
+                AnswerChange.objects.filter(assignment=assignment, item=item).values_list(
+                    "new_value", flat=True
+                )
+            )[-1]
+            == value
+        )

@@ -56,7 +56,12 @@ def test_a_reader_can_take_an_answer_back_before_submitting_and_the_audit_keeps_
     assert saved.version == 0 and "A.correctness" in saved.missing
     assert "A.correctness" not in stored(assignment)
     change = AnswerChange.objects.filter(assignment=assignment).latest("id")
-    assert (change.item, change.old_value, change.new_value, change.changed_at) == ("A.correctness", 3, None, LATER)
+    assert (change.item, change.old_value, change.new_value, change.changed_at) == (
+        "A.correctness",
+        3,
+        None,
+        LATER,
+    )
 
 
 def test_blank_text_and_no_ticked_category_take_an_answer_back(assigned_study, reader):
@@ -81,11 +86,19 @@ def test_clearing_what_was_never_answered_changes_nothing(assigned_study, reader
 def test_clearing_an_answer_over_http_is_saved_not_a_server_error(assigned_study, reader):
     assignment = first_assignment(reader)
     client = client_for(reader)
-    client.post(answer_url(assignment), {"item": "A.correctness", "value": 3}, content_type="application/json")
-    client.post(answer_url(assignment), {"item": "pair.comment", "value": "seen"}, content_type="application/json")
+    client.post(
+        answer_url(assignment), {"item": "A.correctness", "value": 3}, content_type="application/json"
+    )
+    client.post(
+        answer_url(assignment), {"item": "pair.comment", "value": "seen"}, content_type="application/json"
+    )
 
-    cleared = client.post(answer_url(assignment), {"item": "A.correctness", "value": None}, content_type="application/json")
-    blanked = client.post(answer_url(assignment), {"item": "pair.comment", "value": ""}, content_type="application/json")
+    cleared = client.post(
+        answer_url(assignment), {"item": "A.correctness", "value": None}, content_type="application/json"
+    )
+    blanked = client.post(
+        answer_url(assignment), {"item": "pair.comment", "value": ""}, content_type="application/json"
+    )
 
     assert cleared.status_code == 200 and cleared.json()["version"] == 0
     assert "A.correctness" in cleared.json()["missing"]
@@ -120,7 +133,9 @@ def test_over_http_the_refusal_is_a_409_that_says_what_would_be_missing(assigned
     assert stored(assignment)["B.error"] is False
 
 
-def test_an_error_flag_turned_to_yes_after_submitting_needs_its_categories_and_comment_first(assigned_study, reader):
+def test_an_error_flag_turned_to_yes_after_submitting_needs_its_categories_and_comment_first(
+    assigned_study, reader
+):
     assignment = submitted_case(reader)
 
     with pytest.raises(answers.SubmittedCaseWouldBeIncomplete) as refused:

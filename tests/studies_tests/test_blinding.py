@@ -20,7 +20,14 @@ from tests.studies_tests.conftest import build_study
 pytestmark = pytest.mark.django_db
 
 TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+(")')
-FORBIDDEN = ("ai_slot", "ai_report", "reference_report", "generation", "tiny-cmr-model", "Reference (radiologist)")
+FORBIDDEN = (
+    "ai_slot",
+    "ai_report",
+    "reference_report",
+    "generation",
+    "tiny-cmr-model",
+    "Reference (radiologist)",
+)
 
 
 def reader_responses(client: Client, assignment: Assignment) -> dict[str, bytes]:
@@ -35,7 +42,9 @@ def reader_responses(client: Client, assignment: Assignment) -> dict[str, bytes]
             {"item": "A.correctness", "value": 4},
             content_type="application/json",
         ),
-        "incomplete submit": client.post(f"/reading/cases/{assignment.public_id}/submit/", HTTP_ACCEPT="application/json"),
+        "incomplete submit": client.post(
+            f"/reading/cases/{assignment.public_id}/submit/", HTTP_ACCEPT="application/json"
+        ),
         "qido": client.get("/dicomweb/studies", HTTP_ACCEPT="application/dicom+json"),
         "metadata": client.get(f"/dicomweb/studies/{case.study_instance_uid}/metadata"),
     }
@@ -43,7 +52,10 @@ def reader_responses(client: Client, assignment: Assignment) -> dict[str, bytes]
     for name, response in pages.items():
         assert response.status_code < 500, name
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        out[name] = TOKEN.sub(rb"\1-\2", body) + f" status={response.status_code} location={response.get('Location')}".encode()
+        out[name] = (
+            TOKEN.sub(rb"\1-\2", body)
+            + f" status={response.status_code} location={response.get('Location')}".encode()
+        )
     return out
 
 
@@ -64,8 +76,18 @@ def swap_sides(assignment: Assignment) -> None:
 def reader_case(reader, other_reader, private_storage):
     built = build_study(readers=[reader, other_reader], cases=2, readers_per_case=2, overlap=2)
     for number, case in enumerate(built.cases):
-        store_instance(series=make_series(case=case, number=1, description="cine"), number=1, root=private_storage, seed=number)
-    return Assignment.objects.select_related("study_case__case").filter(reader=reader).order_by("position").first()
+        store_instance(
+            series=make_series(case=case, number=1, description="cine"),
+            number=1,
+            root=private_storage,
+            seed=number,
+        )
+    return (
+        Assignment.objects.select_related("study_case__case")
+        .filter(reader=reader)
+        .order_by("position")
+        .first()
+    )
 
 
 def test_every_reader_response_is_identical_whichever_slot_holds_the_ai_report(reader_case, reader):
@@ -74,7 +96,9 @@ def test_every_reader_response_is_identical_whichever_slot_holds_the_ai_report(r
 
     before = reader_responses(client, reader_case)
     swap_sides(reader_case)
-    after = reader_responses(client, Assignment.objects.select_related("study_case__case").get(pk=reader_case.pk))
+    after = reader_responses(
+        client, Assignment.objects.select_related("study_case__case").get(pk=reader_case.pk)
+    )
 
     for name in before:
         assert before[name] == after[name], f"{name} changes with the AI slot"
@@ -99,11 +123,15 @@ def test_the_two_report_panels_have_the_same_markup_apart_from_their_letter_and_
     assert len(panels) == 2
     # The text's element with it: its lang attribute is read from the text itself (reader_views).
     texts = [re.search(r'<div class="report-text"[^>]*>.*?</div>', p, re.S).group(0) for p in panels]
-    skeletons = [p.replace(t, "").replace("A", "?").replace("B", "?") for p, t in zip(panels, texts, strict=True)]
+    skeletons = [
+        p.replace(t, "").replace("A", "?").replace("B", "?") for p, t in zip(panels, texts, strict=True)
+    ]
     assert skeletons[0] == skeletons[1]
     answer = json.loads(
         client.post(
-            f"/reading/cases/{reader_case.public_id}/answer/", {"item": "B.error", "value": True}, content_type="application/json"
+            f"/reading/cases/{reader_case.public_id}/answer/",
+            {"item": "B.error", "value": True},
+            content_type="application/json",
         ).content
     )
     assert set(answer) == {"ok", "version", "missing"}
@@ -120,7 +148,9 @@ AI_SHAPE = "Findings:\nThe LV is dilated. Septum 18 mm. Patchy LGE.\n\nImpressio
 
 
 @pytest.mark.parametrize("reference_text", REFERENCE_SHAPES)
-def test_a_reader_cannot_tell_the_source_from_the_layout_of_the_two_reports(reader_case, reader, reference_text):
+def test_a_reader_cannot_tell_the_source_from_the_layout_of_the_two_reports(
+    reader_case, reader, reference_text
+):
     pair = reader_case.study_case
     Report.objects.filter(pk=pair.reference_report_id).update(text=reference_text)
     Report.objects.filter(pk=pair.ai_report_id).update(text=AI_SHAPE)

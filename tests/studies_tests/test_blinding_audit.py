@@ -27,7 +27,10 @@ def shown(text: str) -> AuditReport:
 
 
 def pairs_of(truths, *, reference, ai) -> list[AuditPair]:
-    return [AuditPair(label=f"case-{n}", reference=shown(reference(t, n)), ai=shown(ai(t, n))) for n, t in enumerate(truths)]
+    return [
+        AuditPair(label=f"case-{n}", reference=shown(reference(t, n)), ai=shown(ai(t, n)))
+        for n, t in enumerate(truths)
+    ]
 
 
 def test_the_interval_and_p_value_are_clopper_pearson_and_the_exact_binomial_test():
@@ -79,11 +82,18 @@ def test_reports_that_differ_only_in_length_are_caught_by_a_length_feature(truth
 
     assert result.accuracy == 1.0
     assert result.median_length_ratio < 0.8
-    assert {f.feature for f in result.features[:3]} & {"characters_log", "sentences", "findings_sentences", "words_per_sentence"}
+    assert {f.feature for f in result.features[:3]} & {
+        "characters_log",
+        "sentences",
+        "findings_sentences",
+        "words_per_sentence",
+    }
 
 
 def test_the_demo_house_style_passes_the_audit(truths):
-    pairs = pairs_of(truths, reference=lambda t, n: target_report(t), ai=lambda t, n: house_style_ai_report(t, seed=n)[0])
+    pairs = pairs_of(
+        truths, reference=lambda t, n: target_report(t), ai=lambda t, n: house_style_ai_report(t, seed=n)[0]
+    )
 
     result = audit_pairs(pairs, threshold=0.65, seed=1)
 
@@ -91,13 +101,19 @@ def test_the_demo_house_style_passes_the_audit(truths):
 
 
 def test_the_audit_is_reproducible_with_its_seed(truths):
-    pairs = pairs_of(truths, reference=lambda t, n: reference_report(t, seed=n).text, ai=lambda t, n: ai_report(t, seed=n).text)
+    pairs = pairs_of(
+        truths,
+        reference=lambda t, n: reference_report(t, seed=n).text,
+        ai=lambda t, n: ai_report(t, seed=n).text,
+    )
 
     assert audit_pairs(pairs, threshold=0.65, seed=5) == audit_pairs(pairs, threshold=0.65, seed=5)
 
 
 def test_too_few_pairs_give_counts_but_no_accuracy(truths):
-    pairs = pairs_of(truths[: MIN_PAIRS - 1], reference=lambda t, n: target_report(t), ai=lambda t, n: target_report(t))
+    pairs = pairs_of(
+        truths[: MIN_PAIRS - 1], reference=lambda t, n: target_report(t), ai=lambda t, n: target_report(t)
+    )
 
     result = audit_pairs(pairs, threshold=0.65)
 
@@ -114,7 +130,10 @@ def test_no_pairs_at_all_is_not_an_error():
 def test_surface_features_count_what_a_reader_sees():
     text = "Findings:\nLVEF 55% (normal).\nSeptum 22 mm, no LGE.\n\nImpression:\nNot stated."
     features = surface_features(
-        text=text, findings=("LVEF 55% (normal).", "Septum 22 mm, no LGE."), impression=(), vocabulary=["no", "septum", "absent"]
+        text=text,
+        findings=("LVEF 55% (normal).", "Septum 22 mm, no LGE."),
+        impression=(),
+        vocabulary=["no", "septum", "absent"],
     )
 
     assert features["sentences"] == 2 and features["empty_sections"] == 1
@@ -122,7 +141,9 @@ def test_surface_features_count_what_a_reader_sees():
     assert features["parentheses"] == 1 and features["commas"] == 1
     assert features["abbreviations"] == 2  # LVEF, LGE
     assert features["cjk_share"] == 0.0
-    assert features["word:absent"] == 0.0 and features["word:no"] == pytest.approx(100 / 6)  # lvef normal septum mm no lge
+    assert features["word:absent"] == 0.0 and features["word:no"] == pytest.approx(
+        100 / 6
+    )  # lvef normal septum mm no lge
 
 
 def test_section_titles_are_not_words_of_the_vocabulary():

@@ -28,7 +28,9 @@ def client_for(user) -> Client:
 
 def test_a_case_whose_ai_report_is_in_another_language_is_not_eligible_and_is_listed():
     english, chinese = make_cases(2)
-    Report.objects.filter(case=chinese, source="reference").update(language="zh", text="检查所见：左心室正常。")
+    Report.objects.filter(case=chinese, source="reference").update(
+        language="zh", text="检查所见：左心室正常。"
+    )
 
     assert set(eligible_pairs()) == {english.pk}
     (mismatch,) = language_mismatches()
@@ -40,9 +42,13 @@ def test_the_ai_report_in_the_references_language_is_paired_even_when_a_newer_on
     (case,) = make_cases(1)
     english_ai = Report.objects.get(case=case, source="ai")
     newer_run = GenerationRun.objects.create(model_name="model-zh")
-    Report.objects.create(case=case, source="ai", language="zh", text="检查所见：正常。", generation_run=newer_run)
+    Report.objects.create(
+        case=case, source="ai", language="zh", text="检查所见：正常。", generation_run=newer_run
+    )
 
-    assert eligible_pairs() == {case.pk: (Report.objects.get(case=case, source="reference").pk, english_ai.pk)}
+    assert eligible_pairs() == {
+        case.pk: (Report.objects.get(case=case, source="reference").pk, english_ai.pk)
+    }
     assert language_mismatches() == []
 
 
@@ -94,7 +100,9 @@ def test_a_study_with_too_few_pairs_says_so(coordinator):
     audit = run_blinding_audit(study=study, now=timezone.now())
 
     assert audit.accuracy is None and not audit.exceeds_threshold
-    assert "Too few pairs to audit (3" in client_for(coordinator).get(f"/studies/{study.pk}/").content.decode()
+    assert (
+        "Too few pairs to audit (3" in client_for(coordinator).get(f"/studies/{study.pk}/").content.decode()
+    )
 
 
 def test_assigning_a_study_without_an_audit_makes_one_first(coordinator, reader):
@@ -120,7 +128,9 @@ def test_assigning_after_cases_were_added_since_the_last_audit_audits_again(coor
 
     client_for(coordinator).post(f"/studies/{study.pk}/assign/")
 
-    assert list(BlindingAudit.objects.filter(study=study).order_by("id").values_list("pair_count", flat=True)) == [4, 6]
+    assert list(
+        BlindingAudit.objects.filter(study=study).order_by("id").values_list("pair_count", flat=True)
+    ) == [4, 6]
 
 
 def test_the_statistician_cannot_run_the_audit(statistician):

@@ -20,16 +20,27 @@ def client_for(user) -> Client:
     return client
 
 
-def test_a_coordinator_builds_previews_assigns_and_watches_a_study(coordinator, reader, other_reader, statistician):
+def test_a_coordinator_builds_previews_assigns_and_watches_a_study(
+    coordinator, reader, other_reader, statistician
+):
     make_cases(5)
     client = client_for(coordinator)
 
     response = client.post(
         "/studies/new/",
         {
-            "name": "HCM pilot", "instructions": "Read the SAX stack first.", "readers_per_case": 1,
-            "overlap_count": 1, "washout_fraction": 0, "washout_days": 0, "allow_revisit": "on",
-            "ask_preference": "on", "ask_ai_guess": "on", "ask_error_flags": "on", "ask_comment": "on", "seed": 42,
+            "name": "HCM pilot",
+            "instructions": "Read the SAX stack first.",
+            "readers_per_case": 1,
+            "overlap_count": 1,
+            "washout_fraction": 0,
+            "washout_days": 0,
+            "allow_revisit": "on",
+            "ask_preference": "on",
+            "ask_ai_guess": "on",
+            "ask_error_flags": "on",
+            "ask_comment": "on",
+            "seed": 42,
         },
     )
     study = ReaderStudy.objects.get(name="HCM pilot")
@@ -47,12 +58,24 @@ def test_a_coordinator_builds_previews_assigns_and_watches_a_study(coordinator, 
     assert study.state == ReaderStudy.State.ASSIGNED and Assignment.objects.filter(study=study).count() == 6
 
     # Locked design: an edit is refused; the seed and counts stay.
-    client.post(f"/studies/{study.pk}/edit/", {"name": "changed", "readers_per_case": 2, "overlap_count": 0, "seed": 1, "washout_fraction": 0, "washout_days": 0})
+    client.post(
+        f"/studies/{study.pk}/edit/",
+        {
+            "name": "changed",
+            "readers_per_case": 2,
+            "overlap_count": 0,
+            "seed": 1,
+            "washout_fraction": 0,
+            "washout_days": 0,
+        },
+    )
     study.refresh_from_db()
     assert (study.name, study.seed) == ("HCM pilot", 42)
 
     first = Assignment.objects.filter(reader=reader).order_by("position").first()
-    answers.save_answer(assignment_id=first.pk, user=reader, item="A.correctness", value=3, now=timezone.now())
+    answers.save_answer(
+        assignment_id=first.pk, user=reader, item="A.correctness", value=3, now=timezone.now()
+    )
     Assignment.objects.filter(pk=first.pk).update(submitted_at=timezone.now())
     page = client.get(f"/studies/{study.pk}/").content.decode()
     progress = re.search(r'id="reader-progress".*?</table>', page, re.S).group(0)
@@ -67,7 +90,17 @@ def test_a_coordinator_builds_previews_assigns_and_watches_a_study(coordinator, 
 def test_an_impossible_design_is_explained_before_anything_is_assigned(coordinator, reader):
     make_cases(2)
     client = client_for(coordinator)
-    client.post("/studies/new/", {"name": "Too many", "readers_per_case": 3, "overlap_count": 0, "washout_fraction": 0, "washout_days": 0, "seed": 1})
+    client.post(
+        "/studies/new/",
+        {
+            "name": "Too many",
+            "readers_per_case": 3,
+            "overlap_count": 0,
+            "washout_fraction": 0,
+            "washout_days": 0,
+            "seed": 1,
+        },
+    )
     study = ReaderStudy.objects.get(name="Too many")
     client.post(f"/studies/{study.pk}/cases/")
     client.post(f"/studies/{study.pk}/readers/", {"readers": [reader.pk]})
@@ -88,17 +121,41 @@ def test_criteria_and_their_wording_can_be_edited_before_assignment(coordinator)
     page = client.get(f"/studies/{study.pk}/criteria/")
     assert page.status_code == 200 and "Correctness" in page.content.decode()
     criteria = list(study.criteria.order_by("order"))
-    data = {"criteria-TOTAL_FORMS": "4", "criteria-INITIAL_FORMS": "3", "criteria-MIN_NUM_FORMS": "1", "criteria-MAX_NUM_FORMS": "1000"}
+    data = {
+        "criteria-TOTAL_FORMS": "4",
+        "criteria-INITIAL_FORMS": "3",
+        "criteria-MIN_NUM_FORMS": "1",
+        "criteria-MAX_NUM_FORMS": "1000",
+    }
     for n, criterion in enumerate(criteria):
-        data.update({f"criteria-{n}-id": criterion.pk, f"criteria-{n}-study": study.pk, f"criteria-{n}-key": criterion.key,
-                     f"criteria-{n}-label": criterion.label, f"criteria-{n}-help_text": criterion.help_text, f"criteria-{n}-order": n})
+        data.update(
+            {
+                f"criteria-{n}-id": criterion.pk,
+                f"criteria-{n}-study": study.pk,
+                f"criteria-{n}-key": criterion.key,
+                f"criteria-{n}-label": criterion.label,
+                f"criteria-{n}-help_text": criterion.help_text,
+                f"criteria-{n}-order": n,
+            }
+        )
         data.update({f"criteria-{n}-anchor_{k}": a for k, a in enumerate(criterion.anchors, start=1)})
     data["criteria-2-DELETE"] = "on"  # drop readability
-    data.update({"criteria-3-key": "actionability", "criteria-3-label": "Actionability", "criteria-3-help_text": "", "criteria-3-order": 3})
+    data.update(
+        {
+            "criteria-3-key": "actionability",
+            "criteria-3-label": "Actionability",
+            "criteria-3-help_text": "",
+            "criteria-3-order": 3,
+        }
+    )
     data.update({f"criteria-3-anchor_{k}": f"point {k}" for k in range(1, 6)})
 
     response = client.post(f"/studies/{study.pk}/criteria/", data)
 
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert list(study.criteria.order_by("order").values_list("key", flat=True)) == ["correctness", "completeness", "actionability"]
+    assert list(study.criteria.order_by("order").values_list("key", flat=True)) == [
+        "correctness",
+        "completeness",
+        "actionability",
+    ]
     assert study.criteria.get(key="actionability").anchors == [f"point {k}" for k in range(1, 6)]

@@ -24,7 +24,17 @@ from cmr_reader.studies.design import (
 )
 
 
-def spec(*, cases=60, readers=5, readers_per_case=2, overlap=6, seed=7, washout_fraction=0.0, washout_days=0, side_scheme=BIG_STICK):
+def spec(
+    *,
+    cases=60,
+    readers=5,
+    readers_per_case=2,
+    overlap=6,
+    seed=7,
+    washout_fraction=0.0,
+    washout_days=0,
+    side_scheme=BIG_STICK,
+):
     # Case ids that are neither 0-based nor contiguous, as database primary keys are not.
     return DesignSpec(
         case_ids=tuple(1000 + 3 * i for i in range(cases)),
@@ -282,7 +292,9 @@ def test_two_readers_of_an_overlap_case_do_not_always_see_the_same_side():
 
 def test_with_the_big_stick_two_readers_of_a_case_see_it_on_independent_sides():
     study = spec(cases=400, readers=2, readers_per_case=2, overlap=400)
-    same = sum(len({r.ai_slot for r in case_reads}) == 1 for case_reads in by_case(design_study(study)).values())
+    same = sum(
+        len({r.ai_slot for r in case_reads}) == 1 for case_reads in by_case(design_study(study)).values()
+    )
 
     assert 160 <= same <= 240  # about half, as for two fair coins
 
@@ -314,7 +326,9 @@ def test_a_reader_who_counts_sides_guesses_about_half_with_the_big_stick_and_the
     seeds = range(300)
     for seed in seeds:
         for scheme in (BALANCED, BIG_STICK):
-            reads = design_study(spec(cases=40, readers=1, readers_per_case=1, overlap=0, seed=seed, side_scheme=scheme))
+            reads = design_study(
+                spec(cases=40, readers=1, readers_per_case=1, overlap=0, seed=seed, side_scheme=scheme)
+            )
             steps = walk(reads)
             rates[scheme].append(counting_guesses(steps) / len(steps))
             before = steps[-2]

@@ -24,14 +24,20 @@ def test_ratings_are_unblinded_by_each_assignments_own_side(assigned_study, read
     for assignment in (on_a, on_b):
         answers.save_answer(assignment_id=assignment.pk, user=reader, item="A.correctness", value=5, now=NOW)
         answers.save_answer(assignment_id=assignment.pk, user=reader, item="B.correctness", value=2, now=NOW)
-        answers.save_answer(assignment_id=assignment.pk, user=reader, item="pair.preference", value="A", now=NOW)
+        answers.save_answer(
+            assignment_id=assignment.pk, user=reader, item="pair.preference", value="A", now=NOW
+        )
 
     client = Client()
     client.force_login(statistician)
     rows = rows_of(client.get(f"/studies/{assigned_study.study.pk}/answers.csv"))
 
     def row(assignment, arm, criterion):
-        (found,) = [r for r in rows if r["assignment"] == assignment.public_id and r["arm"] == arm and r["criterion"] == criterion]
+        (found,) = [
+            r
+            for r in rows
+            if r["assignment"] == assignment.public_id and r["arm"] == arm and r["criterion"] == criterion
+        ]
         return found["score"]
 
     assert row(on_a, "ai", "correctness") == "5" and row(on_a, "reference", "correctness") == "2"
@@ -39,7 +45,9 @@ def test_ratings_are_unblinded_by_each_assignments_own_side(assigned_study, read
     assert row(on_a, "pair", "preference") == "ai" and row(on_b, "pair", "preference") == "reference"
 
 
-def test_the_unblinding_key_and_the_audit_history_cover_every_assignment_and_change(assigned_study, reader, coordinator):
+def test_the_unblinding_key_and_the_audit_history_cover_every_assignment_and_change(
+    assigned_study, reader, coordinator
+):
     assignment = Assignment.objects.filter(reader=reader).first()
     answers.save_answer(assignment_id=assignment.pk, user=reader, item="A.readability", value=3, now=NOW)
     answers.save_answer(assignment_id=assignment.pk, user=reader, item="A.readability", value=4, now=NOW)
@@ -55,19 +63,28 @@ def test_the_unblinding_key_and_the_audit_history_cover_every_assignment_and_cha
     assert [(r["old_value"], r["new_value"]) for r in audit] == [("", "3"), ("3", "4")]
 
 
-def test_the_ratings_export_is_what_the_agreement_command_reads(assigned_study, reader, other_reader, statistician, tmp_path):
+def test_the_ratings_export_is_what_the_agreement_command_reads(
+    assigned_study, reader, other_reader, statistician, tmp_path
+):
     from django.core.management import call_command
 
     for user in (reader, other_reader):
         for assignment in Assignment.objects.filter(reader=user, is_overlap=True):
             for slot, score in (("A", 4), ("B", 3)):
-                answers.save_answer(assignment_id=assignment.pk, user=user, item=f"{slot}.correctness", value=score, now=NOW)
-            answers.save_answer(assignment_id=assignment.pk, user=user, item="pair.preference", value="B", now=NOW)
+                answers.save_answer(
+                    assignment_id=assignment.pk, user=user, item=f"{slot}.correctness", value=score, now=NOW
+                )
+            answers.save_answer(
+                assignment_id=assignment.pk, user=user, item="pair.preference", value="B", now=NOW
+            )
     client = Client()
     client.force_login(statistician)
     export = tmp_path / "ratings.csv"
     export.write_bytes(client.get(f"/studies/{assigned_study.study.pk}/ratings.csv").content)
-    assert all(r["arm"] in ("reference", "ai") for r in rows_of(client.get(f"/studies/{assigned_study.study.pk}/ratings.csv")))
+    assert all(
+        r["arm"] in ("reference", "ai")
+        for r in rows_of(client.get(f"/studies/{assigned_study.study.pk}/ratings.csv"))
+    )
 
     out = tmp_path / "agreement.json"
     call_command("agreement", "--input", str(export), "--output", str(out))

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def snapshot():
-    return set(Assignment.objects.values_list("public_id", "reader_id", "study_case_id", "position", "ai_slot"))
+    return set(
+        Assignment.objects.values_list("public_id", "reader_id", "study_case_id", "position", "ai_slot")
+    )
 
 
 def test_new_cases_are_shared_among_readers_after_their_existing_readings(reader, other_reader):
@@ -24,7 +26,9 @@ def test_new_cases_are_shared_among_readers_after_their_existing_readings(reader
     assert created == 3
     assert before <= snapshot()
     for user in (reader, other_reader):
-        positions = list(Assignment.objects.filter(reader=user).order_by("position").values_list("position", flat=True))
+        positions = list(
+            Assignment.objects.filter(reader=user).order_by("position").values_list("position", flat=True)
+        )
         assert positions == list(range(len(positions)))
     new = Assignment.objects.filter(study_case__case__in=added)
     assert new.count() == 3 and not new.filter(is_overlap=True).exists()
@@ -40,7 +44,9 @@ def test_a_new_reader_reads_the_overlap_set_with_balanced_sides(reader, other_re
     assert created == 4
     assert before <= snapshot()
     mine = Assignment.objects.filter(reader=outsider)
-    overlap_cases = set(Assignment.objects.filter(reader=reader, is_overlap=True).values_list("study_case_id", flat=True))
+    overlap_cases = set(
+        Assignment.objects.filter(reader=reader, is_overlap=True).values_list("study_case_id", flat=True)
+    )
     assert set(mine.values_list("study_case_id", flat=True)) == overlap_cases
     sides = list(mine.values_list("ai_slot", flat=True))
     assert sides.count("A") == sides.count("B") == 2
@@ -56,4 +62,6 @@ def test_a_reader_with_a_single_reading_gets_new_cases_after_it(reader, other_re
     assert assign.extend(built.study, now=NOW) == 2
 
     for user in (reader, other_reader):
-        assert list(Assignment.objects.filter(reader=user).order_by("position").values_list("position", flat=True)) == [0, 1]
+        assert list(
+            Assignment.objects.filter(reader=user).order_by("position").values_list("position", flat=True)
+        ) == [0, 1]

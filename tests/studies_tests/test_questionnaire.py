@@ -9,7 +9,9 @@ Q = Questionnaire(criteria=("correctness", "completeness", "readability"))
 
 def full_answers() -> dict:
     answers = {f"{s}.{c}": 4 for s in "AB" for c in Q.criteria}
-    answers.update({"A.error": False, "B.error": False, "pair.preference": "equal", "pair.ai_guess": "unsure"})
+    answers.update(
+        {"A.error": False, "B.error": False, "pair.preference": "equal", "pair.ai_guess": "unsure"}
+    )
     return answers
 
 
@@ -56,7 +58,13 @@ def test_missing_lists_required_items_and_flagged_errors_need_categories_and_a_c
 
 
 def test_optional_items_disappear_when_the_study_does_not_ask_them():
-    bare = Questionnaire(criteria=("correctness",), ask_preference=False, ask_ai_guess=False, ask_error_flags=False, ask_comment=False)
+    bare = Questionnaire(
+        criteria=("correctness",),
+        ask_preference=False,
+        ask_ai_guess=False,
+        ask_error_flags=False,
+        ask_comment=False,
+    )
     assert bare.item_keys() == ["A.correctness", "B.correctness"]
     with pytest.raises(InvalidAnswer):
         bare.clean("pair.preference", "A")

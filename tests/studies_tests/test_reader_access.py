@@ -27,8 +27,15 @@ def imaged_study(reader, other_reader, private_storage):
     for number, case in enumerate(built.cases):
         series = make_series(case=case, number=1, description="cine")
         store_instance(series=series, number=1, root=private_storage, seed=number)
-    outside = build_study(readers=[other_reader], cases=1, readers_per_case=1, overlap=0, name="Other").cases[0]
-    store_instance(series=make_series(case=outside, number=1, description="cine"), number=1, root=private_storage, seed=99)
+    outside = build_study(readers=[other_reader], cases=1, readers_per_case=1, overlap=0, name="Other").cases[
+        0
+    ]
+    store_instance(
+        series=make_series(case=outside, number=1, description="cine"),
+        number=1,
+        root=private_storage,
+        seed=99,
+    )
     return built
 
 
@@ -59,9 +66,14 @@ def test_another_readers_assignment_page_is_not_found(imaged_study, reader, othe
     client = client_for(reader)
     assert client.get(f"/reading/cases/{mine.public_id}/").status_code == 200
     assert client.get(f"/reading/cases/{theirs.public_id}/").status_code == 404
-    assert client.post(
-        f"/reading/cases/{theirs.public_id}/answer/", {"item": "A.correctness", "value": 1}, content_type="application/json"
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/reading/cases/{theirs.public_id}/answer/",
+            {"item": "A.correctness", "value": 1},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     other_study = ReaderStudy.objects.get(name="Other")
     assert client.get(f"/reading/studies/{other_study.pk}/continue/").status_code == 404
     assert client.get("/reading/cases/not-an-id/").status_code == 404
@@ -83,7 +95,9 @@ def test_a_repeat_not_yet_due_is_not_there(reader, other_reader):
 
 def test_a_reader_without_open_assignments_reads_no_images(reader, other_reader, private_storage):
     built = build_study(readers=[other_reader], cases=1, readers_per_case=1, overlap=0)
-    store_instance(series=make_series(case=built.cases[0], number=1, description="x"), number=1, root=private_storage)
+    store_instance(
+        series=make_series(case=built.cases[0], number=1, description="x"), number=1, root=private_storage
+    )
     assert client_for(reader).get("/dicomweb/studies").status_code == 403
     ReaderStudy.objects.update(state=ReaderStudy.State.CLOSED)
     assert client_for(other_reader).get("/dicomweb/studies").status_code == 403
@@ -96,16 +110,22 @@ def test_the_next_case_comes_in_the_readers_own_order(imaged_study, reader):
     assert response.status_code == 302 and response["Location"].endswith(f"/reading/cases/{first.public_id}/")
     Assignment.objects.filter(pk=first.pk).update(submitted_at=first.available_from + timedelta(hours=1))
     second = Assignment.objects.filter(reader=reader).order_by("position")[1]
-    assert client.get(f"/reading/studies/{imaged_study.study.pk}/continue/")["Location"].endswith(second.public_id + "/")
+    assert client.get(f"/reading/studies/{imaged_study.study.pk}/continue/")["Location"].endswith(
+        second.public_id + "/"
+    )
 
 
 def test_submitted_cases_are_listed_for_revisiting_only_when_the_study_allows_it(reader, other_reader):
     from django.utils import timezone
 
-    built = build_study(readers=[reader, other_reader], cases=2, readers_per_case=2, overlap=2, name="Revisit")
+    built = build_study(
+        readers=[reader, other_reader], cases=2, readers_per_case=2, overlap=2, name="Revisit"
+    )
     mine = Assignment.objects.filter(reader=reader).order_by("position")
     Assignment.objects.filter(pk=mine[0].pk).update(submitted_at=timezone.now())
     page = client_for(reader).get("/reading/").content.decode()
-    assert f"/reading/cases/{mine[0].public_id}/" in page and f"/reading/cases/{mine[1].public_id}/" not in page
+    assert (
+        f"/reading/cases/{mine[0].public_id}/" in page and f"/reading/cases/{mine[1].public_id}/" not in page
+    )
     ReaderStudy.objects.filter(pk=built.study.pk).update(allow_revisit=False)
     assert f"/reading/cases/{mine[0].public_id}/" not in client_for(reader).get("/reading/").content.decode()

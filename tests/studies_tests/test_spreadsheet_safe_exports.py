@@ -28,7 +28,9 @@ BOM = b"\xef\xbb\xbf"
 
 
 def read_and_submit(assignment: Assignment, user, *, score: int, comment: str) -> None:
-    items = {f"{slot}.{criterion.key}": score for slot in "AB" for criterion in assignment.study.criteria.all()}
+    items = {
+        f"{slot}.{criterion.key}": score for slot in "AB" for criterion in assignment.study.criteria.all()
+    }
     items.update({"A.error": False, "B.error": False, "pair.preference": "A", "pair.ai_guess": "A"})
     items.update({"pair.ai_confidence": 3, "pair.comment": comment})
     for item, value in items.items():
@@ -52,7 +54,12 @@ def hostile_study(reader, other_reader):
         read_and_submit(assignment, assignment.reader, score=1 + n % 5, comment=HOSTILE[n % len(HOSTILE)])
     opener = Client()
     opener.force_login(other_reader)
-    assert opener.get(reverse("reading:case", args=[readings.filter(reader=other_reader)[0].public_id])).status_code == 200
+    assert (
+        opener.get(
+            reverse("reading:case", args=[readings.filter(reader=other_reader)[0].public_id])
+        ).status_code
+        == 200
+    )
     return built
 
 
@@ -73,7 +80,8 @@ def test_a_hostile_comment_is_text_in_every_csv_export_and_keeps_its_words(hosti
     client.force_login(coordinator)
     study = hostile_study.study
     downloads = {
-        name: client.get(reverse(f"studies:{name}", args=[study.pk])) for name in ("answers", "audit", "ratings", "unblinding")
+        name: client.get(reverse(f"studies:{name}", args=[study.pk]))
+        for name in ("answers", "audit", "ratings", "unblinding")
     }
     downloads["access_log"] = client.get(reverse("accounts:access_log_csv"))
     tables = {
@@ -88,19 +96,27 @@ def test_a_hostile_comment_is_text_in_every_csv_export_and_keeps_its_words(hosti
     stored = set(Answer.objects.filter(item="pair.comment").values_list("value", flat=True))
     assert stored == {text.strip() for text in HOSTILE}
     answer_rows = [dict(zip(tables["answers"][0], row, strict=True)) for row in tables["answers"][1:]]
-    assert {row["score"] for row in answer_rows if row["criterion"] == "comment"} == {"'" + text for text in stored}
+    assert {row["score"] for row in answer_rows if row["criterion"] == "comment"} == {
+        "'" + text for text in stored
+    }
     assert {row["study"] for row in answer_rows} == {"'" + HOSTILE[0]}
     audit_rows = [dict(zip(tables["audit"][0], row, strict=True)) for row in tables["audit"][1:]]
-    assert {row["new_value"] for row in audit_rows if row["item"] == "pair.comment"} == {"'" + text for text in stored}
+    assert {row["new_value"] for row in audit_rows if row["item"] == "pair.comment"} == {
+        "'" + text for text in stored
+    }
     for name in ("ratings", "unblinding"):
         column = tables[name][0].index("case_id")
         assert {row[column] for row in tables[name][1:]} == {"'" + case_id for case_id in HOSTILE}, name
     log = [dict(zip(tables["access_log"][0], row, strict=True)) for row in tables["access_log"][1:]]
     assert {"'+otto"} <= {row["username"] for row in log}
-    assert {row["target"] for row in log if row["username"] == "'+otto"} <= {"'" + case_id for case_id in HOSTILE}
+    assert {row["target"] for row in log if row["username"] == "'+otto"} <= {
+        "'" + case_id for case_id in HOSTILE
+    }
 
 
-def test_the_analysis_bundle_writes_hostile_text_safely_in_its_csvs_and_as_text_in_its_workbook(hostile_study):
+def test_the_analysis_bundle_writes_hostile_text_safely_in_its_csvs_and_as_text_in_its_workbook(
+    hostile_study,
+):
     run = runs.run_analysis(runs.create_run(study=hostile_study.study, bootstrap=0, seed=1))
     assert run.state == AnalysisRun.State.DONE, run.error
 
@@ -109,7 +125,9 @@ def test_the_analysis_bundle_writes_hostile_text_safely_in_its_csvs_and_as_text_
         workbook_bytes = bundle.read("analysis.xlsx")
     for name, rows in csvs.items():
         assert_spreadsheet_safe(rows, name)
-    long_rows = [dict(zip(csvs["ratings_long.csv"][0], row, strict=True)) for row in csvs["ratings_long.csv"][1:]]
+    long_rows = [
+        dict(zip(csvs["ratings_long.csv"][0], row, strict=True)) for row in csvs["ratings_long.csv"][1:]
+    ]
     assert {row["study"] for row in long_rows} == {"'" + HOSTILE[0]}
     assert {row["case_id"] for row in long_rows} == {"'" + case_id for case_id in HOSTILE}
     assert {row["reader_id"] for row in long_rows} == {"rita_reader", "'+otto"}
@@ -120,6 +138,10 @@ def test_the_analysis_bundle_writes_hostile_text_safely_in_its_csvs_and_as_text_
     assert not any("<f>" in sheet or "<f " in sheet for sheet in sheets)
     workbook = load_workbook(io.BytesIO(workbook_bytes))
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
-    hostile = [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)]
+    hostile = [
+        cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)
+    ]
     assert {cell.value for cell in hostile} >= {*HOSTILE, "+otto"}
-    assert all(cell.data_type == "s" and cell.quotePrefix for cell in hostile if not NUMBER.fullmatch(cell.value))
+    assert all(
+        cell.data_type == "s" and cell.quotePrefix for cell in hostile if not NUMBER.fullmatch(cell.value)
+    )

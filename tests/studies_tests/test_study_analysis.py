@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 CRITERIA = ("correctness", "completeness", "readability")
 
 
-def complete(assignment: Assignment, user, *, ai: int, reference: int, preference="ai", guess="A", submit=True) -> None:
+def complete(
+    assignment: Assignment, user, *, ai: int, reference: int, preference="ai", guess="A", submit=True
+) -> None:
     """Answer every item as given (scores by arm), then submit."""
     ai_slot, reference_slot = assignment.ai_slot, "B" if assignment.ai_slot == "A" else "A"
     items = {}
@@ -49,7 +51,13 @@ def read_study(reader, other_reader):
     built = build_study(readers=[reader, other_reader], non_inferiority_margin=0.5)
     for user, shift in ((reader, 0), (other_reader, 1)):
         for n, assignment in enumerate(Assignment.objects.filter(reader=user).order_by("position")):
-            complete(assignment, user, ai=1 + (n + shift) % 5, reference=1 + (2 * n + shift) % 5, preference=("ai", "equal", "reference")[n % 3])
+            complete(
+                assignment,
+                user,
+                ai=1 + (n + shift) % 5,
+                reference=1 + (2 * n + shift) % 5,
+                preference=("ai", "equal", "reference")[n % 3],
+            )
     return built
 
 
@@ -84,13 +92,18 @@ def test_the_dashboard_and_the_agreement_command_give_the_same_numbers(read_stud
     ratings = tmp_path / "ratings.csv"
     ratings.write_bytes(client.get(f"/studies/{read_study.study.pk}/ratings.csv").content)
     output = tmp_path / "agreement.json"
-    call_command("agreement", "--input", str(ratings), "--bootstrap", "200", "--seed", "11", "--output", str(output))
+    call_command(
+        "agreement", "--input", str(ratings), "--bootstrap", "200", "--seed", "11", "--output", str(output)
+    )
 
     from_command = json.loads(output.read_text())
     from_dashboard = run.results["agreement"] + run.results["pairwise_kappa"]
 
     def key(row):
-        return tuple(str(row[k]) for k in ("criterion", "arm", "coefficient", "weights", "level", "form", "raters", "tolerance"))
+        return tuple(
+            str(row[k])
+            for k in ("criterion", "arm", "coefficient", "weights", "level", "form", "raters", "tolerance")
+        )
 
     assert len(from_command) == len(from_dashboard) > 100
     assert sorted(from_command, key=key) == sorted(from_dashboard, key=key)
@@ -99,7 +112,9 @@ def test_the_dashboard_and_the_agreement_command_give_the_same_numbers(read_stud
 
     # And the page shows them: one Fleiss kappa, formatted as on the dashboard.
     page = client.get(f"/studies/{read_study.study.pk}/analysis/").content.decode()
-    fleiss = next(r for r in from_dashboard if r["coefficient"] == "fleiss_kappa" and r["estimate"] is not None)
+    fleiss = next(
+        r for r in from_dashboard if r["coefficient"] == "fleiss_kappa" and r["estimate"] is not None
+    )
     assert f"{fleiss['estimate']:.3f}" in page
 
 
@@ -139,7 +154,9 @@ def test_the_bundle_holds_every_table_the_workbook_and_its_metadata(read_study):
         sheet_rows = list(workbook["ratings_long"].iter_rows(values_only=True))
         assert len(sheet_rows) == len(long_rows) + 1
         assert sheet_rows[1][sheet_rows[0].index("score")] == int(long_rows[0]["score"])
-        summary = list(csv.DictReader(io.StringIO(bundle.read("ai_vs_reference_summary.csv").decode("utf-8-sig"))))
+        summary = list(
+            csv.DictReader(io.StringIO(bundle.read("ai_vs_reference_summary.csv").decode("utf-8-sig")))
+        )
     assert metadata["bootstrap"] == {"replicates": 50, "seed": 3, "method": metadata["bootstrap"]["method"]}
     assert metadata["scale"]["min"] == 1 and len(metadata["scale"]["criteria"]) == 3
     assert "never from the levels" in metadata["weights"]
@@ -159,18 +176,27 @@ def test_the_dashboard_shows_tables_and_serves_its_plots(read_study, statisticia
         assert section in body
     svg = client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/likert.svg")
     assert svg["Content-Type"] == "image/svg+xml" and svg.content.lstrip().startswith(b"<?xml")
-    png = client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/kappa-correctness-ai.png?download=1")
+    png = client.get(
+        f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/kappa-correctness-ai.png?download=1"
+    )
     assert png.content.startswith(b"\x89PNG") and "attachment" in png["Content-Disposition"]
-    assert client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/nonsense.svg").status_code == 404
+    assert (
+        client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/nonsense.svg").status_code
+        == 404
+    )
     bundle = client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/bundle.zip")
     assert zipfile.ZipFile(io.BytesIO(b"".join(bundle.streaming_content))).testzip() is None
 
 
-def test_starting_a_run_queues_it_for_a_worker_and_the_worker_runs_it_once(read_study, coordinator, django_capture_on_commit_callbacks):
+def test_starting_a_run_queues_it_for_a_worker_and_the_worker_runs_it_once(
+    read_study, coordinator, django_capture_on_commit_callbacks
+):
     client = Client()
     client.force_login(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/studies/{read_study.study.pk}/analysis/runs/", {"bootstrap": "100", "seed": "5"})
+        response = client.post(
+            f"/studies/{read_study.study.pk}/analysis/runs/", {"bootstrap": "100", "seed": "5"}
+        )
     assert response.status_code == 302
     run = AnalysisRun.objects.get()
     assert run.state == AnalysisRun.State.QUEUED and (run.bootstrap, run.seed) == (100, 5)
@@ -209,12 +235,16 @@ def test_bad_run_parameters_are_refused_with_a_message(read_study, statistician)
 
 def test_the_command_runs_the_analysis_and_writes_the_bundle(read_study, tmp_path):
     output = tmp_path / "bundle.zip"
-    call_command("analyse_study", str(read_study.study.pk), "--bootstrap", "0", "--seed", "9", "--output", str(output))
+    call_command(
+        "analyse_study", str(read_study.study.pk), "--bootstrap", "0", "--seed", "9", "--output", str(output)
+    )
     assert zipfile.ZipFile(output).testzip() is None
     assert AnalysisRun.objects.get().seed == 9
 
 
-def test_the_ai_reports_are_scored_against_the_reference_reports_on_page_bundle_and_command(read_study, statistician):
+def test_the_ai_reports_are_scored_against_the_reference_reports_on_page_bundle_and_command(
+    read_study, statistician
+):
     # Every test case: reference "LVEF 60%", AI "LVEF 58%": EF within 5 points, so correct.
     run = runs.run_analysis(runs.create_run(study=read_study.study, bootstrap=0, seed=1))
     metrics = run.results["report_metrics"]
@@ -227,7 +257,9 @@ def test_the_ai_reports_are_scored_against_the_reference_reports_on_page_bundle_
     with run.bundle.open("rb") as handle, zipfile.ZipFile(handle) as bundle:
         pairs = list(csv.DictReader(io.StringIO(bundle.read("entity_pairs.csv").decode("utf-8-sig"))))
         assert "plots/bland-altman-lv_ef_pct.svg" in bundle.namelist()
-        assert {"entity_accuracy.csv", "diagnostic_agreement.csv", "text_similarity.csv"} <= set(bundle.namelist())
+        assert {"entity_accuracy.csv", "diagnostic_agreement.csv", "text_similarity.csv"} <= set(
+            bundle.namelist()
+        )
     assert len({row["case_id"] for row in pairs}) == 6
     assert {row["outcome"] for row in pairs if row["field"] == "lv_ef_pct"} == {"correct"}
 
@@ -235,13 +267,24 @@ def test_the_ai_reports_are_scored_against_the_reference_reports_on_page_bundle_
     client.force_login(statistician)
     page = client.get(f"/studies/{read_study.study.pk}/analysis/").content.decode()
     assert 'id="entity-accuracy"' in page and "lv_ef_pct" in page
-    plot = client.get(f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/bland-altman-lv_ef_pct.png")
+    plot = client.get(
+        f"/studies/{read_study.study.pk}/analysis/runs/{run.pk}/plots/bland-altman-lv_ef_pct.png"
+    )
     assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
 
     out = io.StringIO()
     call_command("report_metrics", "--study", read_study.study.name, stdout=out)
     assert json.loads(out.getvalue())["entity_accuracy"] == metrics["entity_accuracy"]
     out = io.StringIO()
-    call_command("report_metrics", "--study", str(read_study.study.pk), "--format", "csv", "--table", "critical_errors", stdout=out)
+    call_command(
+        "report_metrics",
+        "--study",
+        str(read_study.study.pk),
+        "--format",
+        "csv",
+        "--table",
+        "critical_errors",
+        stdout=out,
+    )
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {row["kind"] for row in rows} >= {"any"} and all(row["count"] == "0" for row in rows)

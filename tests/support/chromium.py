@@ -76,7 +76,9 @@ def csp_violations(driver) -> list:
         "return seen;"
     )
     console = [
-        entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"]
     ]
     return events + console
 

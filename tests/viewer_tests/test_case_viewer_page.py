@@ -48,7 +48,13 @@ def test_the_page_hangs_sax_cine_4ch_cine_and_lge_stack(case, coordinator, truth
     by_uid = {s["uid"]: s for s in manifest["series"]}
     assert manifest["layout"] == "1x3"
     assert [by_uid[uid]["kind"] for uid in manifest["viewports"]] == ["cine_sax", "cine_4ch", "lge_sax"]
-    assert [s["kind"] for s in manifest["series"]] == ["cine_sax", "cine_4ch", "cine_2ch", "cine_3ch", "lge_sax"]
+    assert [s["kind"] for s in manifest["series"]] == [
+        "cine_sax",
+        "cine_4ch",
+        "cine_2ch",
+        "cine_3ch",
+        "lge_sax",
+    ]
     sax = by_uid[manifest["viewports"][0]]
     expected_sax = next(s for s in truth["series"] if s["expected_kind"] == "cine_sax")
     assert sax["phase_count"] == 6

@@ -23,27 +23,35 @@ def test_a_full_hcm_protocol_hangs_sax_cine_then_4ch_then_lge():
 
 
 def test_without_a_4ch_the_next_long_axis_cine_hangs():
-    hanging = default_hanging([series("sax", "cine_sax"), series("3ch", "cine_3ch"), series("2ch", "cine_2ch")])
+    hanging = default_hanging(
+        [series("sax", "cine_sax"), series("3ch", "cine_3ch"), series("2ch", "cine_2ch")]
+    )
     assert hanging.viewports[:2] == ("sax", "2ch")
 
 
 def test_lge_long_axis_stands_in_for_a_missing_lge_stack():
-    hanging = default_hanging([series("sax", "cine_sax"), series("4ch", "cine_4ch"), series("lgel", "lge_lax")])
+    hanging = default_hanging(
+        [series("sax", "cine_sax"), series("4ch", "cine_4ch"), series("lgel", "lge_lax")]
+    )
     assert hanging.viewports == ("sax", "4ch", "lgel")
 
 
 def test_missing_slots_are_filled_from_the_rest_but_never_with_a_localizer_first():
-    hanging = default_hanging([series("loc", "localizer"), series("map", "mapping"), series("sax", "cine_sax")])
+    hanging = default_hanging(
+        [series("loc", "localizer"), series("map", "mapping"), series("sax", "cine_sax")]
+    )
     assert hanging.viewports == ("sax", "map")
     assert hanging.layout == "1x2"
 
 
 def test_a_case_of_one_series_gets_one_viewport():
-    assert default_hanging([series("x", "unknown")]) .layout == "1x1"
+    assert default_hanging([series("x", "unknown")]).layout == "1x1"
     assert default_hanging([series("loc", "localizer")]).viewports == ("loc",)
     assert default_hanging([]).viewports == ()
 
 
 def test_series_of_one_kind_are_ordered_by_series_number():
-    order = browser_order([series("b", "cine_sax", 12), series("a", "cine_sax", 3), series("c", "cine_sax", None)])
+    order = browser_order(
+        [series("b", "cine_sax", 12), series("a", "cine_sax", 3), series("c", "cine_sax", None)]
+    )
     assert [s.uid for s in order] == ["a", "b", "c"]

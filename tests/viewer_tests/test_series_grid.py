@@ -10,7 +10,9 @@ from cmr_reader.domain.series_grid import DEFAULT_FRAME_MS, ImageRecord, build_s
 SAX_ORIENTATION = [0.6, 0.7, -0.3, -0.5, 0.7, 0.5]
 
 
-def sax_record(*, slice_index: int, phase: int, trigger_step: float = 40.0, number=None, **extra) -> ImageRecord:
+def sax_record(
+    *, slice_index: int, phase: int, trigger_step: float = 40.0, number=None, **extra
+) -> ImageRecord:
     row, column = SAX_ORIENTATION[:3], SAX_ORIENTATION[3:]
     normal = [
         row[1] * column[2] - row[2] * column[1],
@@ -58,7 +60,9 @@ def test_trigger_time_spacing_sets_the_frame_interval():
 
 def test_without_trigger_times_nominal_interval_over_phase_count_sets_it():
     records = [
-        ImageRecord(f"2.25.{p}", p + 1, 1, {"NominalInterval": 900, "CardiacNumberOfImages": 30, "SliceLocation": 4.0})
+        ImageRecord(
+            f"2.25.{p}", p + 1, 1, {"NominalInterval": 900, "CardiacNumberOfImages": 30, "SliceLocation": 4.0}
+        )
         for p in range(30)
     ]
     grid = build_series_grid(records)

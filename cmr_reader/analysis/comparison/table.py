@@ -122,6 +122,7 @@ class CriterionScore(NamedTuple):
 # designs of 100-500 cases; tests/analysis_tests/test_comparison_table.py checks to 1e-4).
 MIXED_MODEL_MAX_CASES = 300
 
+
 @dataclass(frozen=True)
 class _Options:
     scale_min: int

@@ -19,21 +19,70 @@ from dataclasses import dataclass
 
 # (Han name, family pinyin, given pinyin)
 CHINESE_NAMES = (
-    ("张伟", "ZHANG", "WEI"), ("李娜", "LI", "NA"), ("王芳", "WANG", "FANG"), ("刘洋", "LIU", "YANG"),
-    ("陈静", "CHEN", "JING"), ("赵敏", "ZHAO", "MIN"), ("孙丽", "SUN", "LI"), ("周杰", "ZHOU", "JIE"),
-    ("吴磊", "WU", "LEI"), ("郑强", "ZHENG", "QIANG"), ("黄晓明", "HUANG", "XIAOMING"), ("欧阳娜娜", "OUYANG", "NANA"),
+    ("张伟", "ZHANG", "WEI"),
+    ("李娜", "LI", "NA"),
+    ("王芳", "WANG", "FANG"),
+    ("刘洋", "LIU", "YANG"),
+    ("陈静", "CHEN", "JING"),
+    ("赵敏", "ZHAO", "MIN"),
+    ("孙丽", "SUN", "LI"),
+    ("周杰", "ZHOU", "JIE"),
+    ("吴磊", "WU", "LEI"),
+    ("郑强", "ZHENG", "QIANG"),
+    ("黄晓明", "HUANG", "XIAOMING"),
+    ("欧阳娜娜", "OUYANG", "NANA"),
 )
 ENGLISH_NAMES = (
-    ("John", "Smith"), ("Mary", "O'Neil"), ("Alice", "Brown"), ("David", "Okafor"), ("Sarah", "Nguyen"),
-    ("Peter", "Kowalski"), ("Emma", "Fitzgerald"), ("James", "McAllister"), ("Laura", "Bianchi"), ("Tom", "Hughes"),
+    ("John", "Smith"),
+    ("Mary", "O'Neil"),
+    ("Alice", "Brown"),
+    ("David", "Okafor"),
+    ("Sarah", "Nguyen"),
+    ("Peter", "Kowalski"),
+    ("Emma", "Fitzgerald"),
+    ("James", "McAllister"),
+    ("Laura", "Bianchi"),
+    ("Tom", "Hughes"),
 )
 STAFF_CHINESE = ("李建国", "王强", "陈静", "赵敏", "孙丽", "周杰", "郭小燕", "马超")
-STAFF_ENGLISH = (("J.", "Smith"), ("Alice", "Brown"), ("Robert", "Chen"), ("Helen", "Park"), ("Mark", "Evans"))
+STAFF_ENGLISH = (
+    ("J.", "Smith"),
+    ("Alice", "Brown"),
+    ("Robert", "Chen"),
+    ("Helen", "Park"),
+    ("Mark", "Evans"),
+)
 CHINESE_DIGITS = "〇一二三四五六七八九"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-STREETS_EN = ("Baker Street", "Station Road", "Pennsylvania Avenue", "Church Lane", "Harbour Drive", "Queen's Road")
-CITIES_ZH = ("北京市朝阳区建国路", "上海市徐汇区漕溪北路", "广州市越秀区中山二路", "成都市武侯区人民南路", "杭州市西湖区文三路")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+STREETS_EN = (
+    "Baker Street",
+    "Station Road",
+    "Pennsylvania Avenue",
+    "Church Lane",
+    "Harbour Drive",
+    "Queen's Road",
+)
+CITIES_ZH = (
+    "北京市朝阳区建国路",
+    "上海市徐汇区漕溪北路",
+    "广州市越秀区中山二路",
+    "成都市武侯区人民南路",
+    "杭州市西湖区文三路",
+)
 HOSPITAL_DOMAINS = ("hospital.cn", "nhs.net", "pumch.cn", "example-hospital.org")
 
 
@@ -63,8 +112,11 @@ class _Clinical:
 
 def _clinical(rng: random.Random) -> _Clinical:
     return _Clinical(
-        edv=rng.randint(110, 240), ef=rng.randint(35, 72), thickness=rng.randint(13, 32),
-        segment=rng.choice((2, 3, 8, 9)), lge=rng.randint(2, 15),
+        edv=rng.randint(110, 240),
+        ef=rng.randint(35, 72),
+        thickness=rng.randint(13, 32),
+        segment=rng.choice((2, 3, 8, 9)),
+        lge=rng.randint(2, 15),
     )
 
 
@@ -103,7 +155,8 @@ def _chinese_date(rng: random.Random) -> str:
     return rng.choice(
         (
             f"{year}年{month}月{day}日",
-            "".join(CHINESE_DIGITS[int(d)] for d in str(year)) + f"年{_chinese_numeral(month)}月{_chinese_numeral(day)}日",
+            "".join(CHINESE_DIGITS[int(d)] for d in str(year))
+            + f"年{_chinese_numeral(month)}月{_chinese_numeral(day)}日",
             f"{month}月{day}日",
             f"{year}.{month:02d}.{day:02d}",
             f"{year}/{month}/{day}",
@@ -127,18 +180,35 @@ def _id_card(rng: random.Random) -> str:
 
 def _mobile(rng: random.Random) -> str:
     number = "1" + rng.choice("3456789") + _digits(rng, 9)
-    return rng.choice((number, f"{number[:3]} {number[3:7]} {number[7:]}", f"{number[:3]}-{number[3:7]}-{number[7:]}", f"+86 {number}"))
+    return rng.choice(
+        (
+            number,
+            f"{number[:3]} {number[3:7]} {number[7:]}",
+            f"{number[:3]}-{number[3:7]}-{number[7:]}",
+            f"+86 {number}",
+        )
+    )
 
 
 def _landline(rng: random.Random) -> str:
     area = rng.choice(("010", "021", "020", "0571"))
     number = _digits(rng, 8)
-    return rng.choice((f"{area}-{number}", f"({area}) {number[:4]} {number[4:]}", f"{area} {number[:4]} {number[4:]}"))
+    return rng.choice(
+        (f"{area}-{number}", f"({area}) {number[:4]} {number[4:]}", f"{area} {number[:4]} {number[4:]}")
+    )
 
 
 def _english_phone(rng: random.Random) -> str:
     a, b, c = _digits(rng, 3), _digits(rng, 3), _digits(rng, 4)
-    return rng.choice((f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"+44 20 {_digits(rng, 4)} {_digits(rng, 4)}", f"+1 {a} {b} {c}"))
+    return rng.choice(
+        (
+            f"({a}) {b}-{c}",
+            f"{a}-{b}-{c}",
+            f"{a}.{b}.{c}",
+            f"+44 20 {_digits(rng, 4)} {_digits(rng, 4)}",
+            f"+1 {a} {b} {c}",
+        )
+    )
 
 
 def _email(rng: random.Random, name: str) -> str:
@@ -193,16 +263,35 @@ def _english(rng: random.Random) -> CorpusReport:
     )
     text = f"{header}\n\n{history}\n\n{findings}\n\n{signature}"
     planted = [
-        name_form, given, family, mrn, accession, exam_date, prior_date, dob, phone, email, address,
-        staff_given if len(staff_given.rstrip(".")) > 1 else staff_family, staff_family,
+        name_form,
+        given,
+        family,
+        mrn,
+        accession,
+        exam_date,
+        prior_date,
+        dob,
+        phone,
+        email,
+        address,
+        staff_given if len(staff_given.rstrip(".")) > 1 else staff_family,
+        staff_family,
     ]
-    identifiers = rng.choice(((), (name_form, mrn), (f"{given} {family}",), (f"{family.upper()}^{given.upper()}", accession)))
+    identifiers = rng.choice(
+        ((), (name_form, mrn), (f"{given} {family}",), (f"{family.upper()}^{given.upper()}", accession))
+    )
     return CorpusReport(
         language="en",
         text=text,
         identifiers=identifiers,
         planted=tuple(p for p in planted if p in text),
-        clinical=(f"LVEDV {clinical.edv} mL", f"LVEF {clinical.ef}%", f"{clinical.thickness} mm", f"AHA segment {clinical.segment}", f"{clinical.lge}% of LV mass"),
+        clinical=(
+            f"LVEDV {clinical.edv} mL",
+            f"LVEF {clinical.ef}%",
+            f"{clinical.thickness} mm",
+            f"AHA segment {clinical.segment}",
+            f"{clinical.lge}% of LV mass",
+        ),
     )
 
 
@@ -210,14 +299,24 @@ def _chinese(rng: random.Random) -> CorpusReport:
     han, family, given = rng.choice(CHINESE_NAMES)
     staff = rng.sample(STAFF_CHINESE, 2)
     clinical = _clinical(rng)
-    inpatient, outpatient, exam_no = f"ZY{_digits(rng, 7)}", _digits(rng, rng.randint(8, 10)), f"MR{_digits(rng, 9)}"
+    inpatient, outpatient, exam_no = (
+        f"ZY{_digits(rng, 7)}",
+        _digits(rng, rng.randint(8, 10)),
+        f"MR{_digits(rng, 9)}",
+    )
     exam_date, prior_date = _chinese_date(rng), _chinese_date(rng)
     id_card, mobile, landline = _id_card(rng), _mobile(rng), _landline(rng)
     address = f"{rng.choice(CITIES_ZH)}{rng.randint(1, 300)}号"
     spaced = " ".join(han)
     name_in_text = rng.choice((han, spaced, han))
     label = rng.choice(("住院号", "门诊号", "检查号", "登记号", "影像号"))
-    label_value = {"住院号": inpatient, "门诊号": outpatient, "检查号": exam_no, "登记号": _digits(rng, 7), "影像号": f"IMG{_digits(rng, 6)}"}[label]
+    label_value = {
+        "住院号": inpatient,
+        "门诊号": outpatient,
+        "检查号": exam_no,
+        "登记号": _digits(rng, 7),
+        "影像号": f"IMG{_digits(rng, 6)}",
+    }[label]
     header = rng.choice(
         (
             f"姓名：{name_in_text}  性别：男  年龄：45岁\n{label}：{label_value}  身份证号：{id_card}",
@@ -255,7 +354,21 @@ def _chinese(rng: random.Random) -> CorpusReport:
     text = f"{header}\n\n{history}\n\n{findings}\n\n{signature}"
     column_name = rng.choice((f"{family}^{given}", f"{family} {given}", han, f"{given} {family}"))
     identifiers = rng.choice(((), (column_name,), (column_name, outpatient)))
-    planted = [han, spaced, inpatient, outpatient, exam_no, label_value, exam_date, prior_date, id_card, mobile, landline, address, *staff]
+    planted = [
+        han,
+        spaced,
+        inpatient,
+        outpatient,
+        exam_no,
+        label_value,
+        exam_date,
+        prior_date,
+        id_card,
+        mobile,
+        landline,
+        address,
+        *staff,
+    ]
     return CorpusReport(
         language="zh",
         text=text,

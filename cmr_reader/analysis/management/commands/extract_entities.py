@@ -22,7 +22,9 @@ class Command(BaseCommand):
             try:
                 text = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
-                raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}) from None
+                raise CommandError(
+                    _("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}
+                ) from None
         record = extract_entities(text or "", lang=lang)
         if as_json:
             self.stdout.write(json.dumps(record, ensure_ascii=False))

@@ -51,17 +51,23 @@ class Command(BaseCommand):
         )
         User = get_user_model()
         study = seed_demo_study(
-            readers=list(User.objects.filter(username__in=["reader1", "reader2", "reader3"]).order_by("username")),
+            readers=list(
+                User.objects.filter(username__in=["reader1", "reader2", "reader3"]).order_by("username")
+            ),
             created_by=User.objects.filter(username="coordinator").first(),
         )
         self.stdout.write(
-            _("Reports: %(paired)d cases with a reference and an AI report. Study: %(study)s (%(count)d readings).")
+            _(
+                "Reports: %(paired)d cases with a reference and an AI report. Study: %(study)s (%(count)d readings)."
+            )
             % {"paired": reports.paired, "study": study.name, "count": study.assignments.count()}
         )
         audit = latest_audit(study)
         if audit is not None and audit.accuracy is not None:
             self.stdout.write(
-                _("Blinding audit: the AI report told apart by form in %(correct)d of %(pairs)d pairs (%(accuracy)s; 95%% CI %(low)s to %(high)s; threshold %(threshold)s).")
+                _(
+                    "Blinding audit: the AI report told apart by form in %(correct)d of %(pairs)d pairs (%(accuracy)s; 95%% CI %(low)s to %(high)s; threshold %(threshold)s)."
+                )
                 % {
                     "correct": audit.result["correct"],
                     "pairs": audit.pair_count,

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
-        parser.add_argument("--json", action="store_true", dest="as_json", help=_("Print the summary as JSON."))
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help=_("Print the summary as JSON.")
+        )
 
     def handle(self, *args, paths: list[Path], as_json: bool = False, **options):
         missing = [str(p) for p in paths if not p.exists()]
@@ -21,4 +23,3 @@ class Command(BaseCommand):
         job = create_paths_job(paths=[p.resolve() for p in paths])
         summary = run_import_job(job=job).as_dict()
         write_import_summary(self.stdout, summary, as_json=as_json)
-

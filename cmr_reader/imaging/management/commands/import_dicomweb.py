@@ -1,4 +1,3 @@
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from pydicom.uid import RE_VALID_UID

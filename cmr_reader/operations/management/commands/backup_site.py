@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = _("Back up the database and the media files (DICOM, analysis bundles) into one tar archive.")
 
     def add_arguments(self, parser):
-        parser.add_argument("output", type=Path, help=_("The archive to write, e.g. /backups/cmr-2026-11-28.tar"))
+        parser.add_argument(
+            "output", type=Path, help=_("The archive to write, e.g. /backups/cmr-2026-11-28.tar")
+        )
 
     def handle(self, *args, output: Path, **options):
         try:
@@ -19,5 +21,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             _("Backed up the %(vendor)s database and %(files)d media files (%(mib).1f MiB) to %(path)s.")
-            % {"vendor": summary.vendor, "files": summary.files, "mib": summary.bytes / 2**20, "path": summary.path}
+            % {
+                "vendor": summary.vendor,
+                "files": summary.files,
+                "mib": summary.bytes / 2**20,
+                "path": summary.path,
+            }
         )

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("archive", type=Path)
-        parser.add_argument("--force", action="store_true", help=_("Replace a database that already holds data."))
+        parser.add_argument(
+            "--force", action="store_true", help=_("Replace a database that already holds data.")
+        )
 
     def handle(self, *args, archive: Path, force: bool, **options):
         if not archive.is_file():

@@ -45,7 +45,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue",
             action="store_true",
-            help=_("Queue the work as tasks for db_worker processes (several GPU machines share it) instead of running here."),
+            help=_(
+                "Queue the work as tasks for db_worker processes (several GPU machines share it) instead of running here."
+            ),
         )
         parser.add_argument("--chunk", type=int, default=16, help=_("Cases per queued task."))
 
@@ -57,7 +59,10 @@ class Command(BaseCommand):
                 model_path=o["model"],
                 template=PromptTemplate.load(o["lang"]),
                 input_config=input_config_for_checkpoint(
-                    o["model"], frames_per_cine=o["frames_per_cine"], sax_slices=o["sax_slices"], max_pixels=o["max_pixels"]
+                    o["model"],
+                    frames_per_cine=o["frames_per_cine"],
+                    sax_slices=o["sax_slices"],
+                    max_pixels=o["max_pixels"],
                 ),
                 settings=GenerationSettings(max_new_tokens=o["max_new_tokens"], batch_size=o["batch_size"]),
             )
@@ -71,7 +76,8 @@ class Command(BaseCommand):
         run.cases_total = max(run.cases_total, run.cases_done + len(cases))
         run.save(update_fields=["cases_total", "updated_at"])
         self.stdout.write(
-            _("Run %(run)d (%(model)s): %(count)d cases to generate.") % {"run": run.pk, "model": run.model_name, "count": len(cases)}
+            _("Run %(run)d (%(model)s): %(count)d cases to generate.")
+            % {"run": run.pk, "model": run.model_name, "count": len(cases)}
         )
         if not cases:
             return
@@ -85,9 +91,12 @@ class Command(BaseCommand):
             status = _("failed: %(reason)s") % {"reason": report.error} if report.error else _("ok")
             sys.stderr.write(f"\r[{done[0]}/{len(cases)}] {report.key} {status}\n")
 
-        run = run_generation(run, cases=cases, device=o["device"], preprocess_workers=o["preprocess_workers"], progress=show)
+        run = run_generation(
+            run, cases=cases, device=o["device"], preprocess_workers=o["preprocess_workers"], progress=show
+        )
         self.stdout.write(
-            _("Run %(run)d: %(done)d reports, %(failed)d failed cases.") % {"run": run.pk, "done": run.cases_done, "failed": run.cases_failed}
+            _("Run %(run)d: %(done)d reports, %(failed)d failed cases.")
+            % {"run": run.pk, "done": run.cases_done, "failed": run.cases_failed}
         )
 
     def _scope(self, o):
