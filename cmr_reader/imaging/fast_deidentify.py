@@ -11,7 +11,6 @@ pydicom path, which stays the reference: the tests compare the two on every inpu
 """
 
 import struct
-from dataclasses import dataclass
 
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -30,6 +29,7 @@ from cmr_reader.imaging.deidentify import (
     identity_from_originals,
     parse_date,
 )
+from cmr_reader.imaging.prepared import INSTANCE_FIELDS, PreparedInstance
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.raw_actions import MULTI_VALUED_TEXT_VRS, RawWalker
 from cmr_reader.imaging.raw_elements import (
@@ -42,7 +42,7 @@ from cmr_reader.imaging.raw_elements import (
 )
 from cmr_reader.imaging.raw_json import SPECIFIC_CHARACTER_SET, decode_text, json_key
 
-__all__ = ["FastResult", "NotEligible", "deidentify_part10"]
+__all__ = ["NotEligible", "deidentify_part10"]
 
 # deidentify's tags as plain ints: pydicom's BaseTag compares in Python, slowly.
 ACCESSION_NUMBER = int(reference.ACCESSION_NUMBER)
@@ -76,43 +76,8 @@ _AGE_REFERENCE_DATES = (0x00080020, 0x00080021, 0x00080022, 0x00080023)  # Study
 # the default repertoire and ISO_IR 100 as Latin-1 too.
 _ENCODINGS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
 
-# Fields ingest reads from the de-identified data set, by keyword (DICOM JSON key).
-FIELD_TAGS = {
-    "StudyInstanceUID": "0020000D",
-    "SeriesInstanceUID": "0020000E",
-    "SOPInstanceUID": "00080018",
-    "SOPClassUID": "00080016",
-    "Modality": "00080060",
-    "InstanceNumber": "00200013",
-    "SeriesNumber": "00200011",
-    "SeriesDescription": "0008103E",
-    "StudyDescription": "00081030",
-    "StudyDate": "00080020",
-    "Rows": "00280010",
-    "Columns": "00280011",
-    "NumberOfFrames": "00280008",
-    "BitsAllocated": "00280100",
-    "SamplesPerPixel": "00280002",
-    "SliceLocation": "00201041",
-    "TriggerTime": "00181060",
-    "PatientSex": "00100040",
-    "PatientAge": "00101010",
-    "PatientSize": "00101020",
-    "PatientWeight": "00101030",
-}
 
-
-@dataclass(frozen=True)
-class FastResult:
-    header: bytes  # preamble, DICM, file meta and data set, up to the Pixel Data element
-    pixel_element: bytes  # the 12-byte Pixel Data element header
-    pixel_data: memoryview | bytes  # bytes only when padded to even length
-    dicom_json: dict  # PS3.18 F.2, without Pixel Data
-    identity: DeidentifiedIdentity
-    fields: dict  # FIELD_TAGS keywords -> single value, list when multi-valued, None when absent or empty
-
-
-def deidentify_part10(raw: bytes | memoryview, *, pseudonymizer: Pseudonymizer) -> FastResult:
+def deidentify_part10(raw: bytes | memoryview, *, pseudonymizer: Pseudonymizer) -> PreparedInstance:
     """De-identify a Part 10 file as ``deidentify()`` would; return what ingest stores.
 
     Raises ``NotEligible`` when the file needs the general pydicom path (another transfer
@@ -159,7 +124,7 @@ def deidentify_part10(raw: bytes | memoryview, *, pseudonymizer: Pseudonymizer) 
     # A zeroed preamble: PS3.10 7.1 lets applications put anything there (TIFF headers, say).
     header = b"".join([b"\x00" * 128, b"DICM", meta, *chunks])
     pixel_element, pixel_data = _pixel_data(data, part10.pixel_data, top.get(BITS_ALLOCATED))
-    return FastResult(
+    return PreparedInstance(
         header=header,
         pixel_element=pixel_element,
         pixel_data=pixel_data,
@@ -390,7 +355,7 @@ def _pixel_data(
 
 def _fields(dicom_json: dict) -> dict:
     fields = {}
-    for keyword, key in FIELD_TAGS.items():
+    for keyword, key in INSTANCE_FIELDS.items():
         values = dicom_json.get(key, {}).get("Value")
         fields[keyword] = None if not values else values[0] if len(values) == 1 else list(values)
     return fields

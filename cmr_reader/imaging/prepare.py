@@ -8,67 +8,17 @@ against the general one.
 """
 
 import io
-from dataclasses import dataclass
 
 import pydicom
 from django.utils.translation import gettext as _
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian
 
-from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile, check_acceptable, deidentify
+from cmr_reader.imaging.deidentify import RejectedFile, check_acceptable, deidentify
 from cmr_reader.imaging.fast_deidentify import NotEligible, deidentify_part10
+from cmr_reader.imaging.prepared import INSTANCE_FIELDS, PreparedInstance
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.storage import encode_instance, frame_length_of
-
-# The plain values ingest indexes, read from the de-identified dataset.
-FIELD_KEYWORDS = (
-    "StudyInstanceUID",
-    "SeriesInstanceUID",
-    "SOPInstanceUID",
-    "SOPClassUID",
-    "Modality",
-    "InstanceNumber",
-    "SeriesNumber",
-    "SeriesDescription",
-    "StudyDescription",
-    "StudyDate",
-    "Rows",
-    "Columns",
-    "NumberOfFrames",
-    "BitsAllocated",
-    "SamplesPerPixel",
-    "SliceLocation",
-    "TriggerTime",
-    "PatientSex",
-    "PatientAge",
-    "PatientSize",
-    "PatientWeight",
-)
-
-
-@dataclass(frozen=True)
-class PreparedInstance:
-    header: bytes  # Part 10 bytes up to the Pixel Data element
-    pixel_element: bytes  # the Pixel Data element's 12-byte header
-    pixel_data: bytes | memoryview
-    dicom_json: dict  # the de-identified header as DICOM JSON, without Pixel Data
-    identity: DeidentifiedIdentity
-    fields: dict
-
-    @property
-    def frame_length(self) -> int:
-        samples = int(self.fields.get("SamplesPerPixel") or 1)
-        return (
-            int(self.fields["Rows"])
-            * int(self.fields["Columns"])
-            * samples
-            * int(self.fields["BitsAllocated"])
-            // 8
-        )
-
-    @property
-    def number_of_frames(self) -> int:
-        return int(self.fields.get("NumberOfFrames") or 1)
 
 
 def prepare_instance(raw: bytes, *, pseudonymizer: Pseudonymizer) -> PreparedInstance:
@@ -83,18 +33,9 @@ def prepare_instance(raw: bytes, *, pseudonymizer: Pseudonymizer) -> PreparedIns
 
 def _prepare(raw: bytes, *, pseudonymizer: Pseudonymizer) -> PreparedInstance:
     try:
-        fast = deidentify_part10(raw, pseudonymizer=pseudonymizer)
+        prepared = deidentify_part10(raw, pseudonymizer=pseudonymizer)
     except NotEligible:
         prepared = _prepare_with_pydicom(raw, pseudonymizer=pseudonymizer)
-    else:
-        prepared = PreparedInstance(
-            header=fast.header,
-            pixel_element=fast.pixel_element,
-            pixel_data=fast.pixel_data,
-            dicom_json=fast.dicom_json,
-            identity=fast.identity,
-            fields=fast.fields,
-        )
     _check_pixel_length(prepared)
     return prepared
 
@@ -139,7 +80,7 @@ def _prepare_with_pydicom(raw: bytes, *, pseudonymizer: Pseudonymizer) -> Prepar
         decode_pixels(ds)
         _check_dataset_pixel_length(ds)
         identity = deidentify(ds, pseudonymizer=pseudonymizer)
-        fields = {keyword: _plain(ds.get(keyword)) for keyword in FIELD_KEYWORDS}
+        fields = {keyword: _plain(ds.get(keyword)) for keyword in INSTANCE_FIELDS}
         header, pixel_element, pixel_data = encode_instance(ds)
         dicom_json = ds.to_json_dict()
     except RejectedFile:

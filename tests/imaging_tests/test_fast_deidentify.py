@@ -17,7 +17,8 @@ from pydicom.sequence import Sequence
 from pydicom.uid import SecondaryCaptureImageStorage
 
 from cmr_reader.imaging.deidentify import RejectedFile, check_acceptable, deidentify
-from cmr_reader.imaging.fast_deidentify import FIELD_TAGS, NotEligible, deidentify_part10
+from cmr_reader.imaging.fast_deidentify import NotEligible, deidentify_part10
+from cmr_reader.imaging.prepared import INSTANCE_FIELDS
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.storage import encode_instance
 from tests.imaging_tests.test_deidentify import PLANTED, planted_dataset, to_bytes
@@ -53,7 +54,7 @@ def assert_same_as_pydicom_path(raw: bytes, pseudonymizer: Pseudonymizer):
     # Pixel Data is last, right after its 12-byte element header, as storage promises.
     assert result.pixel_element == expected_file[len(expected_file) - len(expected.PixelData) - 12 :][:12]
     assert stored[len(result.header) + 12 :] == expected.PixelData
-    for keyword in FIELD_TAGS:
+    for keyword in INSTANCE_FIELDS:
         value = expected.get(keyword)
         expected_field = None if value in (None, "") else value
         if isinstance(expected_field, pydicom.multival.MultiValue):
