@@ -10,6 +10,59 @@ from django.contrib.auth.models import Group
 
 from cmr_reader.accounts.roles import Role
 
+# Whole test packages that need more than Python and SQLite, or take seconds per test: the markers
+# let `make check` run the fast rest (-m "not browser and not orthanc and not postgres and not
+# slow"); CI runs everything.
+PACKAGE_MARKS = {
+    "browser_tests": ("browser", "slow", "serial"),
+    "pacs_tests": ("orthanc", "slow", "serial"),
+    "fault_tests": ("slow", "serial"),
+    "inference_tests": ("slow",),
+    "demo_tests": ("slow",),
+}
+
+
+# Modules elsewhere whose tests take seconds each (subprocesses, a local S3 server, whole-study
+# analyses, model fits, synthetic series): measured with --durations on the fast set.
+SLOW_MODULES = {
+    "test_s3_media_storage",
+    "test_study_analysis",
+    "test_dashboard_in_chinese",
+    "test_mixed_models",
+    "test_comparison_table",
+    "test_production_settings",
+    "test_security_headers",
+    "test_blinding_audit",
+    "test_spreadsheet_safe_exports",
+    "test_planted_identifiers",
+    "test_synthetic_cases",
+    "test_synthetic_reports",
+    "test_api_schemathesis",
+}
+
+
+# Tests that time real processes against each other (workers killed mid-job, leases running out,
+# servers started and stopped): run alone, after the parallel part (scripts/test.sh).
+SERIAL_MODULES = {"test_generation_takeover", "test_demo_server", "test_worker_queue"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        for name in PACKAGE_MARKS.get(path.parent.name, ()):
+            item.add_marker(name)
+        if path.stem in SLOW_MODULES:
+            item.add_marker("slow")
+        if path.stem in SERIAL_MODULES:
+            item.add_marker("serial")
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures:
+            item.add_marker("browser")
+        if "browser" in fixtures or "live_server" in fixtures:
+            item.add_marker("slow")
+            item.add_marker("serial")
+
+
 SHARED_REAL_CINE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real-cmr-cine-rvla"
 
 
@@ -49,7 +102,7 @@ def real_cine_dir() -> Path:
 @pytest.fixture
 def synthetic_case_dir(tmp_path) -> Path:
     """One small synthetic CMR study (DICOM + ground_truth.json) that every machine can make."""
-    from cmr_reader.synthetic import write_cases
+    from cmr_reader.domain.synthetic import write_cases
 
     (case_dir,) = write_cases(tmp_path / "synthetic", cases=1, seed=5, matrix=32, phases=6)
     return case_dir

@@ -26,7 +26,7 @@ from tests.fault_tests.test_killed_web_server import free_port, start_server
 from tests.support.chromium import assert_no_csp_violations, log_in, missing_browser_parts, start_chromium
 from tests.support.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 PASSWORD = "pw-rita_reader-dbdown"
