@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cmr_reader.accounts.roles import Role, is_staff_member, roles_of
+from cmr_reader.accounts.roles import Role, roles_of
 
 DEVICE_NAME = "authenticator"
 # Whether this session's user must pass the code step; set at login (see ``remember_at_login``)
@@ -33,11 +33,6 @@ class CodeCheck:
     accepted: bool
     # Seconds to wait before another code is looked at (django-otp's throttling), else 0.
     wait_seconds: int = 0
-
-
-def offers_two_factor(user) -> bool:
-    """Staff may enrol; readers are not offered a second factor."""
-    return is_staff_member(user)
 
 
 def confirmed_device(user) -> TOTPDevice | None:

@@ -20,6 +20,7 @@ from cmr_reader.analysis.comparison.table import CriterionScore
 from cmr_reader.analysis.entity_tables import ReportPair
 from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.models import Answer, Assignment, ReaderStudy
+from cmr_reader.studies.questionnaire import ERROR_CATEGORIES
 
 AI, REFERENCE = "ai", "reference"
 ARMS = (REFERENCE, AI)
@@ -108,8 +109,6 @@ class StudyData:
 
 
 def collect_study(study: ReaderStudy) -> StudyData:
-    from cmr_reader.studies.questionnaire import ERROR_CATEGORIES
-
     criteria = tuple(
         CriterionInfo(key, label, question, tuple(anchors or ()))
         for key, label, question, anchors in study.criteria.order_by("order", "id").values_list(

@@ -25,7 +25,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from cmr_reader.imaging.models import Case
 from cmr_reader.operations.media_files import MediaFile, media_files, open_media, replace_bucket_media
+from cmr_reader.studies.models import ReaderStudy
 from cmr_reader.versions import code_version
 
 FORMAT = 1
@@ -201,9 +203,6 @@ def _run(command: list[str]) -> None:
 
 
 def _has_data() -> bool:
-    from cmr_reader.imaging.models import Case
-    from cmr_reader.studies.models import ReaderStudy
-
     try:
         return Case.objects.exists() or ReaderStudy.objects.exists()
     except Exception:  # noqa: BLE001 - an empty, unmigrated database holds no data
