@@ -155,7 +155,7 @@ class Backend:
             lengths = [self._prompt_length(prompt) for prompt in prompts]
             order.sort(key=lambda index: lengths[index])
         generation_config = self._generation_config(settings)
-        results: list[Generated | None] = [None] * total
+        results: dict[int, Generated] = {}
         with torch.random.fork_rng(devices=self._rng_devices()):
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
@@ -166,7 +166,7 @@ class Backend:
                     results[index] = one
                 if progress is not None:
                     progress(start + len(batch), total)
-        return results
+        return [results[index] for index in range(total)]
 
     def _rng_devices(self) -> list[int]:
         # fork_rng restores these devices' generators afterwards: a seeded run leaves the caller's

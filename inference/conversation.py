@@ -30,9 +30,11 @@ def describe_parts(parts: list[Part]) -> str:
         if part.kind == "text":
             lines.append(part.text)
         elif part.kind == "video":
+            assert part.frames is not None  # a visual part has frames (Part.__post_init__)
             frames, height, width = part.frames.shape
             lines.append(f"<video: {frames} frames, {width}x{height}, {part.fps:.2f} frames/s>")
         else:
+            assert part.frames is not None
             height, width = part.frames.shape[-2:]
             lines.append(f"<image: {width}x{height}>")
     return "\n".join(lines)

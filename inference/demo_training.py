@@ -348,9 +348,12 @@ def _loss_with_probes(model, probes: VisionProbes, members: list[Example], batch
             start += count
     inputs = {k: v for k, v in batch.items() if k not in ("pixel_values", "pixel_values_videos")}
     output = model(**inputs, mm_encoder_outputs=encoded)
+    # Probes are trained only when every example has probe targets (see ``train``).
+    probe_targets = [example.probes for example in members if example.probes is not None]
+    assert len(probe_targets) == len(members)
     targets = {
-        name: torch.tensor([example.probes[name] for example in members], dtype=torch.float32)
-        for name in members[0].probes
+        name: torch.tensor([example_targets[name] for example_targets in probe_targets], dtype=torch.float32)
+        for name in probe_targets[0]
     }
     parts = probes.losses(
         image_tokens=per_example["image"], video_tokens=per_example["video"], targets=targets
@@ -463,7 +466,8 @@ def evaluate_demo(
         input_config=DEMO_INPUT_CONFIG,
         preprocess_workers=0,
     )
-    scores, examples = [], []
+    scores = []
+    examples: list[dict[str, str | None]] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="demo-held-out-") as workdir:
         truths = {}

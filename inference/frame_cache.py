@@ -63,7 +63,8 @@ def write_entry(*, cache_dir: Path, key: str, meta: dict, arrays: dict[str, np.n
         "arrays": {name: [list(a.shape), str(a.dtype)] for name, a in arrays.items()},
         "meta": meta,
     }
-    _write_atomically(npz_path, lambda handle: np.savez(handle, **arrays))
+    # numpy's stubs type savez(**kwds) so that a key could be the bool allow_pickle.
+    _write_atomically(npz_path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
     _write_atomically(json_path, lambda handle: handle.write(json.dumps(document, indent=1).encode("utf-8")))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 FAMILIES = ("qwen2_vl", "qwen2_5_vl")
 
@@ -168,7 +169,8 @@ def build_tokenizer(corpus, *, vocab_size: int, model_max_length: int):
     backend.train_from_iterator(corpus, trainer=trainer)
     return Qwen2Tokenizer(
         tokenizer_object=backend,
-        unk_token=None,
+        # transformers' signature says str; byte-level BPE needs no unknown token.
+        unk_token=None,  # type: ignore[arg-type]
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
         padding_side="left",
@@ -226,7 +228,7 @@ def _build_config(family: str, tokenizer):
         "vision_start_token_id": token_id("<|vision_start|>"),
         "vision_end_token_id": token_id("<|vision_end|>"),
     }
-    common_vision = {
+    common_vision: dict[str, Any] = {
         "depth": 2,
         "num_heads": 4,
         "patch_size": 14,

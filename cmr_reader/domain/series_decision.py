@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-import pydicom
-
-from cmr_reader.domain.series_facts import SeriesFacts, measure_series
+from cmr_reader.domain.series_facts import Header, SeriesFacts, measure_series
 from cmr_reader.domain.series_keywords import SeriesFamily, SeriesView, read_keywords
 
 CINE_MIN_PHASES = 6
@@ -88,7 +86,7 @@ CINE_VIEW_KINDS: dict[SeriesView, str] = {
 }
 
 
-def decide_series(headers: Sequence[pydicom.Dataset]) -> SeriesDecision | None:
+def decide_series(headers: Sequence[Header]) -> SeriesDecision | None:
     """Decide the kind of one non-empty series from its headers; None for an empty series.
 
     A header is anything with ``get(keyword)``: a pydicom Dataset or a dict of plain values.
@@ -105,7 +103,8 @@ def decide_series(headers: Sequence[pydicom.Dataset]) -> SeriesDecision | None:
         family = allowed[0]
     else:
         family = reading.family  # keywords contradict the shape; step 3
-    view_basis, view_words = None, ()
+    view_basis: ViewBasis | None = None
+    view_words: tuple[str, ...] = ()
     if family is SeriesFamily.CINE or family is SeriesFamily.LGE:
         kind, view_basis, view_words = _view(family=family, facts=facts, views=hints.views)
     else:
@@ -158,7 +157,7 @@ def shape_of(*, facts: SeriesFacts) -> Shape:
     return Shape.UNCLEAR
 
 
-def header_descriptions(header: pydicom.Dataset) -> list[str]:
+def header_descriptions(header: Header) -> list[str]:
     """The description texts classification reads: SeriesDescription and ProtocolName."""
     texts = (header.get("SeriesDescription"), header.get("ProtocolName"))
     return [str(text) for text in texts if text]

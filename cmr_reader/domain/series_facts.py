@@ -12,8 +12,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import pydicom
+from typing import Any, Protocol
 
 # Every header attribute classification reads. Ingest rebuilds small header datasets from the
 # stored DICOM JSON with only these, so reclassifying a 300-image series stays cheap.
@@ -33,6 +32,12 @@ CLASSIFICATION_KEYWORDS = (
 
 SAME_POSITION_MM = 1.0
 PARALLEL_COSINE = math.cos(math.radians(10))
+
+
+class Header(Protocol):
+    """One image's header: anything with ``get(keyword)``, a pydicom Dataset or a dict of plain values."""
+
+    def get(self, key: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class SeriesFacts:
         return self.trigger_spread_ms / self.rr_interval_ms
 
 
-def measure_series(*, headers: Sequence[pydicom.Dataset]) -> SeriesFacts:
+def measure_series(*, headers: Sequence[Header]) -> SeriesFacts:
     """Measure geometry, timing, inversion and image-type facts over the headers of one series."""
     position_keys = _slice_positions(headers=headers)
     triggers: dict[tuple[int, int], list[float]] = {}
@@ -94,11 +99,11 @@ def measure_series(*, headers: Sequence[pydicom.Dataset]) -> SeriesFacts:
     )
 
 
-def _slice_positions(*, headers: Sequence[pydicom.Dataset]) -> list[tuple[int, int]]:
+def _slice_positions(*, headers: Sequence[Header]) -> list[tuple[int, int]]:
     return slice_position_keys(located=located_positions(headers=headers))
 
 
-def located_positions(*, headers: Sequence[pydicom.Dataset]) -> list[tuple[int, float]]:
+def located_positions(*, headers: Sequence[Header]) -> list[tuple[int, float]]:
     """(plane index, mm along that plane's normal) for each header; plane -1 has no orientation."""
     plane_normals: list[tuple[float, float, float]] = []
     located: list[tuple[int, float]] = []
@@ -134,7 +139,7 @@ def slice_position_keys(*, located: Sequence[tuple[int, float]]) -> list[tuple[i
 
 def _phases_per_position(
     *,
-    headers: Sequence[pydicom.Dataset],
+    headers: Sequence[Header],
     frames: dict[tuple[int, int], int],
     triggers: dict[tuple[int, int], list[float]],
 ) -> int | None:
@@ -150,7 +155,7 @@ def _phases_per_position(
     return None
 
 
-def _rr_interval(*, headers: Sequence[pydicom.Dataset]) -> float | None:
+def _rr_interval(*, headers: Sequence[Header]) -> float | None:
     nominal = [n for h in headers if (n := header_number(h, "NominalInterval"))]
     if nominal:
         return statistics.median(nominal)
@@ -166,7 +171,7 @@ def _is_map_type(value: str) -> bool:
     return "MAP" in value and not _is_phase_type(value) and "PHASE" not in value
 
 
-def _plane_normal(header: pydicom.Dataset) -> tuple[float, float, float] | None:
+def _plane_normal(header: Header) -> tuple[float, float, float] | None:
     cosines = _vector(header, "ImageOrientationPatient", 6)
     if cosines is None:
         return None
@@ -190,7 +195,7 @@ def _dot(a: Sequence[float], b: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(a, b, strict=True))
 
 
-def _vector(header: pydicom.Dataset, keyword: str, length: int) -> tuple[float, ...] | None:
+def _vector(header: Header, keyword: str, length: int) -> tuple[float, ...] | None:
     value = header.get(keyword)
     try:
         numbers = tuple(float(v) for v in value) if value is not None else ()
@@ -199,7 +204,7 @@ def _vector(header: pydicom.Dataset, keyword: str, length: int) -> tuple[float, 
     return numbers if len(numbers) == length else None
 
 
-def header_number(header: pydicom.Dataset, keyword: str) -> float | None:
+def header_number(header: Header, keyword: str) -> float | None:
     """A numeric attribute as a float; None when absent, empty or not a number."""
     value = header.get(keyword)
     if value is None or value == "":
@@ -210,7 +215,7 @@ def header_number(header: pydicom.Dataset, keyword: str) -> float | None:
         return None
 
 
-def _image_type(header: pydicom.Dataset) -> list[str]:
+def _image_type(header: Header) -> list[str]:
     value = header.get("ImageType")
     if value is None:
         return []

@@ -61,12 +61,14 @@ def heartbeat(job: BackgroundJob, *, now: datetime | None = None, **fields) -> b
 
 def finish(job: BackgroundJob, *, now: datetime | None = None, **fields) -> bool:
     """Running -> done, with ``fields`` (results) in the same write."""
-    return _end(job, JobState.DONE, now=now, **fields)
+    # Without django-stubs mypy reads a TextChoices member as its (value, label) tuple; it is a str.
+    return _end(job, JobState.DONE, now=now, **fields)  # type: ignore[arg-type]
 
 
 def fail(job: BackgroundJob, *, error: str, now: datetime | None = None, **fields) -> bool:
     """Running -> failed with the reason a coordinator reads."""
-    return _end(job, JobState.FAILED, now=now, error=error[:2000], **fields)
+    # A TextChoices member, a str at run time (see ``finish``).
+    return _end(job, JobState.FAILED, now=now, error=error[:2000], **fields)  # type: ignore[arg-type]
 
 
 def _end(job: BackgroundJob, state: str, *, now: datetime | None, **fields) -> bool:

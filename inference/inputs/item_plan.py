@@ -62,7 +62,11 @@ def plan_items(
     by_kind: dict[str, list[list[FrameRecord]]] = {}
     skipped = []
     for uid, members in sorted(series.items(), key=lambda item: (item[1][0].series_number, item[0])):
-        kind = (series_kinds or {}).get(uid) or decide_series([r.header for r in members]).kind
+        kind = (series_kinds or {}).get(uid)
+        if not kind:
+            decision = decide_series([r.header for r in members])
+            assert decision is not None  # only an empty series has none; members has a record
+            kind = decision.kind
         if kind in CINE_KINDS or kind in LGE_KINDS:
             by_kind.setdefault(kind, []).append(members)
         else:

@@ -118,9 +118,9 @@ def _render(*, planned: list[PlannedItem], config: InputConfig) -> tuple[list[Vi
         fraction = config.centre_fraction
         rows, columns = (_kept(rows, fraction), _kept(columns, fraction))
         size = target_size(rows=rows, columns=columns, max_pixels=config.max_pixels)
-        frames = [decoded.get((r.path, r.frame_index)) for r in item.records]
+        found = [decoded.get((r.path, r.frame_index)) for r in item.records]
         sized.append(
-            [resize_frame(centre_crop(f, fraction=fraction), size=size) for f in frames if f is not None]
+            [resize_frame(centre_crop(f, fraction=fraction), size=size) for f in found if f is not None]
         )
     per_series: dict[str, list[np.ndarray]] = {}
     for item, frames in zip(planned, sized, strict=True):

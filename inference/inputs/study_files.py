@@ -56,8 +56,10 @@ def find_study_files(source: Path | Sequence[Path]) -> StudyFiles:
     when named like DICOM (``*.dcm``) or listed explicitly, and skipped silently otherwise (a
     folder may hold reports, JSON, thumbnails).
     """
-    listed = not isinstance(source, (str, os.PathLike))
-    paths = _listed_paths(source) if listed else _folder_paths(Path(source))
+    if isinstance(source, (str, os.PathLike)):
+        listed, paths = False, _folder_paths(Path(source))
+    else:
+        listed, paths = True, _listed_paths(source)
     found: dict[str, Path] = {}
     skipped: list[str] = []
     for path in paths:
@@ -69,10 +71,11 @@ def find_study_files(source: Path | Sequence[Path]) -> StudyFiles:
             continue
         uid = str(meta.get("MediaStorageSOPInstanceUID") or "")
         if not uid:
-            uid = _sop_instance_uid_from_dataset(path)
-            if uid is None:
+            from_dataset = _sop_instance_uid_from_dataset(path)
+            if from_dataset is None:
                 skipped.append(f"{path.name}: no SOP Instance UID")
                 continue
+            uid = from_dataset
         if uid in found:
             skipped.append(f"{path.name}: a copy of {found[uid].name} (same SOP Instance UID)")
             continue

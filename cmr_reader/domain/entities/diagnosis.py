@@ -39,7 +39,7 @@ def extract_diagnosis(document: Document) -> dict:
         return {}
     candidates.sort(key=lambda candidate: candidate[:2])
     diagnosis = candidates[0][2]
-    found = {"diagnosis": diagnosis}
+    found: dict[str, str | None] = {"diagnosis": diagnosis}
     if diagnosis == "hcm":
         found["hcm_obstruction"] = _obstruction(
             document=document, mentions=[c[3] for c in candidates if c[2] == "hcm"]

@@ -108,7 +108,7 @@ def prepare_document(*, text: str, lang: str) -> Document:
         heading = SKIPPED_SECTION.match(body)
         if heading or skip_next:
             # A bare heading line ("Clinical history:") hands its content to the next sentence.
-            skip_next = bool(heading) and not body[heading.end() :].strip()
+            skip_next = heading is not None and not body[heading.end() :].strip()
             continue
         if document.conclusion_start is None and CONCLUSION_HEADING.match(body):
             document.conclusion_start = sentence.start

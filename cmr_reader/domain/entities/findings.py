@@ -48,7 +48,7 @@ def extract_findings(document: Document) -> dict:
         if m.polarity != PRESENT
     ]
     lge = find_mentions(document=document, key="lge", excluded_after="lge_excluded_after")
-    found = {
+    found: dict[str, str | float | None] = {
         "sam": combine_polarities([m.polarity for m in find_mentions(document=document, key="sam")]),
         "lvot_obstruction": combine_polarities([m.polarity for m in lvot]),
         "apical_aneurysm": combine_polarities(
@@ -79,7 +79,8 @@ def _lge_pattern(*, document: Document, affirmed: list[Mention]) -> str | None:
 
 def _lge_extent(*, document: Document, affirmed: list[Mention]) -> float | None:
     text, lang = document.text, document.lang
-    sentences = sorted({document.sentence_at(m.span.start) for m in affirmed} - {None}, key=lambda s: s.start)
+    located = {document.sentence_at(m.span.start) for m in affirmed}
+    sentences = sorted((s for s in located if s is not None), key=lambda s: s.start)
     for sentence in sentences:
         for quantity in find_quantities(text, start=sentence.start, end=sentence.end):
             if quantity.unit != "pct":

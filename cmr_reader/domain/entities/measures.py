@@ -91,7 +91,7 @@ def _values_for(*, label: Label, quantities: list[Quantity], hint: str) -> list[
     if label.ventricle == "rv":
         return []
     (plain_field, plain_unit), (index_field, index_unit) = FIELDS_BY_MEASURE[label.measure]
-    values = []
+    values: list[tuple[str | None, float]] = []
     for position, quantity in enumerate(quantities):
         unit = quantity.unit
         if unit is None and position == 0:
@@ -101,7 +101,7 @@ def _values_for(*, label: Label, quantities: list[Quantity], hint: str) -> list[
             values.append((index_field, quantity.midpoint))
         elif unit == plain_unit:
             values.append((index_field if label.indexed else plain_field, quantity.midpoint))
-    return [value for value in values if value[0]]
+    return [(field, number) for field, number in values if field]
 
 
 def _ventricle(*, document: Document, sentence: Span, match: lexicon.Match) -> str:

@@ -19,7 +19,7 @@ corpus ROUGE-L is the mean of the per-pair F1.
 import re
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rouge_score.rouge_scorer import RougeScorer
 from sacrebleu.metrics import BLEU, CHRF
@@ -150,7 +150,7 @@ def _tokenization(*, lang: str) -> str:
     )
 
 
-def _result(cls: type[Result], *, lang: str, **scores: float | int | str) -> Result:
+def _result(cls: type[Result], *, lang: str, **scores: Any) -> Result:
     return cls(
         lang=lang,
         tokenization=_tokenization(lang=lang),

@@ -105,7 +105,9 @@ def _segment(*, document: Document, span: Span) -> int | None:
     )
     if not match:
         return None
-    number = int(match.group("n") or match.group("m"))
+    digits = match.group("n") or match.group("m")
+    assert digits is not None  # every "segment" pattern captures its number as n or m
+    number = int(digits)
     return number if 1 <= number <= 17 else None
 
 

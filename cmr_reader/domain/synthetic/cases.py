@@ -129,7 +129,9 @@ def write_case(out_dir: Path, *, params: CaseParams) -> dict:
                 )
                 for plane in sax
             ]
-            enhanced = sum(float(r.enhancement.sum()) for r in rendered)
+            weights = [r.enhancement for r in rendered if r.enhancement is not None]
+            assert len(weights) == len(rendered)  # rendered with_enhancement=True
+            enhanced = sum(float(w.sum()) for w in weights)
             myocardium = sum(float(r.lv_myocardium.sum()) for r in rendered)
             lge_extent_pct = 100.0 * enhanced / myocardium
             planes, window = sax, _window(lge_contrast)

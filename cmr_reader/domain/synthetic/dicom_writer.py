@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element, write_file_meta_info
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage
+from pydicom.uid import UID, ExplicitVRLittleEndian, MRImageStorage
 
 from cmr_reader.domain.synthetic.case_params import CaseParams, SeriesPlan
 from cmr_reader.domain.synthetic.geometry import SLICE_SPACING_MM, SLICE_THICKNESS_MM, ImagePlane
@@ -132,7 +132,7 @@ def _series_dataset(*, case: CaseParams, ids: PlantedIdentifiers, content: Serie
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = MRImageStorage
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
     meta.ImplementationVersionName = "CMR_SYNTH_1"
     ds = Dataset()
     ds.file_meta = meta
