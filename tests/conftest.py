@@ -1,6 +1,7 @@
 """Fixtures shared by every test package: personas and a private storage area per test."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,6 +39,7 @@ SLOW_MODULES = {
     "test_synthetic_cases",
     "test_synthetic_reports",
     "test_api_schemathesis",
+    "test_answers_stay_whole",
 }
 
 
@@ -100,11 +102,19 @@ def real_cine_dir() -> Path:
 
 
 @pytest.fixture
-def synthetic_case_dir(tmp_path) -> Path:
-    """One small synthetic CMR study (DICOM + ground_truth.json) that every machine can make."""
+def synthetic_case_dir(tmp_path, synthetic_case_template) -> Path:
+    """One small synthetic CMR study (DICOM + ground_truth.json) that every machine can make: a
+    private copy per test (tests may damage files), made once per session (seeded, so the same)."""
+    target = tmp_path / "synthetic" / synthetic_case_template.name
+    shutil.copytree(synthetic_case_template, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def synthetic_case_template(tmp_path_factory) -> Path:
     from cmr_reader.domain.synthetic import write_cases
 
-    (case_dir,) = write_cases(tmp_path / "synthetic", cases=1, seed=5, matrix=32, phases=6)
+    (case_dir,) = write_cases(tmp_path_factory.mktemp("synthetic"), cases=1, seed=5, matrix=32, phases=6)
     return case_dir
 
 
