@@ -129,32 +129,9 @@ def test_input_settings_default_to_what_the_checkpoint_was_trained_with(stored_c
     }
     (Path(model) / "demo_inputs.json").write_text(json.dumps(recorded), encoding="utf-8")
 
-    call_command(
-        "generate_reports",
-        "--model",
-        model,
-        "--device",
-        "cpu",
-        "--max-new-tokens",
-        "8",
-        "--preprocess-workers",
-        "0",
-        "--limit",
-        "1",
-    )
-    call_command(
-        "generate_reports",
-        "--model",
-        model,
-        "--device",
-        "cpu",
-        "--max-new-tokens",
-        "8",
-        "--preprocess-workers",
-        "0",
-        "--frames-per-cine",
-        "all",
-    )
+    quick = ["--device", "cpu", "--max-new-tokens", "8", "--preprocess-workers", "0"]
+    call_command("generate_reports", "--model", model, *quick, "--limit", "1")
+    call_command("generate_reports", "--model", model, *quick, "--frames-per-cine", "all")
 
     first, second = GenerationRun.objects.order_by("pk")
     assert first.input_settings["inputs"] == recorded
