@@ -1,5 +1,7 @@
 """Descriptives, paired differences, Wilcoxon signed-rank, bootstrap mean difference and non-inferiority."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -104,6 +106,42 @@ def test_pooled_pairs_average_within_reader_differences_per_case():
     assert pooled.n_pairs == 3
     assert alice.case_ids == ("case-1",) and alice.differences.tolist() == [1.0]
     assert np.isnan(arm_scores(rows=rows, arm="reference", reader_id=ALICE)).sum() == 1
+
+
+# Three readers per case; (AI scores, reference scores). Reader-averaged differences as exact
+# rationals: +1/3 three times (8/3-7/3, 14/3-13/3, 5/3-4/3), -1/3 once, +2/3 twice, -2/3 once, +1.
+THREE_READER_CASES = [
+    ((3, 3, 2), (2, 3, 2)),
+    ((5, 5, 4), (4, 5, 4)),
+    ((2, 2, 1), (1, 2, 1)),
+    ((4, 3, 3), (4, 4, 3)),
+    ((5, 4, 4), (4, 4, 3)),
+    ((3, 2, 2), (2, 2, 1)),
+    ((3, 2, 2), (3, 3, 3)),
+    ((5, 4, 3), (4, 3, 2)),
+]
+
+
+def test_pooled_differences_that_are_equal_rationals_are_tied_ranks_like_r():
+    """Regression (issue 22): float means made 8/3-7/3 and 14/3-13/3 differ in the last bit, so
+    they got different ranks and lost the tie correction. R's wilcox.test on the rational values
+    (normal approximation, as there are ties): V = 27.5 from midranks 2.5 (|d| = 1/3, four),
+    6 (|d| = 2/3, three) and 8 (|d| = 1); variance n(n+1)(2n+1)/24 - sum(t^3 - t)/48 =
+    51 - 84/48 = 49.25; z = (27.5 - 18 - 0.5) / sqrt(49.25); p = 2(1 - Phi(z))."""
+    rows = [
+        (f"case{n}", reader, arm, score)
+        for n, (ai, reference) in enumerate(THREE_READER_CASES)
+        for arm, scores in (("ai", ai), ("reference", reference))
+        for reader, score in zip(("r1", "r2", "r3"), scores, strict=True)
+    ]
+    differences = paired_scores(rows=rows).differences
+    result = signed_rank_test(differences=differences)
+
+    assert len(set(np.abs(differences).tolist())) == 3  # 1/3, 2/3 and 1, each one float
+    z = (27.5 - 18 - 0.5) / np.sqrt(49.25)
+    assert result.statistic == 27.5
+    assert result.p_value == pytest.approx(math.erfc(z / math.sqrt(2)), abs=1e-12)
+    assert result.p_method == "normal approximation with continuity correction"
 
 
 def test_duplicate_scores_for_one_case_reader_and_arm_are_refused():

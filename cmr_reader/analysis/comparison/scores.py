@@ -4,6 +4,7 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -20,19 +21,18 @@ class PairedScores:
     """Per-case AI and reference scores, aligned so that ai[i] and reference[i] belong to case_ids[i].
 
     When pooled over readers each entry is the mean over the readers who scored BOTH arms of that
-    case; n_pairs counts those (case, reader) pairs.
+    case; n_pairs counts those (case, reader) pairs. ``differences`` (AI minus reference, one value
+    per case) is the mean of the within-reader differences computed in exact rational arithmetic
+    and rounded once, so equal differences are equal floats: 8/3 - 7/3 and 14/3 - 13/3 are both
+    1/3, and a rank test must see them tied (as floats they differ in the last bit).
     """
 
     case_ids: tuple[Hashable, ...]
     ai: np.ndarray
     reference: np.ndarray
+    differences: np.ndarray
     n_pairs: int
     reader_id: Hashable | None
-
-    @property
-    def differences(self) -> np.ndarray:
-        """AI minus reference, one value per case."""
-        return self.ai - self.reference
 
 
 def is_missing(score: float | None) -> bool:
@@ -77,9 +77,22 @@ def paired_scores(*, rows: Iterable[ScoreRow], reader_id: Hashable | None = None
             n_pairs += 1
     case_ids = tuple(by_case)
     means = np.array([np.mean(by_case[case], axis=0) for case in case_ids], dtype=float).reshape(-1, 2)
+    differences = np.array([exact_mean_difference(by_case[case]) for case in case_ids], dtype=float)
     return PairedScores(
-        case_ids=case_ids, ai=means[:, 0], reference=means[:, 1], n_pairs=n_pairs, reader_id=reader_id
+        case_ids=case_ids,
+        ai=means[:, 0],
+        reference=means[:, 1],
+        differences=differences,
+        n_pairs=n_pairs,
+        reader_id=reader_id,
     )
+
+
+def exact_mean_difference(pairs: list[tuple[float, float]]) -> float:
+    """The mean of ``ai - reference`` over ``pairs``, exact (Fraction) and rounded once to a float:
+    equal rational values give the same float whatever the readers' scores were."""
+    total = sum((Fraction(ai) - Fraction(reference) for ai, reference in pairs), Fraction(0))
+    return float(total / len(pairs))
 
 
 def check_arm(arm: str) -> None:
