@@ -42,6 +42,11 @@ PHRASES = (
     gettext_noop("fewer than two subjects"),
     gettext_noop("fewer than two subjects scored by both raters"),
     gettext_noop("the subjects' mean ratings do not vary"),
+    gettext_noop("the ICC's denominator is zero for these mean squares"),
+    gettext_noop(
+        "McGraw & Wong's absolute-agreement interval is undefined for these mean squares "
+        "(a non-positive denominator or Satterthwaite df, or inverted bounds)"
+    ),
     gettext_noop("no standard error for unanimous agreement"),
     gettext_noop("se is the Fleiss-Nee-Landis (1979) standard error under H0 kappa = 0"),
     gettext_noop("use z = estimate / se for a test, fleiss_kappa_generalized for an interval"),

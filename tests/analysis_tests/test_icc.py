@@ -111,3 +111,47 @@ def test_icc_is_undefined_when_no_rating_varies():
 def test_too_few_complete_subjects_is_an_error():
     with pytest.raises(ValueError, match="complete subjects"):
         intraclass_correlation(np.array([[1, 2], [nan, 3], [4, nan]]), form="ICC1")
+
+
+def test_icc2k_of_two_raters_disagreeing_on_two_subjects_does_not_crash_the_table():
+    """Regression (issue 22): the Spearman-Brown step-up of ICC2's lower bound L = -1 divided by
+    1 + (k - 1) L = 0. Mean squares by hand for (1, 4), (2, 2): BMS = 0.25, JMS = EMS = 2.25, so
+    ICC2k = (BMS - EMS) / (BMS + (JMS - EMS) / n) = -2 / 0.25 = -8."""
+    result = intraclass_correlation(np.array([[1, 4], [2, 2]], dtype=float), form="ICC2k")
+
+    assert result.estimate == pytest.approx(-8.0)
+    if result.ci_low is None:
+        assert result.ci_method.startswith("none: McGraw & Wong's absolute-agreement interval is undefined")
+    else:
+        assert result.ci_low <= result.ci_high
+
+
+@pytest.mark.parametrize("form", ["ICC2", "ICC2k"])
+def test_absolute_agreement_intervals_are_never_inverted_and_undefined_ones_say_so(form):
+    """Every 2-4 raters x 2-5 subjects table of 1-5 scores from a seeded generator: the interval
+    is ordered, or absent with its reason; never an exception."""
+    rng = np.random.default_rng(22)
+    undefined = 0
+    for _ in range(400):
+        n, k = rng.integers(2, 6), rng.integers(2, 5)
+        result = intraclass_correlation(rng.integers(1, 6, size=(n, k)).astype(float), form=form)
+        if result.ci_low is None:
+            undefined += 1
+            assert result.ci_method.startswith("none: ")
+        else:
+            assert result.ci_low <= result.ci_high
+    assert undefined < 400
+
+
+def test_icc2k_interval_is_the_step_up_of_icc2s_where_that_is_defined():
+    """McGraw & Wong's ICC(A,k) bounds equal the Spearman-Brown step-up of the ICC(A,1) bounds
+    L k / (1 + (k - 1) L) whenever 1 + (k - 1) L > 0 (their Table 7), here on Shrout & Fleiss's data."""
+    single = intraclass_correlation(SHROUT_FLEISS_TABLE_2, form="ICC2")
+    average = intraclass_correlation(SHROUT_FLEISS_TABLE_2, form="ICC2k")
+    k = SHROUT_FLEISS_TABLE_2.shape[1]
+
+    def step_up(bound):
+        return bound * k / (1 + (k - 1) * bound)
+
+    assert average.ci_low == pytest.approx(step_up(single.ci_low), abs=1e-12)
+    assert average.ci_high == pytest.approx(step_up(single.ci_high), abs=1e-12)

@@ -15,6 +15,11 @@ from cmr_reader.analysis.agreement.estimate import Estimate
 IccForm = Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"]
 
 CI_METHOD = "F distribution (Shrout & Fleiss 1979; McGraw & Wong 1996, Table 7)"
+UNDEFINED_ESTIMATE = "none: the ICC's denominator is zero for these mean squares"
+UNDEFINED_INTERVAL = (
+    "none: McGraw & Wong's absolute-agreement interval is undefined for these mean squares "
+    "(a non-positive denominator or Satterthwaite df, or inverted bounds)"
+)
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,16 @@ def intraclass_correlation(
         lower = n (BMS - F* EMS) / (F* (k JMS + (k n - k - n) EMS) + n BMS)
         upper = n (F_* BMS - EMS) / (k JMS + (k n - k - n) EMS + n F_* BMS)
 
-    and ICC2k's bounds are the Spearman-Brown step-up of these, L k / (1 + (k - 1) L), which is
-    algebraically McGraw & Wong's ICC(A,k) interval. There is no standard error (se is None).
+    and ICC2k's bounds are McGraw & Wong's ICC(A,k) ones (Table 7, case 2A), with the same F* and F_*:
+
+        lower = n (BMS - F* EMS) / (F* (JMS - EMS) + n BMS)
+        upper = n (F_* BMS - EMS) / (JMS - EMS + n F_* BMS)
+
+    (the Spearman-Brown step-up of ICC2's bounds where 1 + (k - 1) L > 0; the step-up divides by
+    zero or inverts the interval elsewhere, e.g. 2 raters x 2 subjects (1, 4), (2, 2)). Where a
+    denominator is not positive, Satterthwaite's v is not a positive number, or the bounds come
+    out inverted, the interval is undefined: ci_low and ci_high are None and ci_method says why.
+    There is no standard error (se is None).
 
     Raters who rated nothing are ignored before the complete-case filter, so one unused column
     does not empty the table. The estimate is NaN when the subjects' mean ratings are all equal
@@ -72,16 +85,20 @@ def intraclass_correlation(
     bms, wms, ems = squares.between_subjects, squares.within_subjects, squares.residual
     estimate = float("nan")
     ci_low = ci_high = None
+    ci_method = "none: the subjects' mean ratings do not vary"
     if bms > 0:
         estimate = _point_estimate(form=form, squares=squares)
+    if np.isnan(estimate) and bms > 0:
+        ci_method = UNDEFINED_ESTIMATE
+    elif bms > 0:
         upper_tail = 1 - (1 - confidence_level) / 2
         if form in ("ICC2", "ICC2k"):
-            low, high = _absolute_agreement_bounds(squares=squares, upper_tail=upper_tail)
-            if form == "ICC2k":
-                low, high = (_step_up(single=bound, k=k) for bound in (low, high))
+            bounds = _absolute_agreement_bounds(
+                squares=squares, upper_tail=upper_tail, average=form == "ICC2k"
+            )
         else:
             error_ms, df_error = (wms, n * (k - 1)) if form.startswith("ICC1") else (ems, (n - 1) * (k - 1))
-            low, high = _f_ratio_bounds(
+            bounds = _f_ratio_bounds(
                 f_observed=_ratio(bms, error_ms),
                 df_subjects=n - 1,
                 df_error=df_error,
@@ -89,14 +106,18 @@ def intraclass_correlation(
                 average=form.endswith("k"),
                 upper_tail=upper_tail,
             )
-        ci_low, ci_high = float(low), float(high)
+        if bounds is None:
+            ci_method = UNDEFINED_INTERVAL
+        else:
+            ci_low, ci_high = (float(bound) for bound in bounds)
+            ci_method = CI_METHOD
 
     return Estimate(
         estimate=estimate,
         se=None,
         ci_low=ci_low,
         ci_high=ci_high,
-        ci_method=CI_METHOD if ci_low is not None else "none: the subjects' mean ratings do not vary",
+        ci_method=ci_method,
         n_subjects=n,
         n_raters=k,
         n_ratings=n * k,
@@ -138,17 +159,20 @@ def mean_squares(complete: np.ndarray) -> MeanSquares:
 
 
 def _point_estimate(*, form: IccForm, squares: MeanSquares) -> float:
-    return float(
-        icc_from_mean_squares(
-            form=form,
-            n=squares.n,
-            k=squares.k,
-            bms=squares.between_subjects,
-            wms=squares.within_subjects,
-            jms=squares.between_raters,
-            ems=squares.residual,
+    """The ICC, NaN where its denominator is zero (ICC2k when BMS = (EMS - JMS) / n)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = float(
+            icc_from_mean_squares(
+                form=form,
+                n=squares.n,
+                k=squares.k,
+                bms=np.float64(squares.between_subjects),
+                wms=np.float64(squares.within_subjects),
+                jms=np.float64(squares.between_raters),
+                ems=np.float64(squares.residual),
+            )
         )
-    )
+    return value if np.isfinite(value) else float("nan")
 
 
 def icc_from_mean_squares(*, form: IccForm, n, k, bms, wms, jms, ems):
@@ -184,28 +208,43 @@ def _f_ratio_bounds(
         )
 
 
-def _absolute_agreement_bounds(*, squares: MeanSquares, upper_tail: float) -> tuple[float, float]:
+def _absolute_agreement_bounds(
+    *, squares: MeanSquares, upper_tail: float, average: bool
+) -> tuple[float, float] | None:
+    """McGraw & Wong (1996, Table 7, case 2A) bounds of ICC(A,1), or of ICC(A,k) when ``average``;
+    None where they are undefined (see ``intraclass_correlation``)."""
     n, k = squares.n, squares.k
     bms, jms, ems = squares.between_subjects, squares.between_raters, squares.residual
     icc2 = _point_estimate(form="ICC2", squares=squares)
+    if np.isnan(icc2):
+        return None
     if icc2 >= 1:
         return 1.0, 1.0
     a = k * icc2 / (n * (1 - icc2))
     b = 1 + k * icc2 * (n - 1) / (n * (1 - icc2))
-    v = (a * jms + b * ems) ** 2 / ((a * jms) ** 2 / (k - 1) + (b * ems) ** 2 / ((n - 1) * (k - 1)))
+    spread = (a * jms) ** 2 / (k - 1) + (b * ems) ** 2 / ((n - 1) * (k - 1))
+    if spread <= 0:
+        return None
+    v = (a * jms + b * ems) ** 2 / spread
+    if not (np.isfinite(v) and v > 0):
+        return None
     f_star_upper = stats.f.ppf(upper_tail, n - 1, v)
     f_star_lower = stats.f.ppf(upper_tail, v, n - 1)
-    shared = k * jms + (k * n - k - n) * ems
-    low = n * (bms - f_star_upper * ems) / (f_star_upper * shared + n * bms)
-    high = n * (f_star_lower * bms - ems) / (shared + n * f_star_lower * bms)
+    if average:
+        low_terms = (n * (bms - f_star_upper * ems), f_star_upper * (jms - ems) + n * bms)
+        high_terms = (n * (f_star_lower * bms - ems), jms - ems + n * f_star_lower * bms)
+    else:
+        shared = k * jms + (k * n - k - n) * ems
+        low_terms = (n * (bms - f_star_upper * ems), f_star_upper * shared + n * bms)
+        high_terms = (n * (f_star_lower * bms - ems), shared + n * f_star_lower * bms)
+    if low_terms[1] <= 0 or high_terms[1] <= 0:
+        return None
+    low, high = low_terms[0] / low_terms[1], high_terms[0] / high_terms[1]
+    if not (np.isfinite(low) and np.isfinite(high)) or low > high:
+        return None
     return float(low), float(high)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, infinite when raters agree perfectly and the error term is zero."""
     return float("inf") if denominator == 0 else numerator / denominator
-
-
-def _step_up(*, single: float, k: int) -> float:
-    """Spearman-Brown: the reliability of the mean of k ratings from that of one."""
-    return single * k / (1 + (k - 1) * single)
