@@ -126,6 +126,9 @@ PATTERNS = (
     ),
     gettext_noop("at least %(count)s cases needed"),
     gettext_noop("not estimable: %(error)s"),
+    gettext_noop("one reader: no reader variance component"),
+    gettext_noop("boundary fit: %(components)s variance 0 at the REML optimum"),
+    gettext_noop("no optimiser reported reaching the best REML log-likelihood found"),
     gettext_noop(
         "fitted instead of the crossed LMM (1|case) + (1|reader) because the criterion has %(count)s cases "
         "> mixed_model_max_cases=%(limit)s"

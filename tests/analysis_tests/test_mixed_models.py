@@ -90,3 +90,94 @@ def test_models_abstain_when_only_one_arm_was_scored():
 
     assert fit_crossed_mixed_model(rows=rows).effect is None
     assert fit_ordinal_gee(rows=rows).effect is None
+
+
+# Four readers x five cases of 1-5 scores; per case, per reader "reference AI". statsmodels'
+# default optimiser alone flags this crossed fit and stops 1.7 REML log-likelihood units short.
+STOPS_SHORT = ["12 15 53 11", "23 43 21 44", "11 32 53 33", "43 14 45 42", "24 44 52 51"]
+
+
+def rows_from(encoded: list[str]) -> list[tuple]:
+    return [
+        (f"case{case}", f"reader{reader}", arm, int(pair[position]))
+        for case, line in enumerate(encoded)
+        for reader, pair in enumerate(line.split())
+        for position, arm in ((0, "reference"), (1, "ai"))
+    ]
+
+
+def hand_reml_objective(rows: list[tuple], variances: np.ndarray) -> float:
+    """-2 x REML log-likelihood (without its constant) of score ~ ai + (1|case) + (1|reader) at
+    (case, reader, residual) variances, written out from Harville (1977): log|V| + log|X'V^-1 X|
+    + r'V^-1 r with r the GLS residual. Independent of statsmodels."""
+    cases = sorted({row[0] for row in rows})
+    readers = sorted({row[1] for row in rows})
+    y = np.array([row[3] for row in rows], dtype=float)
+    x = np.column_stack([np.ones(len(rows)), [row[2] == "ai" for row in rows]]).astype(float)
+    z_case = np.array([[row[0] == case for case in cases] for row in rows], dtype=float)
+    z_reader = np.array([[row[1] == reader for reader in readers] for row in rows], dtype=float)
+    v = (
+        variances[0] * z_case @ z_case.T
+        + variances[1] * z_reader @ z_reader.T
+        + variances[2] * np.eye(len(rows))
+    )
+    v_inv_x = np.linalg.solve(v, x)
+    xt_v_inv_x = x.T @ v_inv_x
+    beta = np.linalg.solve(xt_v_inv_x, v_inv_x.T @ y)
+    residual = y - x @ beta
+    return float(
+        np.linalg.slogdet(v)[1] + np.linalg.slogdet(xt_v_inv_x)[1] + residual @ np.linalg.solve(v, residual)
+    )
+
+
+def hand_reml_optimum(rows: list[tuple]) -> float:
+    """The smallest objective over a grid of starts (log standard deviations, Nelder-Mead)."""
+    from scipy.optimize import minimize
+
+    def objective(log_sd):
+        return hand_reml_objective(rows, np.exp(2 * np.asarray(log_sd)))
+
+    starts = [(a, b, 0.0) for a in (-6.0, -1.0, 0.5) for b in (-6.0, -1.0, 0.5)]
+    return min(
+        minimize(
+            objective, start, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000}
+        ).fun
+        for start in starts
+    )
+
+
+def test_the_crossed_fit_reaches_the_reml_optimum_where_one_optimiser_stops_short(monkeypatch):
+    """Regression (issue 22): the fit kept is at the optimum of an independent REML objective, and
+    converged means exactly that."""
+    from cmr_reader.analysis.comparison import models
+
+    rows = rows_from(STOPS_SHORT)
+    kept = {}
+    real = models._arm_effect
+
+    def keep_result(result, *args, **kwargs):
+        kept["result"] = result
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(models, "_arm_effect", keep_result)
+    effect = fit_crossed_mixed_model(rows=rows)
+    result = kept["result"]
+    ours = hand_reml_objective(rows, np.array([*result.vcomp, result.scale]))
+
+    assert ours <= hand_reml_optimum(rows) + 1e-6
+    assert effect.converged
+
+
+def test_one_reader_fits_no_reader_variance_and_is_not_flagged():
+    rows = [
+        (case, reader, arm, score)
+        for case, reader, arm, score in rows_from(STOPS_SHORT)
+        if reader == "reader0"
+    ]
+
+    effect = fit_crossed_mixed_model(rows=rows)
+
+    assert effect.converged and effect.n_readers == 1
+    assert "one reader: no reader variance component" in effect.method
+    # Balanced, one reader: the arm effect is the mean within-case difference, (1 + 1 + 0 - 1 + 2) / 5.
+    assert effect.effect == pytest.approx(0.6, abs=1e-6)
