@@ -73,6 +73,7 @@ PHRASES = (
     gettext_noop("exchangeable"),
     gettext_noop("independence"),
     gettext_noop("undecided: no paired cases"),
+    gettext_noop("undecided: %(count)s paired cases, fewer than %(limit)s"),
     gettext_noop("not assessed: needs bootstrap replicates"),
     gettext_noop("Wilson score interval without continuity correction (Wilson 1927; Newcombe 1998 method 3)"),
     gettext_noop("errors of this category over the arm's judged reports (n)"),

@@ -192,3 +192,17 @@ def test_non_inferiority_refuses_a_positive_margin_and_abstains_without_data():
     assert assess_non_inferiority(difference=empty, margin=-0.5).non_inferior is None
     with pytest.raises(ValueError):
         assess_non_inferiority(difference=empty, margin=0.5)
+
+
+def test_non_inferiority_is_not_declared_from_a_handful_of_cases():
+    """Regression (issue 22): one case with a large gain made a 'non-inferior' row."""
+    one_case = bootstrap_mean_difference(differences=np.array([2.0]))
+    nine = bootstrap_mean_difference(differences=np.full(9, 1.0))
+    ten = bootstrap_mean_difference(differences=np.full(10, 1.0))
+
+    assert (
+        one_case.ci_low == 2.0
+        and assess_non_inferiority(difference=one_case, margin=-0.5).non_inferior is None
+    )
+    assert assess_non_inferiority(difference=nine, margin=-0.5).non_inferior is None
+    assert assess_non_inferiority(difference=ten, margin=-0.5).non_inferior is True

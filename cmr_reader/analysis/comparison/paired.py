@@ -12,6 +12,10 @@ from scipy import stats
 
 ZeroMethod = Literal["wilcox", "pratt"]
 
+# Fewest paired cases on which non-inferiority is decided; below it the row abstains (a percentile
+# bootstrap over a handful of cases is far narrower than its true coverage warrants).
+MIN_NON_INFERIORITY_CASES = 10
+
 # R's wilcox.test switches to the normal approximation from n = 50 on; we follow it so that
 # every p-value here can be reproduced with wilcox.test(..., paired = TRUE) in R.
 EXACT_MAX_N = 49
@@ -77,6 +81,7 @@ class NonInferiority:
     ci_high: float | None
     confidence_level: float
     method: str
+    n_cases: int = 0
 
 
 def summarize_differences(*, differences: np.ndarray) -> DifferenceSummary:
@@ -184,11 +189,12 @@ def assess_non_inferiority(*, difference: BootstrapMeanDifference, margin: float
 
     margin is the largest loss still acceptable, so it must be negative or zero (e.g. -0.5 points).
     With a two-sided 95% interval this is a one-sided test at 2.5% (ICH E9; Piaggio et al. 2012,
-    CONSORT extension for non-inferiority trials, JAMA 308:2594).
+    CONSORT extension for non-inferiority trials, JAMA 308:2594). Below
+    ``MIN_NON_INFERIORITY_CASES`` paired cases no decision is made (non_inferior is None).
     """
     if margin > 0:
         raise ValueError(f"a non-inferiority margin is a tolerated loss and must be <= 0, got {margin}")
-    decided = difference.ci_low is not None
+    decided = difference.ci_low is not None and difference.n_cases >= MIN_NON_INFERIORITY_CASES
     return NonInferiority(
         non_inferior=bool(difference.ci_low > margin) if decided else None,
         margin=margin,
@@ -196,6 +202,7 @@ def assess_non_inferiority(*, difference: BootstrapMeanDifference, margin: float
         ci_low=difference.ci_low,
         ci_high=difference.ci_high,
         confidence_level=difference.confidence_level,
+        n_cases=difference.n_cases,
         method=(
             f"lower bound of the {difference.confidence_level:.0%} interval > margin; "
             f"interval: {difference.method}"

@@ -38,6 +38,7 @@ from cmr_reader.analysis.comparison.models import (
 )
 from cmr_reader.analysis.comparison.multiplicity import holm_adjust
 from cmr_reader.analysis.comparison.paired import (
+    MIN_NON_INFERIORITY_CASES,
     NonInferiority,
     ZeroMethod,
     assess_non_inferiority,
@@ -453,7 +454,9 @@ def _row(label: dict, analysis: str, **fields) -> dict:
 
 def _conclusion(decision: NonInferiority) -> str:
     if decision.non_inferior is None:
-        return "undecided: no paired cases"
+        if decision.n_cases == 0:
+            return "undecided: no paired cases"
+        return f"undecided: {decision.n_cases} paired cases, fewer than {MIN_NON_INFERIORITY_CASES}"
     relation = ">" if decision.non_inferior else "<="
     verdict = "non-inferior" if decision.non_inferior else "non-inferiority not shown"
     return f"{verdict}: lower bound {decision.ci_low:.3f} {relation} margin {decision.margin:g}"
