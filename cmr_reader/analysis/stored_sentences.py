@@ -34,6 +34,7 @@ PHRASES = (
     gettext_noop("Wald, Fleiss-Cohen-Everitt (1969) non-null standard error"),
     gettext_noop("normal quantile"),
     gettext_noop("alpha has no analytic standard error"),
+    gettext_noop("alpha is undefined when the pairable ratings do not vary (no expected disagreement)"),
     gettext_noop("use the bootstrap"),
     gettext_noop("the pairwise kappas are correlated"),
     gettext_noop("bootstrap subjects for an interval"),
@@ -128,6 +129,8 @@ PATTERNS = (
     gettext_noop("at least %(count)s cases needed"),
     gettext_noop("not estimable: %(error)s"),
     gettext_noop("one reader: no reader variance component"),
+    gettext_noop("separation: the arms' scores do not overlap, so the log-odds ratio is infinite"),
+    gettext_noop("separation: the fit diverged (|log-odds| > %(limit)s)"),
     gettext_noop("boundary fit: %(components)s variance 0 at the REML optimum"),
     gettext_noop("no optimiser reported reaching the best REML log-likelihood found"),
     gettext_noop(

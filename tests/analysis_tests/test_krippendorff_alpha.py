@@ -85,6 +85,15 @@ def test_alpha_is_undefined_when_every_pairable_rating_is_identical():
 
     assert np.isnan(result.estimate)
     assert result.n_subjects == 2
+    # The reason is that alpha is undefined, not that it lacks a standard error (issue 22).
+    assert result.ci_method.startswith("none: alpha is undefined when the pairable ratings do not vary")
+
+
+def test_a_defined_alpha_says_its_interval_comes_from_the_bootstrap():
+    result = krippendorff_alpha(np.array([[1, 2], [3, 3], [4, 5]]), level="interval")
+
+    assert not np.isnan(result.estimate)
+    assert result.ci_method == "none: alpha has no analytic standard error; use the bootstrap"
 
 
 def test_alpha_needs_a_unit_with_two_ratings():

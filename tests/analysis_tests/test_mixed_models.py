@@ -181,3 +181,19 @@ def test_one_reader_fits_no_reader_variance_and_is_not_flagged():
     assert "one reader: no reader variance component" in effect.method
     # Balanced, one reader: the arm effect is the mean within-case difference, (1 + 1 + 0 - 1 + 2) / 5.
     assert effect.effect == pytest.approx(0.6, abs=1e-6)
+
+
+def test_the_ordinal_gee_abstains_on_separated_arms_and_says_why():
+    """Regression (issue 22): every AI score at or above every reference score makes the log-odds
+    ratio infinite (Agresti 2010, 3.4.5); the fit used to report a huge finite number."""
+    rows = [
+        (case, reader, arm, score)
+        for case in range(12)
+        for reader in ("r1", "r2")
+        for arm, score in (("ai", 4 + case % 2), ("reference", 1 + (case + 1) % 4))
+    ]
+
+    result = fit_ordinal_gee(rows=rows)
+
+    assert result.effect is None and result.p_value is None and not result.converged
+    assert "separation: the arms' scores do not overlap" in result.method

@@ -18,6 +18,8 @@ MeasurementLevel = Literal["nominal", "ordinal", "interval", "ratio"]
 
 # Alpha has no closed-form standard error; its interval comes from bootstrapping subjects.
 NO_INTERVAL = "none: alpha has no analytic standard error; use the bootstrap"
+# Where alpha itself is undefined the reason is that, not the missing standard error.
+UNDEFINED = "none: alpha is undefined when the pairable ratings do not vary (no expected disagreement)"
 
 
 def krippendorff_alpha(
@@ -83,7 +85,7 @@ def krippendorff_alpha(
         se=None,
         ci_low=None,
         ci_high=None,
-        ci_method=NO_INTERVAL,
+        ci_method=UNDEFINED if np.isnan(alpha) else NO_INTERVAL,
         n_subjects=int(pairable.shape[0]),
         n_raters=int(np.any(~np.isnan(pairable), axis=0).sum()),
         n_ratings=int(present.size),

@@ -19,6 +19,9 @@ from cmr_reader.analysis.comparison.scores import AI, ScoreRow, check_arm, is_mi
 
 # Fewest clusters (cases) for which the ordinal GEE's robust variance is reported.
 MIN_GEE_CLUSTERS = 10
+# A fitted log-odds ratio beyond this is an optimiser walking off towards infinity (separation
+# the range check below did not see), not an estimate: odds ratios of e^15 do not occur in scores.
+MAX_LOG_ODDS = 15.0
 # REML fits are made with these optimisers; the best log-likelihood is kept. One optimiser alone
 # (statsmodels' default) stopped short of the optimum in about one flagged fit in six, by up to 9
 # log-likelihood units, with a reader variance of 1.04 where the optimum's is 0. A fit that the
@@ -135,6 +138,12 @@ def fit_ordinal_gee(
         # The sandwich variance rests on the clusters; with a handful the fit can "converge" to
         # absurd log-odds (seen: -49 on two cases), so it is not reported at all.
         return _no_effect(frame, confidence_level, method + f"; at least {MIN_GEE_CLUSTERS} cases needed")
+    if _arms_separated(frame):
+        return _no_effect(
+            frame,
+            confidence_level,
+            method + "; separation: the arms' scores do not overlap, so the log-odds ratio is infinite",
+        )
     model = OrdinalGEE(
         frame["score"].to_numpy(),
         frame[["ai"]].to_numpy(dtype=float),
@@ -145,7 +154,22 @@ def fit_ordinal_gee(
         warnings.simplefilter("always", ConvergenceWarning)
         result = model.fit()
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return _arm_effect(result, frame, confidence_level, converged, method, name=result.model.exog_names[-1])
+    effect = _arm_effect(result, frame, confidence_level, converged, method, name=result.model.exog_names[-1])
+    if effect.effect is None or not np.isfinite(effect.effect) or abs(effect.effect) > MAX_LOG_ODDS:
+        return _no_effect(
+            frame,
+            confidence_level,
+            method + f"; separation: the fit diverged (|log-odds| > {MAX_LOG_ODDS:g})",
+        )
+    return effect
+
+
+def _arms_separated(frame: pd.DataFrame) -> bool:
+    """(Quasi-)complete separation: every score of one arm is at or above every score of the other
+    (Agresti 2010, Analysis of Ordinal Categorical Data, 3.4.5), where the MLE is infinite."""
+    ai = frame.loc[frame["ai"] == 1, "score"]
+    reference = frame.loc[frame["ai"] == 0, "score"]
+    return bool(ai.min() >= reference.max() or reference.min() >= ai.max())
 
 
 def _fit_reml(model, frame, confidence_level, method) -> ArmEffect:
