@@ -136,7 +136,35 @@ def _comparison_row(row: dict) -> dict:
         "analysis": label("analysis", row["analysis"]),
         "conclusion": translate_sentence(row.get("conclusion")),
         "method": translate_sentence(row.get("method")),
+        "counts": comparison_counts(row),
+        "warning": comparison_warning(row),
     }
+
+
+# Analyses that estimate something: an empty estimate there is an abstention with a reason.
+ESTIMATING = {"paired_differences", "wilcoxon", "bootstrap_mean_difference", "mixed_model", "ordinal_gee"}
+
+
+def comparison_counts(row: dict) -> str:
+    """n as the row counts it: cases for the paired and model rows (the tests' unit), with the
+    readings beside them where those differ; scores for the descriptive rows."""
+    cases, readings = row.get("n_cases"), row.get("n")
+    if cases is not None and readings is not None and cases != readings:
+        return _("%(cases)s cases (%(readings)s readings)") % {"cases": cases, "readings": readings}
+    if cases is not None:
+        return _("%(cases)s cases") % {"cases": cases}
+    return "" if readings is None else str(readings)
+
+
+def comparison_warning(row: dict) -> str:
+    """What a reader of the table must know before using the row: a model not at its optimum, or
+    an estimate left empty and why (the last phrase of the stored method)."""
+    if row.get("converged") is False and row.get("estimate") is not None:
+        return _("Not at the optimum: the optimiser did not confirm this fit; treat it with suspicion.")
+    if row.get("analysis") in ESTIMATING and row.get("estimate") is None:
+        reason = (row.get("method") or "").rsplit("; ", 1)[-1]
+        return _("No estimate: %(reason)s") % {"reason": translate_sentence(reason)}
+    return ""
 
 
 def _pair_item_row(row: dict) -> dict:

@@ -51,6 +51,8 @@ STORED_ENGLISH = (
     "almost perfect",
     "non-inferior",
     "non-inferiority not shown",
+    "undecided",
+    "paired cases",
     "lower bound",
     "margin",
     "Fleiss' kappa",
@@ -195,7 +197,8 @@ def test_the_chinese_dashboard_shows_stored_values_in_chinese(analysed, statisti
         "有序尺度",
         "Wilcoxon 符号秩检验",
         "线性混合模型",
-        "未能证明非劣效",
+        # Six cases: below the ten a non-inferiority decision needs, so it abstains and says why.
+        "未判定：配对病例 6 例，少于 10 例",
         "更偏好AI报告",
         "哪份是AI报告？",
         "有无延迟钆增强（LGE）",
