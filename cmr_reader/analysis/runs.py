@@ -107,11 +107,7 @@ def run_analysis(run: AnalysisRun, *, echo: Callable[[str, int], None] | None = 
         if echo:
             echo(step, percent)
 
-    if run.state != AnalysisRun.State.RUNNING or run.lease_owner != lifecycle.worker_name():
-        claimed = claim_run(run_id=run.pk)
-        if claimed is None:
-            raise ValueError(f"analysis run {run.pk} is {run.state} and cannot be run now")
-        run = claimed
+    run = lifecycle.held_or_claimed(run, lambda: claim_run(run_id=run.pk))
     try:
         progress("reading the study", 1)
         data = collect_study(run.study)

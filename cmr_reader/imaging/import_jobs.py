@@ -140,11 +140,7 @@ def run_import_job(
     is stored, logged and raised without the file names and paths it may quote (see
     ``failure_reason``).
     """
-    if job.state != ImportJob.State.RUNNING or job.lease_owner != lifecycle.worker_name():
-        claimed = claim_import_job(job_id=job.pk)
-        if claimed is None:
-            raise ValueError(f"import job {job.pk} is {job.state} and cannot be run now")
-        job = claimed
+    job = lifecycle.held_or_claimed(job, lambda: claim_import_job(job_id=job.pk))
     last_write = [clock()]
 
     def on_progress(summary: ImportSummary) -> None:

@@ -9,6 +9,7 @@ fail it behind the new owner's back.
 
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
@@ -42,6 +43,18 @@ def claim(model: type[Job], pk, *, worker: str | None = None, now: datetime | No
         updated_at=now,
     )
     return model.objects.get(pk=pk) if claimed else None
+
+
+def held_or_claimed(job: Job, claim: Callable[[], Job | None]) -> Job:
+    """``job`` when this process already holds it (a task claimed it), else the job as ``claim``
+    claims it now (a command runs it in the foreground). ValueError when it cannot be claimed
+    (another worker has it, or it ended)."""
+    if job.state == JobState.RUNNING and job.lease_owner == worker_name():
+        return job
+    claimed = claim()
+    if claimed is None:
+        raise ValueError(f"{job._meta.verbose_name} {job.pk} is {job.state} and cannot be run now")
+    return claimed
 
 
 def _still_mine(job: BackgroundJob):
