@@ -82,35 +82,18 @@ def intraclass_correlation(
     """
     squares = mean_squares(complete_ratings(ratings))
     n, k = squares.n, squares.k
-    bms, wms, ems = squares.between_subjects, squares.within_subjects, squares.residual
-    estimate = float("nan")
+    varies = squares.between_subjects > 0
+    estimate = _point_estimate(form=form, squares=squares) if varies else float("nan")
     ci_low = ci_high = None
-    ci_method = "none: the subjects' mean ratings do not vary"
-    if bms > 0:
-        estimate = _point_estimate(form=form, squares=squares)
-    if np.isnan(estimate) and bms > 0:
+    if not varies:
+        ci_method = "none: the subjects' mean ratings do not vary"
+    elif np.isnan(estimate):
         ci_method = UNDEFINED_ESTIMATE
-    elif bms > 0:
-        upper_tail = 1 - (1 - confidence_level) / 2
-        if form in ("ICC2", "ICC2k"):
-            bounds = _absolute_agreement_bounds(
-                squares=squares, upper_tail=upper_tail, average=form == "ICC2k"
-            )
-        else:
-            error_ms, df_error = (wms, n * (k - 1)) if form.startswith("ICC1") else (ems, (n - 1) * (k - 1))
-            bounds = _f_ratio_bounds(
-                f_observed=_ratio(bms, error_ms),
-                df_subjects=n - 1,
-                df_error=df_error,
-                k=k,
-                average=form.endswith("k"),
-                upper_tail=upper_tail,
-            )
-        if bounds is None:
-            ci_method = UNDEFINED_INTERVAL
-        else:
-            ci_low, ci_high = (float(bound) for bound in bounds)
-            ci_method = CI_METHOD
+    elif (bounds := _interval(form=form, squares=squares, confidence_level=confidence_level)) is None:
+        ci_method = UNDEFINED_INTERVAL
+    else:
+        ci_low, ci_high = (float(bound) for bound in bounds)
+        ci_method = CI_METHOD
 
     return Estimate(
         estimate=estimate,
@@ -191,6 +174,24 @@ def icc_from_mean_squares(*, form: IccForm, n, k, bms, wms, jms, ems):
     if form not in formulas:
         raise ValueError(f"unknown ICC form {form!r}; expected one of {sorted(formulas)}")
     return formulas[form]()
+
+
+def _interval(*, form: IccForm, squares: MeanSquares, confidence_level: float) -> tuple[float, float] | None:
+    """The form's F-based bounds (see ``intraclass_correlation``), None where undefined."""
+    n, k = squares.n, squares.k
+    upper_tail = 1 - (1 - confidence_level) / 2
+    if form in ("ICC2", "ICC2k"):
+        return _absolute_agreement_bounds(squares=squares, upper_tail=upper_tail, average=form == "ICC2k")
+    one_way = form.startswith("ICC1")
+    error_ms = squares.within_subjects if one_way else squares.residual
+    return _f_ratio_bounds(
+        f_observed=_ratio(squares.between_subjects, error_ms),
+        df_subjects=n - 1,
+        df_error=n * (k - 1) if one_way else (n - 1) * (k - 1),
+        k=k,
+        average=form.endswith("k"),
+        upper_tail=upper_tail,
+    )
 
 
 def _f_ratio_bounds(
