@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from cmr_reader.analysis.study_data import AI, ARMS, Reading, StudyData, rating_rows
 from cmr_reader.analysis.tabular import Table
+from cmr_reader.domain.dicom_age import age_in_years
 
 
 def ratings_csv_rows(data: StudyData) -> Iterator[tuple]:
@@ -185,7 +186,7 @@ CASES_COLUMNS = (
     "model_version",
     "report_language",
     "patient_sex",
-    "patient_age",
+    "patient_age_years",
     "readings_assigned",
     "readings_counted",
 )
@@ -204,7 +205,7 @@ def cases_table(data: StudyData) -> Table:
                 case.model_version,
                 case.language,
                 case.patient_sex,
-                case.patient_age,
+                age_in_years(case.patient_age),
                 assigned[case.case_id],
                 counted[case.case_id],
             )

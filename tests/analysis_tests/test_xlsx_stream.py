@@ -7,7 +7,7 @@ import zipfile
 from openpyxl import load_workbook
 
 from cmr_reader.analysis.tabular import Table
-from cmr_reader.analysis.xlsx_stream import column_letters, sheet_names, write_workbook
+from cmr_reader.analysis.xlsx_stream import SAMPLE_ROWS, column_letters, sheet_names, write_workbook
 
 
 def written(tables: list[Table]):
@@ -80,3 +80,44 @@ def test_text_that_looks_like_a_formula_is_stored_as_text_with_excels_quote_pref
     ]
     sheet = zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "<f " not in sheet
+
+
+def test_every_sheet_has_a_bold_header_row_frozen_in_view():
+    tables = [Table(name, ("case_id", "score"), lambda: iter([("c1", 3)])) for name in ("cases", "empty")]
+    workbook, _ = written(tables)
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+        header, row = list(sheet.iter_rows())
+        assert all(cell.font.b for cell in header)
+        assert not any(cell.font.b for cell in row)
+
+
+def test_a_header_that_looks_like_a_formula_is_bold_and_keeps_its_quote_prefix():
+    workbook, buffer = written([Table("odd", ("=1+1", "plain"), lambda: iter([("=2", "x")]))])
+    (formula, plain), (body_formula, body_plain) = workbook["odd"].iter_rows()
+    assert formula.value == "=1+1" and formula.font.b and formula.quotePrefix
+    assert plain.font.b and not plain.quotePrefix
+    assert body_formula.quotePrefix and not body_formula.font.b and not body_plain.quotePrefix
+    sheet = zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+
+
+def test_column_widths_follow_the_header_and_the_first_rows_counting_chinese_twice():
+    columns = ("comment", "n", "正确性评分", "score", "late")
+    rows = [("a reader's comment of some forty characters", 3, 4, 1.5, "")] * SAMPLE_ROWS
+    rows += [("", 1, 2, 2.0, "x" * 50)] * 10  # beyond the sampled rows: never measured
+    workbook, _ = written([Table("widths", columns, lambda: iter(rows))])
+    width = {letter: dimension.width for letter, dimension in workbook["widths"].column_dimensions.items()}
+    assert width["A"] == len(rows[0][0]) + 2
+    assert width["B"] == 8  # a one-digit number and a short header: the minimum
+    assert width["C"] == 2 * len("正确性评分") + 2
+    assert width["E"] == 8
+    assert width["A"] > width["B"]
+
+
+def test_widths_are_capped_and_every_row_still_arrives_after_the_sample():
+    rows = [(n, "y" * 1000) for n in range(2 * SAMPLE_ROWS + 50)]
+    workbook, _ = written([Table("long", ("n", "text"), lambda: iter(rows))])
+    sheet = workbook["long"]
+    assert sheet.column_dimensions["B"].width == 60
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == list(range(len(rows)))
