@@ -141,8 +141,15 @@ def _comparison_row(row: dict) -> dict:
     }
 
 
-# Analyses that estimate something: an empty estimate there is an abstention with a reason.
-ESTIMATING = {"paired_differences", "wilcoxon", "bootstrap_mean_difference", "mixed_model", "ordinal_gee"}
+# Analyses that estimate something, and the field that is empty when the row abstains (the
+# Wilcoxon row tests, so its result is the p-value; the others estimate a difference).
+ESTIMATING = {
+    "paired_difference": "estimate",
+    "wilcoxon": "p_value",
+    "bootstrap_mean_difference": "estimate",
+    "mixed_model": "estimate",
+    "ordinal_gee": "estimate",
+}
 
 
 def comparison_counts(row: dict) -> str:
@@ -161,10 +168,16 @@ def comparison_warning(row: dict) -> str:
     an estimate left empty and why (the last phrase of the stored method)."""
     if row.get("converged") is False and row.get("estimate") is not None:
         return _("Not at the optimum: the optimiser did not confirm this fit; treat it with suspicion.")
-    if row.get("analysis") in ESTIMATING and row.get("estimate") is None:
-        reason = (row.get("method") or "").rsplit("; ", 1)[-1]
-        return _("No estimate: %(reason)s") % {"reason": translate_sentence(reason)}
+    field = ESTIMATING.get(row.get("analysis", ""))
+    if field and row.get(field) is None:
+        return _("No estimate: %(reason)s") % {"reason": translate_sentence(_abstention_reason(row))}
     return ""
+
+
+def _abstention_reason(row: dict) -> str:
+    """The method's last phrase that is not the unit of analysis (which the table appends last)."""
+    phrases = [phrase for phrase in (row.get("method") or "").split("; ") if not phrase.startswith("unit: ")]
+    return phrases[-1] if phrases else ""
 
 
 def _pair_item_row(row: dict) -> dict:

@@ -1,7 +1,17 @@
 """The dashboard's comparison rows say what a reader of the table must know: n as cases (and
 readings), an unconverged fit, and why an estimate is missing (issue 22)."""
 
+import pytest
+from django.utils import translation
+
 from cmr_reader.analysis.dashboard_tables import comparison_counts, comparison_warning
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The sentences are compared in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def test_n_is_shown_as_cases_with_the_readings_beside_them():
@@ -31,3 +41,22 @@ def test_an_empty_estimate_says_why():
 
 def test_descriptive_rows_have_no_warning():
     assert comparison_warning({"analysis": "descriptives", "estimate": None, "converged": None}) == ""
+
+
+def test_a_wilcoxon_row_abstains_only_without_a_p_value():
+    row = {
+        "analysis": "wilcoxon",
+        "estimate": None,
+        "statistic": 19.5,
+        "p_value": 0.53,
+        "method": "Wilcoxon signed-rank; unit: this reader's per-case differences",
+    }
+
+    assert comparison_warning(row) == ""
+    abstained = {
+        **row,
+        "statistic": None,
+        "p_value": None,
+        "method": "Wilcoxon signed-rank; none: all differences are zero; unit: this reader's per-case differences",
+    }
+    assert comparison_warning(abstained) == "No estimate: none: all differences are zero"
