@@ -20,6 +20,7 @@ from cmr_reader.analysis.comparison.table import (
     SCORE_DISTRIBUTION_COLUMNS,
 )
 from cmr_reader.analysis.entity_tables import TABLE_COLUMNS as REPORT_TABLE_COLUMNS
+from cmr_reader.analysis.paper_results import methods_draft
 from cmr_reader.analysis.study_data import StudyData
 from cmr_reader.analysis.study_exports import (
     cases_table,
@@ -44,6 +45,43 @@ AGREEMENT_COLUMNS = (
     "bootstrap_seed",
 )
 CONFUSION_COLUMNS = ("criterion", "arm", "reader_1", "reader_2", "score_1", "score_2", "count")
+MRMC_COLUMNS = (
+    "criterion",
+    "figure_of_merit",
+    "readers",
+    "cases",
+    "cases_left_out",
+    "ai_mean",
+    "reference_mean",
+    "estimate",
+    "se",
+    "ddf",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "f_statistic",
+    "non_inferiority_margin",
+    "non_inferior",
+    "reason",
+    "var_r",
+    "var_tr",
+    "var_error",
+    "cov1",
+    "cov2",
+    "cov3",
+)
+BLINDING_AUC_COLUMNS = (
+    "figure_of_merit",
+    "readers",
+    "cases",
+    "estimate",
+    "se",
+    "ddf",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "reason",
+)
 PACKAGES = ("django", "numpy", "scipy", "statsmodels", "pandas", "krippendorff", "matplotlib", "openpyxl")
 Progress = Callable[[str, int], None]
 
@@ -59,6 +97,14 @@ def bundle_tables(data: StudyData, results: dict) -> list[Table]:
         dict_table("score_distribution", SCORE_DISTRIBUTION_COLUMNS, results["score_distribution"]),
         dict_table("confusion_tables", CONFUSION_COLUMNS, results["confusion"]),
         dict_table("pair_items", PAIR_ITEM_COLUMNS, results["pair_items"]),
+        dict_table(
+            "mrmc_ai_vs_reference", MRMC_COLUMNS, [_flat_mrmc(row) for row in results.get("mrmc", [])]
+        ),
+        dict_table(
+            "mrmc_which_is_ai_auc",
+            BLINDING_AUC_COLUMNS,
+            [results["blinding_auc"]] if "blinding_auc" in results else [],
+        ),
         readers_table(data),
         cases_table(data),
         *(
@@ -73,6 +119,12 @@ def bundle_tables(data: StudyData, results: dict) -> list[Table]:
 # analysis are comparable. column_docs still marks its texts for translation, so that a page
 # may show them in the reader's language.
 BUNDLE_LANGUAGE = "en"
+
+
+def _flat_mrmc(row: dict) -> dict:
+    """An MRMC row with its variance components as columns (n_cases is the row's cases)."""
+    components = {key: value for key, value in (row.get("components") or {}).items() if key != "n_cases"}
+    return {**{key: value for key, value in row.items() if key != "components"}, **components}
 
 
 def write_bundle(
@@ -103,6 +155,11 @@ def _write_bundle(
         for name, content in all_plots(results=results).items():
             bundle.writestr(f"plots/{name}", content)
             names.append(f"plots/{name}")
+        for fmt in ("md", "docx"):
+            bundle.writestr(
+                f"methods_and_results.{fmt}", methods_draft(study_name=data.name, results=results, fmt=fmt)
+            )
+            names.append(f"methods_and_results.{fmt}")
         if data.blinding_audit is not None:
             bundle.writestr(
                 "blinding_audit.json", json.dumps(data.blinding_audit, indent=2, ensure_ascii=False)

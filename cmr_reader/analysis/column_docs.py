@@ -51,6 +51,10 @@ METHOD_NOTES = {
             "mixed and ordinal GEE models, Wilson intervals for proportions, exact binomial test for AI guesses, "
             "Holm adjustment across criteria."
         ),
+        "mrmc": _(
+            "Obuchowski-Rockette (1995) with Hillis (2007) degrees of freedom and jackknife covariances, random "
+            "readers and random cases, on the largest fully crossed block of readers and cases."
+        ),
     },
 }
 
@@ -160,11 +164,36 @@ COLUMN_DOCS = {
         "estimate": _("Proportion; for ai_guess the accuracy among decided guesses."),
         "p_value": _("ai_guess: exact binomial test against 50%."),
     },
+    "mrmc_ai_vs_reference": {
+        "figure_of_merit": _("mean score: each reader's mean Likert score per arm over the block's cases."),
+        "readers": _("Readers in the fully crossed block (every one read every case of it)."),
+        "cases": _("Cases in the block."),
+        "cases_left_out": _("Counted cases outside the block (not read by all of its readers)."),
+        "estimate": _("AI minus reference, reader-averaged mean score."),
+        "se": _("Obuchowski-Rockette standard error, random readers and random cases."),
+        "ddf": _("Hillis (2007) denominator degrees of freedom."),
+        "p_value": _("Two-sided t test of no difference with ddf degrees of freedom."),
+        "non_inferior": _("Whether the lower 95% bound lies above minus the study's margin."),
+        "var_tr": _(
+            "OR modality-by-reader variance (can be negative); with var_error and cov1-3 the pilot input of study planning."
+        ),
+    },
+    "mrmc_which_is_ai_auc": {
+        "estimate": _(
+            "Empirical AUC of the readers' signed 'which is AI?' confidence (0.5 = cannot tell); both reports of a "
+            "case are one jackknife unit."
+        ),
+        "p_value": _("Two-sided t test of AUC = 0.5 with Hillis's single-modality degrees of freedom."),
+    },
     "readers": {
         "counted": _("Readings that enter the statistics."),
         "median_active_seconds": _("Median reading time over submitted readings."),
     },
     "cases": {
+        "patient_age_years": _(
+            "Patient's age in years from the DICOM Age String (months, weeks and days as fractions); empty when "
+            "missing or malformed."
+        ),
         "readings_counted": _("Readings of this case that enter the statistics."),
     },
 }

@@ -110,6 +110,18 @@ PHRASES = (
     gettext_noop("corpus BLEU-4 on a 0-1 scale"),
     gettext_noop("mean per-pair ROUGE-L F1"),
     gettext_noop("corpus chrF on a 0-1 scale"),
+    # MRMC (mrmc/obuchowski_rockette.py, study_mrmc.py).
+    gettext_noop("needs two readers or more"),
+    gettext_noop("needs two modalities or more"),
+    gettext_noop("undefined: the error term is not positive (no variation between readers or cases)"),
+    gettext_noop("the study does not ask readers which report is the AI one"),
+    # Study planning (mrmc/planning.py).
+    gettext_noop("the pilot must compare exactly two modalities"),
+    gettext_noop("the pilot needs two readers or more"),
+    gettext_noop("a study needs two readers and two cases or more"),
+    gettext_noop("the pilot shows no variance between readers or cases"),
+    gettext_noop("the non-inferiority margin must be positive"),
+    gettext_noop("give a non-inferiority margin or a difference to detect"),
 )
 
 # Tried in this order; each must match a whole phrase.
@@ -145,6 +157,7 @@ PATTERNS = (
     gettext_noop("|AI - reference| <= %(tolerance)s (tolerances %(version)s)"),
     gettext_noop("%(tolerance)s and on the same side of %(thresholds)s"),
     gettext_noop("%(value)s percentage points"),
+    gettext_noop("fewer than %(count)s cases were read by two readers or more in common"),
 )
 
 

@@ -12,6 +12,7 @@ from cmr_reader.analysis.agreement.table import agreement_table, ratings_matrice
 from cmr_reader.analysis.comparison.table import comparison_table, pair_item_rows, score_distribution_rows
 from cmr_reader.analysis.entity_tables import report_metric_tables
 from cmr_reader.analysis.jsonable import json_ready
+from cmr_reader.analysis.reading_time import reading_time_summary
 from cmr_reader.analysis.study_data import (
     MISSING_DATA_RULE,
     StudyData,
@@ -22,6 +23,7 @@ from cmr_reader.analysis.study_data import (
     rating_rows,
     report_pairs,
 )
+from cmr_reader.analysis.study_mrmc import blinding_auc_row, likert_mrmc_rows
 
 SCALE_MIN, SCALE_MAX = 1, 5
 ZERO_METHOD = "wilcox"
@@ -30,7 +32,7 @@ Progress = Callable[[str, int], None]
 
 def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progress | None = None) -> dict:
     """{"criteria", "agreement", "pairwise_kappa", "confusion", "comparison", "score_distribution",
-    "pair_items", "report_metrics", "counts", "parameters"}; progress(step, percent) is called
+    "pair_items", "report_metrics", "mrmc", "blinding_auc", "reading_time", "counts", "parameters"}; progress(step, percent) is called
     between steps. report_metrics (entity accuracy, diagnostic agreement, text similarity of the
     AI report against the reference) covers every study case, read or not: it needs no reader."""
     report = progress or (lambda step, percent: None)
@@ -66,6 +68,9 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
         error_reports=error_reports(data),
         categories=data.error_categories,
     )
+    report("MRMC", 86)
+    mrmc = likert_mrmc_rows(data)
+    blinding_auc = blinding_auc_row(data)
     report("report entities and diagnoses", 87)
     report_metrics = report_metric_tables(report_pairs(data))
     counted = data.counted()
@@ -78,6 +83,9 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
         "score_distribution": distribution,
         "pair_items": pair_items,
         "report_metrics": report_metrics,
+        "mrmc": mrmc,
+        "blinding_auc": blinding_auc,
+        "reading_time": reading_time_summary(data),
         "counts": {
             "cases": len(data.cases),
             "readers": len(data.reader_ids),

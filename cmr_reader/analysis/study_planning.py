@@ -1,14 +1,17 @@
-"""Readers and cases a study needs, as rows for the study page and the ``plan_study`` command.
+"""Readers and cases a study needs, as rows for the planning page and the ``plan_study`` command.
 
 The arithmetic is ``mrmc.planning`` (pure); this module picks the hypothesis (non-inferiority when
 a margin is given, else a two-sided difference), searches cases per reader count, and writes the
-result in the active language. ``pilot_from_run`` takes the components a finished analysis stored.
+result in the active language. ``pilot_options`` lists the pilots a site has: every criterion of
+the latest finished analysis of each study whose MRMC row stored its variance components.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.models import AnalysisRun
 from cmr_reader.analysis.mrmc.planning import (
     PilotComponents,
     PlanningError,
@@ -111,3 +114,40 @@ def pilot_from_components(components: dict) -> PilotComponents:
         cov2=float(components["cov2"]),
         cov3=float(components["cov3"]),
     )
+
+
+@dataclass(frozen=True)
+class PilotOption:
+    key: str  # "<run id>:<criterion>"
+    label: str
+    components: dict
+
+
+def pilot_options() -> list[PilotOption]:
+    """Every (study, criterion) with MRMC components in its study's latest finished analysis."""
+    options, seen = [], set()
+    for run in (
+        AnalysisRun.objects.filter(state=AnalysisRun.State.DONE)
+        .select_related("study")
+        .order_by("-finished_at")
+    ):
+        if run.study_id in seen:
+            continue
+        seen.add(run.study_id)
+        labels = {c["key"]: c["label"] for c in run.results.get("criteria", [])}
+        for row in run.results.get("mrmc", []):
+            if row.get("components"):
+                options.append(
+                    PilotOption(
+                        key=f"{run.pk}:{row['criterion']}",
+                        label=_("%(study)s: %(criterion)s (%(readers)s readers, %(cases)s cases)")
+                        % {
+                            "study": run.study.name,
+                            "criterion": labels.get(row["criterion"], row["criterion"]),
+                            "readers": row["readers"],
+                            "cases": row["cases"],
+                        },
+                        components=row["components"],
+                    )
+                )
+    return options

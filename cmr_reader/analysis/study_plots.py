@@ -1,17 +1,20 @@
 """Which plots a study's analysis has, and drawing each from the run's stored results.
 
 Plot names are URL-safe (criterion keys are slugs): ``likert``, ``win-tie-loss`` and
-``kappa-<criterion>-<arm>`` (quadratic-weighted Cohen's kappa of every reader pair) and
-``bland-altman-<field>`` (AI against reference report, per numeric entity).
+``kappa-<criterion>-<arm>`` (quadratic-weighted Cohen's kappa of every reader pair),
+``bland-altman-<field>`` (AI against reference report, per numeric entity) and ``forest`` (AI minus
+reference per criterion: the MRMC difference, else the pooled case-bootstrap mean difference).
 """
 
 from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.display_labels import label as stored_label
 from cmr_reader.analysis.plots import (
+    ForestRow,
     LikertBar,
     WinTieLoss,
     bland_altman_plot,
+    forest_plot,
     kappa_heatmap,
     likert_diverging_bars,
     win_tie_loss_bars,
@@ -25,6 +28,8 @@ HEATMAP_WEIGHTS = "quadratic"
 def plot_names(results: dict) -> list[str]:
     """The plots this run has data for (no pairs: no win/tie/loss; fewer than two readers: no heat map)."""
     names = ["likert"] if _criteria(results) else []
+    if forest_rows(results):
+        names.append("forest")
     if any(row["analysis"] == "paired_difference" for row in results["comparison"]):
         names.append("win-tie-loss")
     pairs = {(row["criterion"], row["arm"]) for row in results["pairwise_kappa"]}
@@ -43,6 +48,13 @@ def render_plot(results: dict, name: str, fmt: str) -> bytes:
         return _likert(results, fmt)
     if name == "win-tie-loss":
         return _win_tie_loss(results, fmt)
+    if name == "forest":
+        return forest_plot(
+            rows=forest_rows(results),
+            margin=results["parameters"].get("non_inferiority_margin"),
+            title=_("AI minus reference by criterion (95% CI)"),
+            fmt=fmt,
+        )
     if name.startswith("bland-altman-"):
         return _bland_altman(results, name.removeprefix("bland-altman-"), fmt)
     criterion, arm = name.removeprefix("kappa-").rsplit("-", 1)
@@ -55,6 +67,8 @@ def plot_title(results: dict, name: str) -> str:
         return _("Scores by criterion and report (all readers)")
     if name == "win-tie-loss":
         return _("AI versus reference, case by case")
+    if name == "forest":
+        return _("AI minus reference by criterion (95% CI)")
     if name.startswith("bland-altman-"):
         field = stored_label("entity_field", name.removeprefix("bland-altman-"))
         return _("AI versus reference report: %(field)s") % {"field": field}
@@ -72,6 +86,29 @@ def all_plots(*, results: dict) -> dict[str, bytes]:
 
 def arm_label(arm: str) -> str:
     return _("AI") if arm == "ai" else _("Reference")
+
+
+def forest_rows(results: dict) -> list[ForestRow]:
+    """Per criterion the MRMC difference (random readers and cases) where it was estimated, else
+    the pooled case-bootstrap mean difference; the label says which."""
+    mrmc = {row["criterion"]: row for row in results.get("mrmc", []) if row.get("estimate") is not None}
+    pooled = {
+        row["criterion"]: row
+        for row in results["comparison"]
+        if row["analysis"] == "bootstrap_mean_difference"
+        and not row["reader_id"]
+        and row.get("estimate") is not None
+    }
+    rows = []
+    for key, label in _criteria(results):
+        if key in mrmc:
+            row, method = mrmc[key], _("MRMC")
+        elif key in pooled:
+            row, method = pooled[key], _("bootstrap")
+        else:
+            continue
+        rows.append(ForestRow(f"{label} ({method})", row["estimate"], row.get("ci_low"), row.get("ci_high")))
+    return rows
 
 
 def _criteria(results: dict) -> list[tuple[str, str]]:

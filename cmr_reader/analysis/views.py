@@ -12,14 +12,27 @@ from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import STAFF_ROLES
 from cmr_reader.analysis import dashboard_tables
-from cmr_reader.analysis.forms import RunForm
+from cmr_reader.analysis.forms import PlanForm, RunForm
 from cmr_reader.analysis.models import AnalysisRun
+from cmr_reader.analysis.mrmc.planning import PlanningError
+from cmr_reader.analysis.paper_results import methods_draft, results_context
 from cmr_reader.analysis.runs import AnalysisAlreadyRunning, active_run, latest_done, start_run
+from cmr_reader.analysis.stored_sentences import translate_sentence
+from cmr_reader.analysis.study_planning import (
+    DEFAULT_READER_COUNTS,
+    pilot_from_components,
+    pilot_options,
+    plan_rows,
+)
 from cmr_reader.analysis.study_plots import FORMATS, plot_names, plot_title, render_plot
 from cmr_reader.studies.blinding import latest_audit
 from cmr_reader.studies.models import ReaderStudy
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+DRAFT_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 @role_required(*STAFF_ROLES)
@@ -88,3 +101,58 @@ def plot(request: HttpRequest, study_id: int, run_id, name: str, fmt: str) -> Ht
         response["Content-Disposition"] = f'attachment; filename="study-{study_id}-{name}.{fmt}"'
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@role_required(*STAFF_ROLES)
+def results(request: HttpRequest, study_id: int) -> HttpResponse:
+    """The results for the paper: MRMC, forest plot, reading time, blinding, warnings, the draft."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    record_access(request, action=Action.ANALYSIS_DASHBOARD, target=study.pk, study=study.pk)
+    run = latest_done(study)
+    context = {"study": study, "run": run, "blinding_audit": latest_audit(study)}
+    if run is not None:
+        context.update(results_context(run.results))
+        context["forest"] = "forest" in plot_names(run.results)
+    return render(request, "analysis/results.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def draft(request: HttpRequest, study_id: int, run_id, fmt: str) -> HttpResponse:
+    run = get_object_or_404(AnalysisRun, pk=run_id, study_id=study_id, state=AnalysisRun.State.DONE)
+    if fmt not in DRAFT_TYPES:
+        raise Http404
+    record_access(request, action=Action.ANALYSIS_BUNDLE, target=run.pk, study=run.study_id)
+    response = HttpResponse(
+        methods_draft(study_name=run.study.name, results=run.results, fmt=fmt), content_type=DRAFT_TYPES[fmt]
+    )
+    response["Content-Disposition"] = f'attachment; filename="study-{study_id}-methods-and-results.{fmt}"'
+    return response
+
+
+@role_required(*STAFF_ROLES)
+def plan(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Cases needed per number of readers, from a pilot's variance components (GET: no state)."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    options = {option.key: option for option in pilot_options()}
+    initial = {"margin": study.non_inferiority_margin, "readers": ",".join(map(str, DEFAULT_READER_COUNTS))}
+    form = PlanForm(
+        request.GET if "pilot" in request.GET else None,
+        initial=initial,
+        pilots=[(key, option.label) for key, option in options.items()],
+    )
+    context = {"study": study, "form": form, "has_pilots": bool(options)}
+    if form.is_bound and form.is_valid():
+        pilot = pilot_from_components(options[form.cleaned_data["pilot"]].components)
+        try:
+            context["rows"] = plan_rows(
+                pilot,
+                readers=form.cleaned_data["readers"],
+                margin=form.cleaned_data["margin"],
+                true_difference=form.cleaned_data["true_difference"],
+                target=form.cleaned_data["power"],
+            )
+        except PlanningError as error:
+            context["plan_error"] = translate_sentence(str(error))
+        context["pilot"] = pilot
+        context["target"] = form.cleaned_data["power"]
+    return render(request, "analysis/plan.html", context)

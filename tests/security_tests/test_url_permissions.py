@@ -108,6 +108,9 @@ ACCESS = {
     "analysis:start": ("post", STAFF),
     "analysis:bundle": ("get", STAFF),
     "analysis:plot": ("get", STAFF),
+    "analysis:results": ("get", STAFF),
+    "analysis:plan": ("get", STAFF),
+    "analysis:draft": ("get", STAFF),
     "reports:runs": ("get", STAFF),
     "reports:run": ("get", STAFF),
     "accounts:access_log": ("get", COORDINATORS),
@@ -212,9 +215,11 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     ):
         arguments[study_name] = {"study_id": assignment.study_id}
     arguments["reports:run"] = {"run_id": GenerationRun.objects.get().pk}
-    arguments["analysis:dashboard"] = arguments["analysis:start"] = {"study_id": assignment.study_id}
+    for study_name in ("analysis:dashboard", "analysis:start", "analysis:results", "analysis:plan"):
+        arguments[study_name] = {"study_id": assignment.study_id}
     run = AnalysisRun.objects.get()
     arguments["analysis:bundle"] = {"study_id": assignment.study_id, "run_id": run.pk}
+    arguments["analysis:draft"] = {"study_id": assignment.study_id, "run_id": run.pk, "fmt": "md"}
     arguments["analysis:plot"] = {
         "study_id": assignment.study_id,
         "run_id": run.pk,
