@@ -70,6 +70,29 @@ def plan_rows(
     return rows
 
 
+def crossed_cases(*, readers: int, cases: int, readers_per_case: int, overlap: int) -> int:
+    """The cases every reader of a design reads, which the study's MRMC rows will use: all of them
+    when each case goes to every reader, otherwise the overlap set."""
+    return cases if readers_per_case >= readers else min(overlap, cases)
+
+
+def design_power(
+    pilot: PilotComponents,
+    *,
+    readers: int,
+    crossed: int,
+    margin: float,
+    true_difference: float,
+    alpha: float = 0.025,
+) -> float | None:
+    """Non-inferiority power of a design's crossed block, or None when it is too small to analyse."""
+    if readers < 2 or crossed < 2:
+        return None
+    return power_for_non_inferiority(
+        pilot, readers=readers, cases=crossed, margin=margin, true_difference=true_difference, alpha=alpha
+    ).power
+
+
 def plan_lines(pilot: PilotComponents, rows: list[dict], *, target: float) -> list[str]:
     lines = [
         _(

@@ -20,6 +20,8 @@ from cmr_reader.analysis.runs import AnalysisAlreadyRunning, active_run, latest_
 from cmr_reader.analysis.stored_sentences import translate_sentence
 from cmr_reader.analysis.study_planning import (
     DEFAULT_READER_COUNTS,
+    crossed_cases,
+    design_power,
     pilot_from_components,
     pilot_options,
     plan_rows,
@@ -155,4 +157,22 @@ def plan(request: HttpRequest, study_id: int) -> HttpResponse:
             context["plan_error"] = translate_sentence(str(error))
         context["pilot"] = pilot
         context["target"] = form.cleaned_data["power"]
+        readers = study.study_readers.count()
+        crossed = crossed_cases(
+            readers=readers,
+            cases=study.study_cases.count(),
+            readers_per_case=study.readers_per_case,
+            overlap=study.overlap_count,
+        )
+        context["design"] = {
+            "readers": readers,
+            "crossed": crossed,
+            "power": design_power(
+                pilot,
+                readers=readers,
+                crossed=crossed,
+                margin=form.cleaned_data["margin"],
+                true_difference=form.cleaned_data["true_difference"],
+            ),
+        }
     return render(request, "analysis/plan.html", context)

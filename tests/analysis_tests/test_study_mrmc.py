@@ -14,6 +14,7 @@ from cmr_reader.analysis.study_mrmc import (
     crossed_block,
     likert_mrmc_rows,
 )
+from cmr_reader.analysis.study_planning import crossed_cases
 
 
 def study(answers_by_reading: dict[tuple[str, str], dict], *, margin=None, ask_ai_guess=True) -> StudyData:
@@ -134,3 +135,8 @@ def test_readers_who_cannot_tell_have_an_interval_around_chance():
 def test_no_auc_when_the_study_does_not_ask():
     row = blinding_auc_row(study({}, ask_ai_guess=False))
     assert row["estimate"] is None and "does not ask" in row["reason"]
+
+
+def test_a_design_crosses_every_case_only_when_each_goes_to_every_reader():
+    assert crossed_cases(readers=3, cases=200, readers_per_case=3, overlap=20) == 200
+    assert crossed_cases(readers=6, cases=200, readers_per_case=2, overlap=20) == 20

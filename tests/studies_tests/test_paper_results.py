@@ -110,6 +110,8 @@ def test_the_planning_page_sizes_a_study_from_a_pilot(crossed_run, coordinator, 
         },
     ).content.decode()
     assert 'id="plan-result"' in result
+    # The new study: 2 readers and 2 readers per case, so both read all 6 cases.
+    assert "2 readers, 6 cases read by all of them" in result
     bad = client.get(
         f"/studies/{new.study.pk}/analysis/plan/",
         {
