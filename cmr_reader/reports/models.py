@@ -23,9 +23,19 @@ class GenerationRun(BackgroundJob):
     continues the same run (resumable) instead of starting another. Its work is done in chunks
     (``GenerationChunk``), each a job of its own; the run's state follows theirs
     (``generation.settle_run``): done only when every chunk is.
+
+    An *imported* run holds reports written elsewhere (``ai_report_import.py``): one per model
+    name and version, done from the start, with no checkpoint or run key, so that no worker and
+    no ``generate_reports`` ever picks it up; ``import_files`` says which files brought them.
     """
 
+    class Origin(models.TextChoices):
+        GENERATED = "generated", _("Generated here")
+        IMPORTED = "imported", _("Imported")
+
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, default=Origin.GENERATED)
     model_name = models.CharField(_("model name"), max_length=255)
+    model_version = models.CharField(_("model version"), max_length=255, blank=True)
     checkpoint_path = models.CharField(_("checkpoint path"), max_length=1024, blank=True)
     checkpoint_sha256 = models.CharField(_("checkpoint SHA-256"), max_length=64, blank=True)
     prompt_template = models.TextField(_("prompt template"), blank=True)
@@ -53,11 +63,33 @@ class GenerationRun(BackgroundJob):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    import_files = models.JSONField(
+        _("imported from files"),
+        default=list,
+        blank=True,
+        help_text=_("Each file an imported run's reports came from: SHA-256, name, rows, import time"),
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("generation run")
         verbose_name_plural = _("generation runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin__in=["generated", "imported"]), name="generation_run_origin_valid"
+            ),
+            # Nothing can queue, claim or resume an imported run: it is done and names no checkpoint.
+            models.CheckConstraint(
+                condition=Q(origin="generated")
+                | Q(origin="imported", state="done", run_key="", checkpoint_path="", checkpoint_sha256=""),
+                name="imported_run_is_done_without_checkpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["model_name", "model_version"],
+                condition=Q(origin="imported"),
+                name="one_imported_run_per_model_version",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model_name} #{self.pk}"

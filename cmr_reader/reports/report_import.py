@@ -105,15 +105,12 @@ def _rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _import_row(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> str:
-    case = _find_case(row, pseudonymizer=pseudonymizer)
+    case = find_linked_case(row, pseudonymizer=pseudonymizer)
     text = row.get("report_text", "").strip()
     if not text:
         raise RowRejected(_("report_text is empty"))
-    language = _language(row, text)
-    identifiers = [row.get(name, "") for name in SCRUB_COLUMNS]
-    scrubbed = scrub_report_text(text, identifiers=identifiers).strip()
-    if not scrubbed.replace(PLACEHOLDER, "").strip(" \n\t.,;:"):
-        raise RowRejected(_("nothing but identifying text is left after scrubbing"))
+    language = report_language(row, text)
+    scrubbed = scrub_row_text(text, row)
     author = row.get("author", "").strip()
     pseudonym = author_pseudonym(author, pseudonymizer=pseudonymizer) if author else ""
     try:
@@ -137,7 +134,20 @@ def _import_row(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> str:
     raise RowRejected(_("case %(case)s already has a different reference report") % {"case": case.case_id})
 
 
-def _find_case(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> Case:
+def scrub_row_text(text: str, row: dict[str, str]) -> str:
+    """``text`` scrubbed with the row's own identifiers (``SCRUB_COLUMNS``) and every generic rule;
+    RowRejected when nothing but placeholders would be left. Shared with the AI report import so
+    that a report is scrubbed the same way whoever wrote it (blinding compares the two texts)."""
+    identifiers = [row.get(name, "") for name in SCRUB_COLUMNS]
+    scrubbed = scrub_report_text(text, identifiers=identifiers).strip()
+    if not scrubbed.replace(PLACEHOLDER, "").strip(" \n\t.,;:"):
+        raise RowRejected(_("nothing but identifying text is left after scrubbing"))
+    return scrubbed
+
+
+def find_linked_case(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> Case:
+    """The case whose keyed hashes match the row's ``accession_number`` and/or
+    ``study_instance_uid``; RowRejected when none does or the two point to different cases."""
     accession = row.get("accession_number", "").strip()
     study_uid = row.get("study_instance_uid", "").strip()
     if not accession and not study_uid:
@@ -156,7 +166,9 @@ def _find_case(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> Case:
     return cases[0]
 
 
-def _language(row: dict[str, str], text: str) -> str:
+def report_language(row: dict[str, str], text: str) -> str:
+    """The row's ``language`` (en/zh, several spellings), or the one detected from the text when
+    the column is absent or blank; RowRejected for any other value."""
     given = row.get("language", "").strip()
     if not given:
         return detect_language(text)
