@@ -1,21 +1,57 @@
 from django.db.models import Count, Prefetch
-from rest_framework import viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
 
 from cmr_reader.accounts.permissions import IsStaffMember
-from cmr_reader.imaging.models import Case, ImportJob, Series
+from cmr_reader.imaging.case_search import PAGE_SIZE, REPORT_FILTERS, SORTS, CaseFilterForm, search_cases
+from cmr_reader.imaging.models import ImportJob, Series
 from cmr_reader.imaging.serializers import CaseSerializer, ImportJobSerializer
+from cmr_reader.imaging.series_kind import SeriesKind
 
 
+class CasePagination(PageNumberPagination):
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+CASE_FILTERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Case id or patient pseudonym (substring)."),
+    OpenApiParameter("reports", OpenApiTypes.STR, enum=list(REPORT_FILTERS)),
+    OpenApiParameter(
+        "language", OpenApiTypes.STR, enum=["en", "zh"], description="Reference report language."
+    ),
+    OpenApiParameter("study", OpenApiTypes.STR, description="A study id, or none (in no study)."),
+    OpenApiParameter(
+        "kind", OpenApiTypes.STR, many=True, enum=list(SeriesKind.values), description="Series present."
+    ),
+    OpenApiParameter("imported_from", OpenApiTypes.DATE),
+    OpenApiParameter("imported_to", OpenApiTypes.DATE),
+    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=CASE_FILTERS))
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
-    """Stored cases with their classified series (staff only)."""
+    """Stored cases with their classified series and status (staff only); the list takes the Cases
+    page's filters and is paged."""
 
     serializer_class = CaseSerializer
     permission_classes = [IsStaffMember]
+    pagination_class = CasePagination
     lookup_field = "case_id"
 
     def get_queryset(self):
+        filters = {}
+        if self.action == "list":
+            form = CaseFilterForm(self.request.query_params)
+            if not form.is_valid():
+                raise serializers.ValidationError(form.errors)
+            filters = form.cleaned_data
         series = Series.objects.annotate(instance_count=Count("instances"))
-        return Case.objects.prefetch_related(Prefetch("series", queryset=series))
+        return search_cases(filters).prefetch_related(Prefetch("series", queryset=series))
 
 
 class ImportJobViewSet(viewsets.ReadOnlyModelViewSet):

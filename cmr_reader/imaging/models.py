@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cmr_reader.domain.dicom_age import age_in_years
 from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.jobs.model import BackgroundJob
 
@@ -40,6 +41,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.case_id
+
+    @property
+    def patient_age_years(self) -> float | None:
+        """Patient's Age in years (the stored DICOM Age String, e.g. "047Y", converted)."""
+        return age_in_years(self.patient_age)
 
 
 class Series(models.Model):

@@ -25,6 +25,12 @@ class SeriesSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     series = SeriesSerializer(many=True, read_only=True)
+    patient_age_years = serializers.FloatField(read_only=True, allow_null=True)
+    series_count = serializers.IntegerField(read_only=True)
+    study_count = serializers.IntegerField(read_only=True)
+    has_reference = serializers.BooleanField(read_only=True)
+    has_ai = serializers.BooleanField(read_only=True)
+    reference_language = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = Case
@@ -35,8 +41,15 @@ class CaseSerializer(serializers.ModelSerializer):
             "study_description",
             "patient_sex",
             "patient_age",
+            "patient_age_years",
             "patient_size_m",
             "patient_weight_kg",
+            "created_at",
+            "series_count",
+            "study_count",
+            "has_reference",
+            "has_ai",
+            "reference_language",
             "series",
         ]
 

@@ -142,7 +142,7 @@ def test_details_of_stored_rows_match_the_schema(api_schema, stored_data, cookie
             request.operation.label
         )
     listed = api_schema["/api/cases/"]["GET"].Case().call(cookies=cookies_by_role["coordinator"]).json()
-    assert [row["case_id"] for row in listed] == [case.case_id] and listed[0]["series"]
+    assert [row["case_id"] for row in listed["results"]] == [case.case_id] and listed["results"][0]["series"]
 
 
 @pytest.fixture(scope="module", autouse=True)

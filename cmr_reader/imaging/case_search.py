@@ -1,0 +1,181 @@
+"""Finding cases among tens of thousands: search, filters, sort and status columns.
+
+The Cases page and the cases API read the same ``CaseFilterForm`` and call the same
+``search_cases``, so the two never disagree. Every filter is an indexed lookup or an EXISTS
+subquery (no join that multiplies rows, no DISTINCT), and the status columns are subqueries the
+database computes only for the page it returns, so the cost of a page does not grow with the
+number of cases beyond the filter itself.
+
+Reports and studies depend on imaging, not the other way round: their models are reached through
+the reverse relations that point at ``Case`` (``Case.reports``, ``Case.study_cases``), so this
+module imports neither app.
+"""
+
+from django import forms
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from cmr_reader.imaging.models import Case, Series
+from cmr_reader.imaging.series_kind import SeriesKind
+
+PAGE_SIZE = 50
+NOT_IN_ANY_STUDY = "none"
+SORTS = {
+    "case_id": ("case_id",),
+    "-case_id": ("-case_id",),
+    "study_date": ("study_date", "case_id"),
+    "-study_date": ("-study_date", "case_id"),
+    "imported": ("created_at", "case_id"),
+    "-imported": ("-created_at", "case_id"),
+    "series": ("series_count", "case_id"),
+    "-series": ("-series_count", "case_id"),
+}
+REPORT_FILTERS = {
+    "reference": _("with a reference report"),
+    "ai": _("with an AI report"),
+    "both": _("with both reports"),
+    "missing_ai": _("with a reference report but no AI report"),
+    "none": _("with no report"),
+}
+LANGUAGES = {"en": _("English"), "zh": _("Simplified Chinese")}
+
+
+def report_model():
+    return Case._meta.get_field("reports").related_model
+
+
+def study_case_model():
+    return Case._meta.get_field("study_cases").related_model
+
+
+def study_model():
+    return study_case_model()._meta.get_field("study").related_model
+
+
+class CaseFilterForm(forms.Form):
+    """The query string of the Cases page and of ``/api/cases/``; every field optional."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=64, help_text=_("Case id or patient pseudonym.")
+    )
+    reports = forms.ChoiceField(
+        label=_("Reports"), required=False, choices=[("", _("any")), *REPORT_FILTERS.items()]
+    )
+    language = forms.ChoiceField(
+        label=_("Reference report language"), required=False, choices=[("", _("any")), *LANGUAGES.items()]
+    )
+    study = forms.ChoiceField(label=_("Study"), required=False)
+    kind = forms.MultipleChoiceField(
+        label=_("Series present"),
+        required=False,
+        choices=SeriesKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    imported_from = forms.DateField(
+        label=_("Imported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    imported_to = forms.DateField(
+        label=_("Imported until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("case_id", _("case id")),
+            ("-case_id", _("case id, descending")),
+            ("study_date", _("study date")),
+            ("-study_date", _("study date, newest first")),
+            ("imported", _("import date")),
+            ("-imported", _("import date, newest first")),
+            ("series", _("number of series")),
+            ("-series", _("number of series, most first")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        studies = study_model().objects.order_by("name").values_list("pk", "name")
+        self.fields["study"].choices = [
+            ("", _("any")),
+            (NOT_IN_ANY_STUDY, _("in no study")),
+            *((str(pk), name) for pk, name in studies),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("imported_from"), cleaned.get("imported_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The import date range ends before it starts."))
+        return cleaned
+
+
+def _has_report(**lookups) -> Exists:
+    return Exists(report_model().objects.filter(case=OuterRef("pk"), **lookups))
+
+
+def with_status(cases: QuerySet) -> QuerySet:
+    """Status columns: number of series, whether each report exists, the reference's language, studies."""
+    series_count = (
+        Series.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    study_count = (
+        study_case_model()
+        .objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    reference_language = (
+        report_model()
+        .objects.filter(case=OuterRef("pk"), source="reference")
+        .order_by("id")
+        .values("language")[:1]
+    )
+    return cases.annotate(
+        series_count=Coalesce(Subquery(series_count, output_field=IntegerField()), Value(0)),
+        study_count=Coalesce(Subquery(study_count, output_field=IntegerField()), Value(0)),
+        has_reference=_has_report(source="reference"),
+        has_ai=_has_report(source="ai"),
+        reference_language=Subquery(reference_language),
+    )
+
+
+def search_cases(filters: dict) -> QuerySet:
+    """Cases matching a valid CaseFilterForm's cleaned_data, with status columns, sorted."""
+    cases = Case.objects.all()
+    if text := (filters.get("q") or "").strip():
+        cases = cases.filter(Q(case_id__icontains=text) | Q(patient_pseudonym__icontains=text))
+    reports = filters.get("reports")
+    reference, ai = _has_report(source="reference"), _has_report(source="ai")
+    if reports == "reference":
+        cases = cases.filter(reference)
+    elif reports == "ai":
+        cases = cases.filter(ai)
+    elif reports == "both":
+        cases = cases.filter(reference, ai)
+    elif reports == "missing_ai":
+        cases = cases.filter(reference).exclude(ai)
+    elif reports == "none":
+        cases = cases.exclude(reference).exclude(ai)
+    if language := filters.get("language"):
+        cases = cases.filter(_has_report(source="reference", language=language))
+    study = filters.get("study")
+    if study == NOT_IN_ANY_STUDY:
+        cases = cases.exclude(Exists(study_case_model().objects.filter(case=OuterRef("pk"))))
+    elif study:
+        cases = cases.filter(
+            Exists(study_case_model().objects.filter(case=OuterRef("pk"), study_id=int(study)))
+        )
+    for kind in filters.get("kind") or ():
+        cases = cases.filter(Exists(Series.objects.filter(case=OuterRef("pk"), kind=kind)))
+    if start := filters.get("imported_from"):
+        cases = cases.filter(created_at__date__gte=start)
+    if end := filters.get("imported_to"):
+        cases = cases.filter(created_at__date__lte=end)
+    return with_status(cases).order_by(*SORTS.get(filters.get("sort") or "case_id", SORTS["case_id"]))
