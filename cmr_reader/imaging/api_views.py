@@ -5,7 +5,14 @@ from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from cmr_reader.accounts.permissions import IsStaffMember
-from cmr_reader.imaging.case_search import PAGE_SIZE, REPORT_FILTERS, SORTS, CaseFilterForm, search_cases
+from cmr_reader.imaging.case_search import (
+    DIAGNOSES,
+    PAGE_SIZE,
+    REPORT_FILTERS,
+    SORTS,
+    CaseFilterForm,
+    search_cases,
+)
 from cmr_reader.imaging.models import ImportJob, Series
 from cmr_reader.imaging.serializers import CaseSerializer, ImportJobSerializer
 from cmr_reader.imaging.series_kind import SeriesKind
@@ -22,6 +29,9 @@ CASE_FILTERS = [
     OpenApiParameter("reports", OpenApiTypes.STR, enum=list(REPORT_FILTERS)),
     OpenApiParameter(
         "language", OpenApiTypes.STR, enum=["en", "zh"], description="Reference report language."
+    ),
+    OpenApiParameter(
+        "diagnosis", OpenApiTypes.STR, enum=list(DIAGNOSES), description="Reference report's diagnosis."
     ),
     OpenApiParameter("study", OpenApiTypes.STR, description="A study id, or none (in no study)."),
     OpenApiParameter(

@@ -39,6 +39,17 @@ REPORT_FILTERS = {
     "none": _("with no report"),
 }
 LANGUAGES = {"en": _("English"), "zh": _("Simplified Chinese")}
+# The reference report's extracted diagnosis (Report.diagnosis); "unstated" is a report that names none.
+DIAGNOSES = {
+    "hcm": _("hypertrophic cardiomyopathy"),
+    "normal": _("normal"),
+    "dcm": _("dilated cardiomyopathy"),
+    "ischemic": _("ischaemic heart disease"),
+    "amyloidosis": _("amyloidosis"),
+    "myocarditis": _("myocarditis"),
+    "other": _("other"),
+    "unstated": _("none stated"),
+}
 
 
 def report_model():
@@ -64,6 +75,9 @@ class CaseFilterForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("Reference report language"), required=False, choices=[("", _("any")), *LANGUAGES.items()]
+    )
+    diagnosis = forms.ChoiceField(
+        label=_("Reference report's diagnosis"), required=False, choices=[("", _("any")), *DIAGNOSES.items()]
     )
     study = forms.ChoiceField(label=_("Study"), required=False)
     kind = forms.MultipleChoiceField(
@@ -131,18 +145,14 @@ def with_status(cases: QuerySet) -> QuerySet:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    reference_language = (
-        report_model()
-        .objects.filter(case=OuterRef("pk"), source="reference")
-        .order_by("id")
-        .values("language")[:1]
-    )
+    reference = report_model().objects.filter(case=OuterRef("pk"), source="reference").order_by("id")
     return cases.annotate(
         series_count=Coalesce(Subquery(series_count, output_field=IntegerField()), Value(0)),
         study_count=Coalesce(Subquery(study_count, output_field=IntegerField()), Value(0)),
         has_reference=_has_report(source="reference"),
         has_ai=_has_report(source="ai"),
-        reference_language=Subquery(reference_language),
+        reference_language=Subquery(reference.values("language")[:1]),
+        reference_diagnosis=Subquery(reference.values("diagnosis")[:1]),
     )
 
 
@@ -165,6 +175,10 @@ def search_cases(filters: dict) -> QuerySet:
         cases = cases.exclude(reference).exclude(ai)
     if language := filters.get("language"):
         cases = cases.filter(_has_report(source="reference", language=language))
+    if diagnosis := filters.get("diagnosis"):
+        cases = cases.filter(
+            _has_report(source="reference", diagnosis="" if diagnosis == "unstated" else diagnosis)
+        )
     study = filters.get("study")
     if study == NOT_IN_ANY_STUDY:
         cases = cases.exclude(Exists(study_case_model().objects.filter(case=OuterRef("pk"))))

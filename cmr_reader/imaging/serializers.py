@@ -31,6 +31,7 @@ class CaseSerializer(serializers.ModelSerializer):
     has_reference = serializers.BooleanField(read_only=True)
     has_ai = serializers.BooleanField(read_only=True)
     reference_language = serializers.CharField(read_only=True, allow_null=True)
+    reference_diagnosis = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = Case
@@ -50,6 +51,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "has_reference",
             "has_ai",
             "reference_language",
+            "reference_diagnosis",
             "series",
         ]
 

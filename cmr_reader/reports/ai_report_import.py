@@ -23,6 +23,7 @@ from pathlib import PurePath
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from cmr_reader.domain.entities.extract import extract_report_diagnosis
 from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
@@ -344,6 +345,7 @@ def _store(candidate: _Candidate, *, now: datetime) -> tuple[str, GenerationRun,
                     generation_run=run,
                     text=candidate.text,
                     language=candidate.language,
+                    diagnosis=extract_report_diagnosis(candidate.text, lang=candidate.language),
                     provenance=candidate.provenance,
                 )
                 return "imported", run, created

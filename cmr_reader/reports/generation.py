@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
+from cmr_reader.domain.entities.extract import extract_report_diagnosis
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.jobs import lifecycle
 from cmr_reader.jobs.model import JobState
@@ -269,6 +270,7 @@ def store_case_report(run: GenerationRun, case: Case, report: CaseReport) -> Non
                     generation_run=run,
                     text=report.text,
                     language=report.language,
+                    diagnosis=extract_report_diagnosis(report.text, lang=report.language),
                     prompt=report.prompt_text,
                     provenance=report.provenance,
                     generate_seconds=report.provenance.get("timings", {}).get("generate_seconds"),

@@ -141,6 +141,9 @@ class Report(models.Model):
     )
     prompt = models.TextField(_("rendered prompt"), blank=True)
     provenance = models.JSONField(_("provenance"), default=dict, blank=True)
+    # The stated diagnosis (entities' 7 categories, "" when none), extracted when the report is
+    # stored (``extract_report_diagnosis``): the Cases page filters and studies stratify on it.
+    diagnosis = models.CharField(_("extracted diagnosis"), max_length=16, blank=True, db_index=True)
     generate_seconds = models.FloatField(_("seconds to generate"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cmr_reader.domain.entities.extract import extract_report_diagnosis
 from cmr_reader.domain.entities.language import detect_language
 from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
@@ -123,6 +124,7 @@ def _import_row(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> str:
                     source=Report.Source.REFERENCE,
                     text=scrubbed,
                     language=language,
+                    diagnosis=extract_report_diagnosis(scrubbed, lang=language),
                     author_pseudonym=pseudonym,
                 )
                 return "imported"

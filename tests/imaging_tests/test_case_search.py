@@ -171,3 +171,14 @@ def test_a_reader_cannot_list_cases(archive, reader):
     client.force_login(reader)
     assert client.get("/imaging/cases/").status_code == 403
     assert client.get("/api/cases/").status_code == 403
+
+
+def test_the_reference_reports_extracted_diagnosis_filters(coordinator):
+    hcm, normal = make_case(1), make_case(2)
+    Report.objects.filter(case=hcm, source="reference").update(diagnosis="hcm")
+    Report.objects.filter(case=normal, source="reference").update(diagnosis="normal")
+    client = Client()
+    client.force_login(coordinator)
+    assert api_listed(client, diagnosis="hcm") == [hcm.case_id]
+    rows = {row["case_id"]: row for row in client.get("/api/cases/").json()["results"]}
+    assert rows[normal.case_id]["reference_diagnosis"] == "normal"

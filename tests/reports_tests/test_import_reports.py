@@ -169,3 +169,14 @@ def test_the_plain_summary_lists_rejections_by_line(db, tmp_path):
     call_command("import_reports", str(path), stdout=out)
     assert "Imported 0 reports, 0 duplicates, 1 rejected." in out.getvalue()
     assert "line 2: no imported study matches" in out.getvalue()
+
+
+def test_the_stated_diagnosis_is_stored_with_the_report(imported_case, tmp_path):
+    case, truth = imported_case
+    path = write_csv(
+        tmp_path / "reports.csv",
+        [["", truth["study_instance_uid"], "", "", "", "室间隔最大厚度22毫米。诊断：肥厚型心肌病。"]],
+    )
+
+    assert import_reports(path)["imported"] == 1
+    assert Report.objects.get(case=case).diagnosis == "hcm"
