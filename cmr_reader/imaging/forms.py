@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,14 +13,28 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
+        files = list(data) if isinstance(data, (list, tuple)) else [data] if data else []
+        # FileField's own check of "required" sees one file at a time, so never an empty list.
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
         single_clean = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single_clean(item, initial) for item in data]
-        return [single_clean(data, initial)]
+        return [single_clean(item, initial) for item in files]
 
 
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("DICOM files, a folder, or .zip archives"),
         help_text=_("Files are de-identified as they are imported; originals are not kept."),
+        # An empty file beside others is rejected by the import with its reason, like any file it
+        # cannot use; an upload of nothing but empty files is refused here (clean_files).
+        allow_empty_file=True,
+        error_messages={"required": _("Choose the files, folder or .zip archive to upload.")},
     )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not any(upload.size for upload in files):
+            raise ValidationError(
+                _("Every file chosen is empty (0 bytes): there is nothing to import."), code="empty"
+            )
+        return files

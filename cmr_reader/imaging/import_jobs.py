@@ -11,24 +11,26 @@ import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from cmr_reader.imaging.display_names import error_without_names, safe_display_name
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
 from cmr_reader.imaging.instance_store import dicom_store
-from cmr_reader.imaging.models import ImportJob
+from cmr_reader.imaging.models import Case, ImportJob
 from cmr_reader.imaging.pacs_import import PacsError
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.rejection_reasons import STORED_LANGUAGE
-from cmr_reader.imaging.sources import DicomSource, iter_path_sources
+from cmr_reader.imaging.sources import DicomSource, iter_path_sources, looks_like_zip
 from cmr_reader.jobs import lifecycle
 
 logger = logging.getLogger(__name__)
@@ -60,18 +62,75 @@ def create_upload_job(*, files: Iterable[UploadedFile], user) -> ImportJob:
         # The browser's file name is untrusted and may name the patient: keep a cleaned last
         # component, under a numbered name that cannot escape the staging folder.
         display = safe_display_name(upload.name or "file")[:120]
+        chunks = upload.chunks()
+        first = next(chunks, b"")
+        name = _safe_name(display)
+        if looks_like_zip(first) and not name.lower().endswith(".zip"):
+            # Archives are opened by their name (sources.iter_path_sources): a zip that lost it
+            # ("export.zip.part" from a download that stopped, a long name cut above) is opened
+            # anyway, and a damaged one is reported as a damaged archive, not as "not DICOM".
+            name += ".zip"
         # One numbered folder per file keeps the upload order and lets the source name (which
         # drops folders) be the cleaned browser name.
-        target = staging / f"{index:06d}" / _safe_name(display)
+        target = staging / f"{index:06d}" / name
         target.parent.mkdir()
         with target.open("wb") as handle:
-            for chunk in upload.chunks():
+            handle.write(first)
+            for chunk in chunks:
                 handle.write(chunk)
         names.append(display)
     job.total_files = len(names)
     job.label = _upload_label(names)
     job.save(update_fields=["total_files", "label"])
     return job
+
+
+class CaseChange(models.TextChoices):
+    NEW = "new", gettext_lazy("New case")
+    UPDATED = "updated", gettext_lazy("Added to an existing case")
+    UNCHANGED = "unchanged", gettext_lazy("Already imported: nothing added")
+
+
+@dataclass(frozen=True)
+class ImportedCase:
+    """A case an import reached, as its job page lists it."""
+
+    case_id: str
+    change: CaseChange | None  # None for a job finished before imports recorded it
+    series_added: int | None
+    instances_added: int | None
+    is_held: bool  # False for a case deleted since: there is nothing to open
+
+
+def cases_of_import_job(job: ImportJob) -> list[ImportedCase]:
+    """The cases a finished import created, added to or found already complete (``summary``)."""
+    entries = job.summary.get("cases")
+    if entries is None:
+        # Jobs finished before the per-case record kept only which cases got instances.
+        entries = [{"case_id": case_id} for case_id in job.summary.get("case_ids", [])]
+    held = set(
+        Case.objects.filter(case_id__in=[entry["case_id"] for entry in entries]).values_list(
+            "case_id", flat=True
+        )
+    )
+    return [
+        ImportedCase(
+            case_id=entry["case_id"],
+            change=_change(entry),
+            series_added=entry.get("series_added"),
+            instances_added=entry.get("instances_added"),
+            is_held=entry["case_id"] in held,
+        )
+        for entry in entries
+    ]
+
+
+def _change(entry: dict) -> CaseChange | None:
+    if "created" not in entry:
+        return None
+    if entry["created"]:
+        return CaseChange.NEW
+    return CaseChange.UPDATED if entry.get("instances_added") else CaseChange.UNCHANGED
 
 
 def create_paths_job(*, paths: list[Path], user=None) -> ImportJob:

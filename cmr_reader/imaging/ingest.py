@@ -13,7 +13,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -54,6 +54,17 @@ class Rejection:
 
 
 @dataclass
+class CaseTally:
+    """What one import did to one case: whether it created the case, and what it added or found
+    already held."""
+
+    created: bool = False
+    series_added: int = 0
+    instances_added: int = 0
+    duplicates_skipped: int = 0
+
+
+@dataclass
 class ImportSummary:
     case_ids: set[str] = field(default_factory=set)
     series_uids: set[str] = field(default_factory=set)
@@ -61,15 +72,21 @@ class ImportSummary:
     duplicates_skipped: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     processed_files: int = 0
+    # Every case the import reached, those it only found already complete (duplicates) too.
+    cases: dict[str, CaseTally] = field(default_factory=dict)
 
     def reject(self, name: str, reason: str) -> None:
         """Record a rejected file by its position in the import and its (safe) source name."""
         self.rejected.append(Rejection(f"#{self.processed_files + 1} {name}", reason))
 
+    def tally(self, case_id: str) -> CaseTally:
+        return self.cases.setdefault(case_id, CaseTally())
+
     def as_dict(self) -> dict:
         return {
             "studies": len(self.case_ids),
             "case_ids": sorted(self.case_ids),
+            "cases": [{"case_id": case_id, **asdict(tally)} for case_id, tally in sorted(self.cases.items())],
             "series": len(self.series_uids),
             "instances_imported": self.instances_imported,
             "duplicates_skipped": self.duplicates_skipped,
@@ -194,11 +211,15 @@ def _stage(
 
 def _read(source: DicomSource) -> bytes | Rejection:
     try:
-        return source.read()
+        raw = source.read()
     except RefusedSource as refused:
         return Rejection(source.name, str(refused))
     except Exception as error:
         return Rejection(source.name, _("could not be read (%(error)s)") % {"error": short_error(error)})
+    if not raw:
+        # Said in words: "not a DICOM file" would send the coordinator looking at the wrong thing.
+        return Rejection(source.name, _("the file is empty (0 bytes)"))
+    return raw
 
 
 def _staged(
@@ -290,6 +311,7 @@ class _Indexer:
             if sop_uid in self._known_uids(series):
                 self.store.discard(staged.file)
                 self.summary.duplicates_skipped += 1
+                self.summary.tally(series.case.case_id).duplicates_skipped += 1
                 return
         self.store.commit(staged.file)
         if series is None:
@@ -316,6 +338,7 @@ class _Indexer:
         )
         self.new_headers.setdefault(series_uid, {})[sop_uid] = staged.header
         self.summary.instances_imported += 1
+        self.summary.tally(series.case.case_id).instances_added += 1
         self.summary.case_ids.add(series.case.case_id)
         self.summary.series_uids.add(series_uid)
         if len(self.pending) >= ROWS_PER_TRANSACTION:
@@ -339,6 +362,9 @@ class _Indexer:
                 except IntegrityError:
                     self.summary.instances_imported -= 1
                     self.summary.duplicates_skipped += 1
+                    tally = self.summary.tally(self._case_id_of_series(row.series_id))
+                    tally.instances_added -= 1
+                    tally.duplicates_skipped += 1
 
     def _existing_series(self, series_uid: str) -> Series | None:
         if series_uid not in self.series_cache:
@@ -348,6 +374,9 @@ class _Indexer:
             self.series_cache[series_uid] = series
         return self.series_cache[series_uid]
 
+    def _case_id_of_series(self, series_pk: int) -> str:
+        return next(s.case.case_id for s in self.series_cache.values() if s.pk == series_pk)
+
     def _known_uids(self, series: Series) -> set[str]:
         if series.pk not in self.known_uids:
             self.known_uids[series.pk] = set(series.instances.values_list("sop_instance_uid", flat=True))
@@ -356,7 +385,7 @@ class _Indexer:
     def _create_series(self, staged: StagedInstance) -> Series:
         fields = staged.fields
         case = self._case_for(staged)
-        series, _created = Series.objects.get_or_create(
+        series, created = Series.objects.get_or_create(
             series_instance_uid=fields["SeriesInstanceUID"],
             defaults={
                 "case": case,
@@ -365,6 +394,8 @@ class _Indexer:
                 "modality": str(fields.get("Modality") or "MR")[:16],
             },
         )
+        if created:
+            self.summary.tally(case.case_id).series_added += 1
         series.case = case
         self.series_cache[series.series_instance_uid] = series
         return series
@@ -373,7 +404,7 @@ class _Indexer:
         fields, identity = staged.fields, staged.identity
         study_uid = fields["StudyInstanceUID"]
         if study_uid not in self.case_cache:
-            self.case_cache[study_uid], _created = Case.objects.get_or_create(
+            self.case_cache[study_uid], created = Case.objects.get_or_create(
                 study_instance_uid=study_uid,
                 defaults={
                     "case_id": identity.case_id,
@@ -388,6 +419,8 @@ class _Indexer:
                     "patient_weight_kg": _float_or_none(fields.get("PatientWeight")),
                 },
             )
+            if created:
+                self.summary.tally(self.case_cache[study_uid].case_id).created = True
         return self.case_cache[study_uid]
 
 

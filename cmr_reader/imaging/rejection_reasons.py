@@ -52,9 +52,12 @@ REASONS = (
     gettext_noop("a symbolic link inside an archive is not followed"),
     gettext_noop("compressed %(ratio).0f to 1, more than any DICOM file (a zip bomb?): not unpacked"),
     gettext_noop("the archive holds %(count)d entries, more than the %(limit)d allowed"),
+    gettext_noop("the archive is damaged or incomplete: re-export it"),
+    # Written by earlier versions for the same archives: still on older jobs.
     gettext_noop("the archive is damaged or truncated: it could not be opened"),
     # ingest, and sources for a file or archive member that cannot be read
     gettext_noop("could not be read (%(error)s)"),
+    gettext_noop("the file is empty (0 bytes)"),
     gettext_noop("inconsistent series: this series already belongs to another study"),
     # pacs_import: reasons of a study or instance, and errors that end a job
     gettext_noop("the PACS has no study with this Study Instance UID"),

@@ -64,11 +64,17 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
         # zipfile names the member in its errors ("Bad CRC-32 for file 'DOE_JOHN/IM1.dcm'",
         # "File 'x' is encrypted"); the reason keeps only what went wrong.
         raise RefusedSource(_unreadable(error)) from None
-    # A zip inside the zip, whatever its name (a DICOM file may begin with anything in its
-    # 128-byte preamble, so only one without "DICM" after it counts).
-    if data.startswith(ZIP_MAGIC) and data[128:132] != b"DICM":
+    # A zip inside the zip, whatever its name.
+    if looks_like_zip(data):
         raise RefusedSource(_nested_archive())
     return data
+
+
+def looks_like_zip(head: bytes) -> bool:
+    """Whether a file whose first bytes are ``head`` (132 or more, or the whole file) is a zip
+    archive. A DICOM file may begin with anything in its 128-byte preamble, so one with "DICM"
+    after the preamble is DICOM."""
+    return head.startswith(ZIP_MAGIC) and head[128:132] != b"DICM"
 
 
 def _refuse(reason: str) -> bytes:
@@ -80,7 +86,7 @@ def _unreadable(error: Exception) -> str:
 
 
 def _damaged_archive() -> str:
-    return _("the archive is damaged or truncated: it could not be opened")
+    return _("the archive is damaged or incomplete: re-export it")
 
 
 def _nested_archive() -> str:

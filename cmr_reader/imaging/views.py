@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -12,15 +11,14 @@ from django.views.decorators.http import require_POST
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import STAFF_ROLES, Role
 from cmr_reader.imaging.forms import UploadForm
-from cmr_reader.imaging.import_jobs import create_upload_job, enqueue_import_job, retry_import_job
-from cmr_reader.imaging.models import Case, ImportJob
+from cmr_reader.imaging.import_jobs import (
+    cases_of_import_job,
+    create_upload_job,
+    enqueue_import_job,
+    retry_import_job,
+)
+from cmr_reader.imaging.models import ImportJob
 from cmr_reader.imaging.rejection_reasons import reason_text, shown_rejections
-
-
-@role_required(*STAFF_ROLES)
-def case_list(request: HttpRequest) -> HttpResponse:
-    cases = Case.objects.annotate(series_count=Count("series", distinct=True)).prefetch_related("series")
-    return render(request, "imaging/case_list.html", {"cases": cases})
 
 
 # CSRF is checked in _upload, after the size: the CSRF check reads the form, and so the whole
@@ -46,8 +44,9 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    # Bound on every POST, even one that carries nothing, so that an empty upload gets its error.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if form.is_bound and form.is_valid():
         job = create_upload_job(files=form.cleaned_data["files"], user=request.user)
         enqueue_import_job(job)
         return redirect("imaging:import_job", job_id=job.pk)
@@ -80,6 +79,7 @@ def import_job(request: HttpRequest, job_id) -> HttpResponse:
             "error": reason_text(job.error),
             "is_stalled": job.is_stalled(now=now),
             "can_retry": job.can_be_retried(now=now),
+            "imported_cases": cases_of_import_job(job),
         },
     )
 

@@ -8,6 +8,7 @@
     byId("job-state").textContent = job.state_label;
     byId("job-bar").value = job.percent_done;
     byId("job-counts").textContent = job.processed_files + " / " + job.total_files;
+    byId("job-percent").textContent = job.percent_done + "%";
     byId("job-imported").textContent = job.instances_imported;
     byId("job-duplicates").textContent = job.duplicates_skipped;
     byId("job-rejected-count").textContent = job.rejected.length;

@@ -167,7 +167,7 @@ def test_an_archive_cut_short_is_refused_whole_and_the_rest_imported(
 
     assert (job.state, job.instances_imported) == (ImportJob.State.DONE, 1)
     assert job.rejected == [
-        {"file": "#2 ….zip", "reason": "the archive is damaged or truncated: it could not be opened"}
+        {"file": "#2 ….zip", "reason": "the archive is damaged or incomplete: re-export it"}
     ]
     assert_names_no_one(everything_said_about(job, coordinator_client, caplog), tmp_path)
 
