@@ -11,6 +11,8 @@ from cmr_reader.imaging.case_search import (
     REPORT_FILTERS,
     SORTS,
     CaseFilterForm,
+    cases_for_page,
+    ordered_ids,
     search_cases,
 )
 from cmr_reader.imaging.models import ImportJob, Series
@@ -54,14 +56,17 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "case_id"
 
     def get_queryset(self):
-        filters = {}
-        if self.action == "list":
-            form = CaseFilterForm(self.request.query_params)
-            if not form.is_valid():
-                raise serializers.ValidationError(form.errors)
-            filters = form.cleaned_data
         series = Series.objects.annotate(instance_count=Count("instances"))
-        return search_cases(filters).prefetch_related(Prefetch("series", queryset=series))
+        return search_cases({}).prefetch_related(Prefetch("series", queryset=series))
+
+    def list(self, request, *args, **kwargs):
+        """The page's ids first, then status and series for those only (see ``ordered_ids``)."""
+        form = CaseFilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors)
+        pks = self.paginator.paginate_queryset(ordered_ids(form.cleaned_data), request, view=self)
+        rows = cases_for_page(pks, series=Series.objects.annotate(instance_count=Count("instances")))
+        return self.paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 class ImportJobViewSet(viewsets.ReadOnlyModelViewSet):

@@ -12,7 +12,7 @@ module imports neither app.
 """
 
 from django import forms
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -158,6 +158,54 @@ def with_status(cases: QuerySet) -> QuerySet:
 
 def search_cases(filters: dict) -> QuerySet:
     """Cases matching a valid CaseFilterForm's cleaned_data, with status columns, sorted."""
+    return with_status(matching_cases(filters)).order_by(*_sort(filters))
+
+
+def _sort(filters: dict) -> tuple[str, ...]:
+    return SORTS.get(filters.get("sort") or "case_id", SORTS["case_id"])
+
+
+class PageableIds:
+    """The matching cases' primary keys in the page's order, for a paginator: sliced from the
+    ordered query, counted from the plain filtered one (an ordering by number of series groups
+    every series, which a COUNT does not need)."""
+
+    def __init__(self, ordered: QuerySet, counted: QuerySet):
+        self._ordered, self._counted = ordered, counted
+
+    def count(self) -> int:
+        return self._counted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return list(self._ordered[index]) if isinstance(index, slice) else self._ordered[index]
+
+
+def ordered_ids(filters: dict) -> PageableIds:
+    """The matching cases' ids in order, and nothing else: what a paginator counts and slices.
+    Status columns are computed afterwards for the one page (``cases_for_page``); computed here,
+    the database would evaluate them for every row an OFFSET skips."""
+    cases = matching_cases(filters)
+    order = _sort(filters)
+    ordered = cases
+    if order[0].lstrip("-") == "series_count":
+        ordered = cases.annotate(series_count=Count("series"))  # one grouped pass, not a subquery per case
+    return PageableIds(ordered.order_by(*order).values_list("pk", flat=True), cases)
+
+
+def cases_for_page(pks, *, series: QuerySet | None = None) -> list[Case]:
+    """The cases of one page, in the given order, with status columns and their series."""
+    rows = with_status(Case.objects.filter(pk__in=list(pks))).prefetch_related(
+        Prefetch("series", queryset=series if series is not None else Series.objects.all())
+    )
+    by_pk = {case.pk: case for case in rows}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def matching_cases(filters: dict) -> QuerySet:
+    """Cases matching a valid CaseFilterForm's cleaned_data: filtered, not annotated, not ordered."""
     cases = Case.objects.all()
     if text := (filters.get("q") or "").strip():
         cases = cases.filter(Q(case_id__icontains=text) | Q(patient_pseudonym__icontains=text))
@@ -192,4 +240,4 @@ def search_cases(filters: dict) -> QuerySet:
         cases = cases.filter(created_at__date__gte=start)
     if end := filters.get("imported_to"):
         cases = cases.filter(created_at__date__lte=end)
-    return with_status(cases).order_by(*SORTS.get(filters.get("sort") or "case_id", SORTS["case_id"]))
+    return cases

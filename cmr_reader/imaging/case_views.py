@@ -1,13 +1,12 @@
 """The Cases page: one page of the search, with filters, sort and status columns."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import STAFF_ROLES
-from cmr_reader.imaging.case_search import PAGE_SIZE, CaseFilterForm, search_cases
+from cmr_reader.imaging.case_search import PAGE_SIZE, CaseFilterForm, cases_for_page, ordered_ids
 from cmr_reader.imaging.models import Case, Series
 
 
@@ -15,10 +14,10 @@ from cmr_reader.imaging.models import Case, Series
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    cases = search_cases(filters).prefetch_related(
-        Prefetch("series", queryset=Series.objects.only("case_id", "kind", "description", "series_number"))
+    page = Paginator(ordered_ids(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = cases_for_page(
+        list(page.object_list), series=Series.objects.only("case_id", "kind", "description", "series_number")
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
