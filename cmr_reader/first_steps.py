@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from cmr_reader.imaging.models import Case
 from cmr_reader.studies.models import Assignment, ReaderStudy
-from cmr_reader.studies.pairs import eligible_pairs
+from cmr_reader.studies.pairs import eligible_count
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def coordinator_next_step(set_up: SetUp) -> str:
 def current_set_up() -> SetUp:
     return SetUp(
         cases=Case.objects.count(),
-        eligible_cases=len(eligible_pairs()),
+        eligible_cases=eligible_count(),
         studies=ReaderStudy.objects.count(),
         drafts=list(ReaderStudy.objects.filter(state=ReaderStudy.State.DRAFT).order_by("name")[:3]),
     )

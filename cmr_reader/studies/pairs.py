@@ -9,6 +9,8 @@ language). Languages are the reports' stored labels, read in two queries whateve
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from cmr_reader.reports.models import Report
 
 
@@ -67,3 +69,12 @@ def pairing(case_ids=None) -> Pairing:
                 )
             )
     return Pairing(pairs=pairs, mismatches=mismatches)
+
+
+def eligible_count() -> int:
+    """How many cases ``eligible_pairs()`` would return, counted by the database (one reference
+    report per case is a constraint), for pages that show only the number."""
+    same_language_ai = Report.objects.filter(
+        source=Report.Source.AI, case=OuterRef("case"), language=OuterRef("language")
+    )
+    return Report.objects.filter(source=Report.Source.REFERENCE).filter(Exists(same_language_ai)).count()
