@@ -1,5 +1,6 @@
-"""Coordinator pages: create a study, add cases and readers, preview the design, assign, watch
-progress, and export the unblinding key. Statisticians may look and export, not change."""
+"""Coordinator pages: create a study, add cases and readers, preview the design, confirm and
+assign, watch progress, and export the unblinding key. Statisticians may look and export, not
+change. Building the case list by filter or sample is ``case_list_views``."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,13 +19,20 @@ from cmr_reader.accounts.roles import STAFF_ROLES, Role
 from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.analysis.study_exports import ratings_csv_rows
 from cmr_reader.studies import assign as assigning
-from cmr_reader.studies import blinding
+from cmr_reader.studies import blinding, case_list
 from cmr_reader.studies.blinding_labels import WITHHELD_LABELS, feature_label
 from cmr_reader.studies.design import DesignError
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
-from cmr_reader.studies.forms import CriterionFormSet, ReadersForm, StudyForm
+from cmr_reader.studies.forms import (
+    DESIGN_FIELDS,
+    AssignConfirmForm,
+    CriterionFormSet,
+    ReadersForm,
+    StudyForm,
+)
 from cmr_reader.studies.models import ReaderStudy, StudyCase
 from cmr_reader.studies.pairs import pairing
+from cmr_reader.studies.selection_labels import history_rows
 
 SHOWN_MISMATCHES = 50
 DISPLAY_PAGE_SIZE = 20
@@ -100,6 +108,7 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
     if study.state == ReaderStudy.State.ASSIGNED:
         context["readers_form"] = ReadersForm(initial={"readers": [r.reader_id for r in context["readers"]]})
     context["case_count"] = study.study_cases.count()
+    context["history"] = history_rows(study)
     return render(request, "studies/study_detail.html", context)
 
 
@@ -145,7 +154,16 @@ def study_add_cases(request: HttpRequest, study_id: int) -> HttpResponse:
     if study.state == ReaderStudy.State.CLOSED:
         messages.error(request, _("A closed study takes no more cases."))
         return redirect("studies:detail", study_id=study.pk)
-    added = assigning.add_cases(study, None)
+    added = case_list.add_selection(
+        study=study,
+        filters={},
+        sample_size=None,
+        seed=None,
+        stratify_by="",
+        allocation="",
+        user=request.user,
+        now=timezone.now(),
+    ).case_count
     messages.success(request, _("%(count)d case(s) added.") % {"count": added})
     _extend_if_reading(request, study)
     return redirect("studies:detail", study_id=study.pk)
@@ -254,18 +272,80 @@ def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
     )
 
 
+@role_required(Role.COORDINATOR)
+def study_confirm_assign(request: HttpRequest, study_id: int) -> HttpResponse:
+    """What assigning will lock, stated before the coordinator confirms it."""
+    study = get_object_or_404(ReaderStudy, pk=study_id)
+    if study.state != ReaderStudy.State.DRAFT:
+        messages.error(request, _("This study has already been assigned."))
+        return redirect("studies:detail", study_id=study.pk)
+    try:
+        summary = assigning.preview(study)
+    except DesignError as error:
+        messages.error(request, str(error))
+        return redirect("studies:detail", study_id=study.pk)
+    audit = blinding.latest_audit(study)
+    context = {
+        "study": study,
+        "summary": summary,
+        "case_count": study.study_cases.count(),
+        "readers": study.study_readers.select_related("reader").order_by("reader__username"),
+        "criteria": study.criteria.all(),
+        "parameters": _design_parameters(study),
+        "audit": audit,
+        "audit_current": _audit_covers(study, audit),
+        "form": AssignConfirmForm(initial={"design": assigning.design_fingerprint(study)}),
+    }
+    return render(request, "studies/confirm_assign.html", context)
+
+
+def _design_parameters(study: ReaderStudy) -> list[tuple[str, str]]:
+    """The design as it will be locked, as (label, value) rows."""
+    rows = []
+    for name in (*DESIGN_FIELDS, "seed"):
+        value = getattr(study, name)
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif value is None:
+            value = _("none")
+        rows.append((str(ReaderStudy._meta.get_field(name).verbose_name), str(value)))
+    rows.append(
+        (str(ReaderStudy._meta.get_field("side_scheme").verbose_name), study.get_side_scheme_display())
+    )
+    return rows
+
+
+def _audit_covers(study: ReaderStudy, audit) -> bool:
+    """Whether ``audit`` was made over the study's pairs as they are now."""
+    return (
+        audit is not None
+        and audit.pair_count == study.study_cases.count()
+        and not case_list.changed_since(study, audit.created_at)
+    )
+
+
 @require_POST
 @role_required(Role.COORDINATOR)
 def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Lock the design and open reading, only with the confirmation page's ticked box."""
     study = get_object_or_404(ReaderStudy, pk=study_id)
-    latest = blinding.latest_audit(study)
-    if study.state == ReaderStudy.State.DRAFT and (
-        latest is None or latest.pair_count != study.study_cases.count()
-    ):
+    form = AssignConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Not assigned: confirm on this page that the design, criteria and cases are to be locked."),
+        )
+        if study.state == ReaderStudy.State.DRAFT:
+            return redirect("studies:confirm_assign", study_id=study.pk)
+        return redirect("studies:detail", study_id=study.pk)
+    if study.state == ReaderStudy.State.DRAFT and not _audit_covers(study, blinding.latest_audit(study)):
         # The paper reports an audit of the pairs as assigned: make one unless the latest covers them.
         _say_audit(request, blinding.run_blinding_audit(study=study, user=request.user, now=timezone.now()))
     try:
-        count = assigning.assign(study, now=timezone.now())
+        count = assigning.assign(study, now=timezone.now(), expected_design=form.cleaned_data["design"])
+    except assigning.DesignChanged as error:
+        messages.error(request, str(error))
+        return redirect("studies:confirm_assign", study_id=study.pk)
     except (DesignError, assigning.StudyLocked) as error:
         messages.error(request, str(error))
     else:

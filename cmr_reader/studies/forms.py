@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cmr_reader.accounts.roles import Role
-from cmr_reader.studies.models import Criterion, ReaderStudy
+from cmr_reader.imaging.case_search import DIAGNOSES, LANGUAGES
+from cmr_reader.studies.models import Criterion, ReaderStudy, StudyCaseSelection
 
 DESIGN_FIELDS = [
     "readers_per_case",
@@ -86,3 +87,92 @@ class CriterionForm(forms.ModelForm):
 CriterionFormSet = forms.inlineformset_factory(
     ReaderStudy, Criterion, form=CriterionForm, extra=1, can_delete=True, min_num=1, validate_min=True
 )
+
+
+class CaseSampleForm(forms.Form):
+    """How many of the eligible matching cases to add, next to the Cases page's filters
+    (``case_search.CaseFilterForm``): all of them, or a seeded, optionally stratified sample."""
+
+    sample_size = forms.IntegerField(
+        label=_("Sample this many cases"),
+        required=False,
+        min_value=1,
+        help_text=_("Leave empty to add every eligible matching case."),
+    )
+    seed = forms.IntegerField(
+        label=_("Seed"),
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_("Leave empty to draw one; it is recorded, so the sample can be drawn again."),
+    )
+    stratify_by = forms.ChoiceField(
+        label=_("Stratify by"),
+        required=False,
+        choices=[("", _("nothing (a simple random sample)")), *StudyCaseSelection.StratifyBy.choices],
+    )
+    allocation = forms.ChoiceField(
+        label=_("Cases per stratum"),
+        required=False,
+        choices=StudyCaseSelection.Allocation.choices,
+        initial=StudyCaseSelection.Allocation.PROPORTIONAL,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Proportional keeps each stratum's share of the eligible cases; equal takes the same number from each, to enrich rare ones (a stratum smaller than its share gives all it has)."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sample_size") is None and (
+            cleaned.get("seed") is not None or cleaned.get("stratify_by")
+        ):
+            raise forms.ValidationError(_("A seed or strata need a sample size."))
+        return cleaned
+
+
+class StudyCaseSearchForm(forms.Form):
+    """The search of a study's case list: what the list shows and what "remove all" removes."""
+
+    q = forms.CharField(label=_("Case id or pseudonym"), required=False, max_length=64)
+    diagnosis = forms.ChoiceField(
+        label=_("Reference report's diagnosis"), required=False, choices=[("", _("any")), *DIAGNOSES.items()]
+    )
+    language = forms.ChoiceField(
+        label=_("Reference report language"), required=False, choices=[("", _("any")), *LANGUAGES.items()]
+    )
+
+
+class IdsField(forms.TypedMultipleChoiceField):
+    """Row ids ticked in a list; the service keeps only those of the study."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit()
+
+
+class RemoveCasesForm(StudyCaseSearchForm):
+    """Remove the ticked cases, or every case matching the search (the search's own fields)."""
+
+    study_case = IdsField(required=False)
+    scope = forms.ChoiceField(choices=[("ticked", "ticked"), ("matching", "matching")])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") == "ticked" and not cleaned.get("study_case"):
+            raise forms.ValidationError(_("Tick the cases to remove."))
+        return cleaned
+
+
+class AssignConfirmForm(forms.Form):
+    """The confirmation that locks the design: the box must be ticked, and ``design`` (the
+    fingerprint shown on the confirmation page) must still match when the study is assigned."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that assigning locks the design, the criteria and the list of cases, and that this cannot be undone."
+        ),
+    )
+    design = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -131,6 +131,64 @@ class Criterion(models.Model):
         return self.label
 
 
+class StudyCaseSelection(models.Model):
+    """One change of a study's case list, kept for the methods section: cases added by the Cases
+    page's filters (every eligible match, or a seeded sample, optionally stratified), or removed
+    before assignment. With the seed and the filters, a sample can be drawn again."""
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Added")
+        REMOVE = "remove", _("Removed")
+
+    class StratifyBy(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("the reference report's diagnosis")
+        LANGUAGE = "language", _("the reference report's language")
+        SEX = "sex", _("patient sex")
+
+    class Allocation(models.TextChoices):
+        PROPORTIONAL = "proportional", _("proportional to the strata")
+        EQUAL = "equal", _("equal per stratum")
+
+    study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="case_selections")
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices, default=Action.ADD)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Additions: the Cases page's filters (``case_search.CaseFilterForm`` names); removals: the
+    # search of the study's case list, or the number of cases ticked.
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    matching_count = models.PositiveIntegerField(_("cases matching"), default=0)
+    available_count = models.PositiveIntegerField(_("eligible cases not yet in the study"), default=0)
+    sample_size = models.PositiveIntegerField(_("sample size"), null=True, blank=True)  # None: all
+    seed = models.PositiveIntegerField(_("sample seed"), null=True, blank=True)
+    stratify_by = models.CharField(_("stratified by"), max_length=16, choices=StratifyBy.choices, blank=True)
+    allocation = models.CharField(_("allocation"), max_length=16, choices=Allocation.choices, blank=True)
+    strata = models.JSONField(_("strata"), default=list, blank=True)  # [{stratum, available, chosen}]
+    case_count = models.PositiveIntegerField(_("cases added or removed"), default=0)
+
+    class Meta:
+        ordering = ["study", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["add", "remove"]), name="selection_action_valid"),
+            # A sample without its seed could not be drawn again.
+            models.CheckConstraint(
+                condition=Q(sample_size__isnull=True) | Q(seed__isnull=False),
+                name="selection_sample_has_seed",
+            ),
+            models.CheckConstraint(
+                condition=Q(stratify_by__in=["", "diagnosis", "language", "sex"]),
+                name="selection_stratify_by_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocation__in=["", "proportional", "equal"]), name="selection_allocation_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}:{self.action}:{self.pk}"
+
+
 class StudyCase(models.Model):
     """A case in a study with the two reports that will be shown side by side."""
 
@@ -138,6 +196,10 @@ class StudyCase(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="study_cases")
     reference_report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+")
     ai_report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="+")
+    # The addition that brought the case in (None: added by a script, or before selections were kept).
+    selection = models.ForeignKey(
+        StudyCaseSelection, null=True, blank=True, on_delete=models.SET_NULL, related_name="study_cases"
+    )
 
     class Meta:
         ordering = ["study", "id"]

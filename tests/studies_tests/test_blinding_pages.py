@@ -26,6 +26,11 @@ def client_for(user) -> Client:
     return client
 
 
+def confirmed(study) -> dict:
+    """What the confirmation page posts: the ticked box and the design it stated."""
+    return {"confirm": "on", "design": assign.design_fingerprint(ReaderStudy.objects.get(pk=study.pk))}
+
+
 def test_a_case_whose_ai_report_is_in_another_language_is_not_eligible_and_is_listed():
     english, chinese = make_cases(2)
     Report.objects.filter(case=chinese, source="reference").update(
@@ -110,7 +115,7 @@ def test_assigning_a_study_without_an_audit_makes_one_first(coordinator, reader)
     ReaderStudy.objects.filter(pk=study.pk).update(readers_per_case=1)
     assign.add_readers(study, [reader])
 
-    client_for(coordinator).post(f"/studies/{study.pk}/assign/")
+    client_for(coordinator).post(f"/studies/{study.pk}/assign/", confirmed(study))
 
     study.refresh_from_db()
     assert study.state == ReaderStudy.State.ASSIGNED
@@ -126,7 +131,7 @@ def test_assigning_after_cases_were_added_since_the_last_audit_audits_again(coor
     make_cases(2, start=100)
     assign.add_cases(study, None)
 
-    client_for(coordinator).post(f"/studies/{study.pk}/assign/")
+    client_for(coordinator).post(f"/studies/{study.pk}/assign/", confirmed(study))
 
     assert list(
         BlindingAudit.objects.filter(study=study).order_by("id").values_list("pair_count", flat=True)

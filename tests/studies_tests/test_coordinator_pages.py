@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cmr_reader.studies import answers
+from cmr_reader.studies import answers, assign
 from cmr_reader.studies.models import Assignment, ReaderStudy
 from tests.studies_tests.conftest import make_cases
 
@@ -18,6 +18,11 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def confirmed(study) -> dict:
+    """What the confirmation page posts: the ticked box and the design it stated."""
+    return {"confirm": "on", "design": assign.design_fingerprint(ReaderStudy.objects.get(pk=study.pk))}
 
 
 def test_a_coordinator_builds_previews_assigns_and_watches_a_study(
@@ -53,7 +58,7 @@ def test_a_coordinator_builds_previews_assigns_and_watches_a_study(
     assert 'id="design-preview"' in preview and reader.username in preview
     assert "6 readings in all" in preview  # 1 overlap case x 2 readers + 4 cases x 1 reader
 
-    client.post(f"/studies/{study.pk}/assign/")
+    client.post(f"/studies/{study.pk}/assign/", confirmed(study))
     study.refresh_from_db()
     assert study.state == ReaderStudy.State.ASSIGNED and Assignment.objects.filter(study=study).count() == 6
 
@@ -107,7 +112,7 @@ def test_an_impossible_design_is_explained_before_anything_is_assigned(coordinat
 
     page = client.get(f"/studies/{study.pk}/").content.decode()
     assert "readers per case (3) exceeds the number of readers (1)" in page
-    client.post(f"/studies/{study.pk}/assign/")
+    client.post(f"/studies/{study.pk}/assign/", confirmed(study))
     study.refresh_from_db()
     assert study.state == ReaderStudy.State.DRAFT and not Assignment.objects.exists()
 
