@@ -1,5 +1,5 @@
-"""Importing AI reports written elsewhere (another group, another model, a vendor) from CSV or
-JSON Lines, so that they can be read against the reference reports like the site's own.
+"""Importing AI reports written elsewhere (another group, another model, a vendor) from CSV,
+JSON Lines or XLSX, so that they can be read against the reference reports like the site's own.
 
 Each distinct model name and version in a file becomes one *imported* ``GenerationRun`` (reused by
 later files): done from the start, with no checkpoint and no run key, so no generation worker
@@ -10,15 +10,11 @@ reported with its line number and reason while the good ones go in. Importing th
 again changes nothing: every row is a duplicate, and the run is not written.
 """
 
-import codecs
-import csv
 import hashlib
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePath
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -28,25 +24,27 @@ from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.reports.models import GenerationRun, Report
+from cmr_reader.reports.report_files import ReportFileError, decode_export, read_table
 from cmr_reader.reports.report_import import (
     LINK_COLUMNS,
     SCRUB_COLUMNS,
-    ReportFileError,
+    OnRow,
+    RowOutcome,
     RowRejected,
     find_linked_case,
+    removed_passages,
     report_language,
     scrub_row_text,
 )
 
-FORMATS = ("csv", "jsonl")
-FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = ("csv", "jsonl", "xlsx")
 CASE_COLUMNS = ("case_id", *LINK_COLUMNS)
 REQUIRED_COLUMNS = ("text", "model_name", "model_version")
 # Columns read as text; ``provenance`` is a JSON object and read apart.
 TEXT_COLUMNS = (*CASE_COLUMNS, *REQUIRED_COLUMNS, "generated_at", "language", *SCRUB_COLUMNS)
 NAME_LENGTH = GenerationRun._meta.get_field("model_name").max_length
-# The encodings a file is tried in, and what the summary calls them.
-ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030"}
+# A row: the row's values, or why its line could not be read as one (JSON Lines).
+AiRows = Iterable[tuple[int, dict | RowRejected]]
 
 
 @dataclass
@@ -82,57 +80,68 @@ class _Candidate:
     model_version: str
     text: str
     language: str
+    removed: int
     provenance: dict
 
 
-def file_format_for(name: str) -> str | None:
-    """``csv`` or ``jsonl`` from the file name's extension; None when it says neither."""
-    return FORMAT_BY_SUFFIX.get(PurePath(name).suffix.lower())
-
-
-def decode_export(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 with or without a byte-order mark, else GB18030, which Chinese
-    Excel and hospital systems write. ReportFileError for anything else (UTF-16 included, which
-    GB18030 would "decode" into nonsense rather than fail)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ReportFileError(
-            _("The file is UTF-16 text; save it as UTF-8 (or GB18030) and import it again.")
-        )
-    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            # A GB18030 byte-order mark decodes to U+FEFF too.
-            return data.decode(encoding).removeprefix("\ufeff"), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ReportFileError(_("The file is neither UTF-8 nor GB18030 text."))
-
-
 def import_ai_reports(
-    *, data: bytes, file_name: str, file_format: str, now: datetime
+    *, data: bytes, file_name: str, file_format: str, now: datetime, on_row: OnRow | None = None
 ) -> AiReportImportSummary:
     """Import every good row of an export of AI reports; reject the others by line.
 
-    Columns (CSV) or keys (JSON Lines): a case, as ``case_id`` (the site's) or the original
+    Columns (CSV, XLSX) or keys (JSON Lines): a case, as ``case_id`` (the site's) or the original
     ``accession_number`` / ``study_instance_uid``; ``text``; ``model_name``; ``model_version``;
-    optional ``generated_at`` (ISO 8601) and ``provenance`` (a JSON object; in CSV a JSON string),
-    kept together as the report's provenance. ReportFileError when the file cannot be read as
-    such an export at all (encoding, format, missing columns); ``now`` is the import's time.
+    optional ``generated_at`` (ISO 8601) and ``provenance`` (a JSON object; in CSV and XLSX a JSON
+    string), kept together as the report's provenance. ReportFileError when the file cannot be
+    read as such an export at all (encoding, format, missing columns); ``now`` is the import's
+    time; ``on_row`` hears each row's outcome.
     """
-    if file_format not in FORMATS:
-        raise ReportFileError(_("Unknown format %(format)r (use csv or jsonl).") % {"format": file_format})
-    text, encoding = decode_export(data)
-    summary = AiReportImportSummary(
+    rows, encoding = ai_report_rows(data, file_format=file_format)
+    return import_ai_rows(
+        # Read whole first: a file that turns out unreadable part-way imports nothing.
+        rows=list(rows),
         file_name=file_name,
         sha256=hashlib.sha256(data).hexdigest(),
         file_format=file_format,
         encoding=encoding,
+        now=now,
+        on_row=on_row,
     )
-    rows = list(_csv_rows(text) if file_format == "csv" else _jsonl_rows(text))
-    summary.rows = len(rows)
+
+
+def ai_report_rows(data: bytes, *, file_format: str) -> tuple[AiRows, str]:
+    """(the file's rows, its encoding); ReportFileError when it is not an export of AI reports."""
+    if file_format not in FORMATS:
+        raise ReportFileError(
+            _("Unknown format %(format)r (use csv, jsonl or xlsx).") % {"format": file_format}
+        )
+    if file_format == "jsonl":
+        text, encoding = decode_export(data)
+        return _jsonl_rows(text), encoding
+    table, encoding = read_table(data, file_format=file_format)
+    _check_columns(table.columns)
+    return table.rows, encoding
+
+
+def import_ai_rows(
+    *,
+    rows: AiRows,
+    file_name: str,
+    sha256: str,
+    file_format: str,
+    encoding: str,
+    now: datetime,
+    on_row: OnRow | None = None,
+) -> AiReportImportSummary:
+    """Import AI reports from rows however read (``ai_report_rows``); the file is recorded on
+    each run that got a report from it under ``file_name`` and ``sha256``."""
+    summary = AiReportImportSummary(
+        file_name=file_name, sha256=sha256, file_format=file_format, encoding=encoding
+    )
     pseudonymizer = site_pseudonymizer()
     first_lines: dict[tuple[int, str, str], int] = {}
     for line, row in rows:
+        summary.rows += 1
         try:
             if isinstance(row, RowRejected):
                 raise row
@@ -146,7 +155,21 @@ def import_ai_reports(
             outcome, run, created = _store(candidate, now=now)
         except RowRejected as rejection:
             summary.rejected.append({"line": line, "reason": str(rejection)})
+            if on_row is not None:
+                on_row(RowOutcome(line=line, outcome="rejected", reason=str(rejection)))
             continue
+        if on_row is not None:
+            on_row(
+                RowOutcome(
+                    line=line,
+                    outcome=outcome,
+                    case_id=candidate.case.case_id,
+                    language=candidate.language,
+                    text=candidate.text,
+                    removed=candidate.removed,
+                    model=f"{candidate.model_name} {candidate.model_version}".strip(),
+                )
+            )
         first_lines[key] = line
         counts = summary.runs.setdefault(
             run.pk,
@@ -169,22 +192,6 @@ def import_ai_reports(
     for counts in summary.runs.values():
         _record_file(counts, summary=summary, now=now)
     return summary
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, dict]]:
-    """(line the row starts on, row with lower-case keys) for each non-blank row."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        raise ReportFileError(_("The file is empty: a header row is needed."))
-    columns = [name.strip().lower() for name in header]
-    _check_columns(columns)
-    line = reader.line_num + 1
-    for values in reader:
-        if any(value.strip() for value in values):
-            yield line, dict(zip(columns, values, strict=False))
-        # A quoted report may span several lines; the next row starts after this one's last line.
-        line = reader.line_num + 1
 
 
 def _jsonl_rows(text: str) -> Iterator[tuple[int, dict | RowRejected]]:
@@ -244,12 +251,14 @@ def _check_row(row: dict, *, pseudonymizer: Pseudonymizer) -> _Candidate:
         )
     provenance = _provenance(row, fields)
     language = report_language(fields, text)
+    scrubbed = scrub_row_text(text, fields)
     return _Candidate(
         case=case,
         model_name=model_name,
         model_version=model_version,
-        text=scrub_row_text(text, fields),
+        text=scrubbed,
         language=language,
+        removed=removed_passages(text, scrubbed),
         provenance=provenance,
     )
 

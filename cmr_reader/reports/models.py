@@ -4,6 +4,7 @@ Report text is stored only after scrubbing (``scrub.py``); authors are known onl
 pseudonym. Which report is the AI one is a server-side fact that readers never see.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cmr_reader.imaging.models import Case
-from cmr_reader.jobs.model import BackgroundJob, JobState
+from cmr_reader.jobs.model import ACTIVE_STATES, BackgroundJob, JobState
 
 
 class GenerationRun(BackgroundJob):
@@ -93,6 +94,17 @@ class GenerationRun(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.model_name} #{self.pk}"
+
+    @property
+    def percent_done(self) -> int:
+        """Cases with a report or a failure, out of the run's cases (0 before they are counted)."""
+        if not self.cases_total:
+            return 0
+        return min(100, round(100 * (self.cases_done + self.cases_failed) / self.cases_total))
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
 
 
 class GenerationChunk(BackgroundJob):
@@ -185,3 +197,84 @@ class GenerationFailure(models.Model):
     class Meta:
         ordering = ["run", "case"]
         constraints = [models.UniqueConstraint(fields=["run", "case"], name="one_failure_per_run_and_case")]
+
+
+class ReportImportJob(BackgroundJob):
+    """A reports file a coordinator uploaded in the browser: staged on disk and previewed
+    (``preview``, computed at upload), then, once committed, imported by a background task with
+    progress (``rows_done`` of ``rows_total``) and its ``summary`` at the end (report_import_jobs).
+
+    Until it is committed the job is queued but no task is sent for it: nothing imports a file
+    nobody has confirmed. The import itself is idempotent row by row, so a job whose worker died
+    is simply run again.
+    """
+
+    # A running import renews its lease at least every PROGRESS_INTERVAL_S (report_import_jobs).
+    LEASE = timedelta(minutes=5)
+
+    class Kind(models.TextChoices):
+        REFERENCE = "reference", _("Reference reports (radiologists)")
+        AI = "ai", _("AI reports made elsewhere")
+
+    class FileFormat(models.TextChoices):
+        CSV = "csv", "CSV"
+        JSONL = "jsonl", "JSON Lines"
+        XLSX = "xlsx", "XLSX"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file_format = models.CharField(_("format"), max_length=8, choices=FileFormat.choices)
+    file_name = models.CharField(_("file name"), max_length=255, help_text=_("cleaned of identifying words"))
+    file_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    staged_file = models.CharField(
+        _("staged file"),
+        max_length=255,
+        blank=True,
+        help_text=_("path under UPLOAD_STAGING_ROOT; emptied once the file is imported or discarded"),
+    )
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report import")
+        verbose_name_plural = _("report imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["reference", "ai"]), name="report_import_kind_valid"
+            ),
+            # Reference reports come from a RIS export (CSV) or a spreadsheet, never JSON Lines.
+            models.CheckConstraint(
+                condition=Q(file_format__in=["csv", "xlsx"]) | Q(kind="ai", file_format="jsonl"),
+                name="report_import_format_valid",
+            ),
+            # Only a committed upload is ever given to a worker.
+            models.CheckConstraint(
+                condition=Q(committed_at__isnull=False) | Q(state="queued"),
+                name="report_import_runs_once_committed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.kind}, {self.state})"
+
+    @property
+    def is_committed(self) -> bool:
+        return self.committed_at is not None
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 100 if self.state == self.State.DONE else 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+    def can_be_retried(self, *, now) -> bool:
+        return self.is_committed and (self.state == self.State.FAILED or self.is_stalled(now=now))

@@ -1,4 +1,4 @@
-"""Importing reference reports from a RIS export (CSV), scrubbed and linked to imported cases.
+"""Importing reference reports from a RIS export (CSV or XLSX), scrubbed and linked to imported cases.
 
 A row links to its case through the keyed hash of its accession number or original Study
 Instance UID (the site keeps only those hashes). Rows are independent: each is checked, scrubbed
@@ -7,9 +7,8 @@ ones go in. Importing the same file twice changes nothing: the second time every
 duplicate.
 """
 
-import csv
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.reports.models import Report
+from cmr_reader.reports.report_files import ReportFileError, Rows, Table, csv_table
 from cmr_reader.reports.scrub import PLACEHOLDER, scrub_report_text
 
 LINK_COLUMNS = ("accession_number", "study_instance_uid")
@@ -39,12 +39,28 @@ _LANGUAGES = {
 }
 
 
-class ReportFileError(Exception):
-    """The file as a whole cannot be read as a report export (no header, missing columns)."""
-
-
 class RowRejected(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What an import did with one row, as a preview shows it: ``imported``, ``duplicate`` (the
+    same report is stored already) or ``rejected`` with its reason; ``removed`` counts the
+    passages scrubbing replaced by the placeholder."""
+
+    line: int
+    outcome: str
+    case_id: str = ""
+    language: str = ""
+    text: str = ""
+    removed: int = 0
+    reason: str = ""
+    model: str = ""
+
+
+# Called with each row's outcome, in file order (a preview collects them, a job counts them).
+OnRow = Callable[[RowOutcome], None]
 
 
 @dataclass
@@ -57,25 +73,46 @@ class ReportImportSummary:
         return {"imported": self.imported, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
-def import_reference_reports(*, stream: TextIO) -> ReportImportSummary:
+def import_reference_reports(*, stream: TextIO, on_row: OnRow | None = None) -> ReportImportSummary:
     """Import every good row of a CSV export of reference reports; reject the others by line.
 
     Columns: ``report_text`` and ``accession_number`` or ``study_instance_uid`` (or both);
     optional ``language`` (en/zh, detected from Han characters when absent or blank), ``author``
     (kept only as a keyed pseudonym) and ``patient_name`` / ``patient_id`` (used only to scrub).
     """
+    return import_reference_rows(rows=reference_rows(csv_table(stream)), on_row=on_row)
+
+
+def reference_rows(table: Table) -> Rows:
+    """The table's rows, once its header is known to hold the columns a reference report needs."""
+    if "report_text" not in table.columns or not any(name in table.columns for name in LINK_COLUMNS):
+        raise ReportFileError(
+            _("The header needs report_text and accession_number or study_instance_uid; it has: %(columns)s")
+            % {"columns": ", ".join(table.columns)}
+        )
+    return table.rows
+
+
+def import_reference_rows(
+    *, rows: Iterable[tuple[int, dict[str, str]]], on_row: OnRow | None = None
+) -> ReportImportSummary:
+    """Import reference reports from rows however read (``reference_rows`` of a CSV or XLSX
+    table); ``on_row`` hears each row's outcome."""
     pseudonymizer = site_pseudonymizer()
     summary = ReportImportSummary()
-    for line, row in _rows(stream):
+    for line, row in rows:
         try:
-            outcome = _import_row(row, pseudonymizer=pseudonymizer)
+            outcome = _import_row(row, line=line, pseudonymizer=pseudonymizer)
         except RowRejected as rejection:
             summary.rejected.append({"line": line, "reason": str(rejection)})
-            continue
-        if outcome == "imported":
-            summary.imported += 1
+            outcome = RowOutcome(line=line, outcome="rejected", reason=str(rejection))
         else:
-            summary.duplicates += 1
+            if outcome.outcome == "imported":
+                summary.imported += 1
+            else:
+                summary.duplicates += 1
+        if on_row is not None:
+            on_row(outcome)
     return summary
 
 
@@ -85,35 +122,26 @@ def author_pseudonym(author: str, *, pseudonymizer: Pseudonymizer) -> str:
     return "R-" + pseudonymizer.hash_identifier("author:" + canonical)[:8].upper()
 
 
-def _rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line the row starts on, row with lower-case keys and stripped identifier values)."""
-    reader = csv.reader(stream)
-    header = next(reader, None)
-    if header is None:
-        raise ReportFileError(_("The file is empty: a header row is needed."))
-    columns = [name.strip().lstrip("\ufeff").lower() for name in header]
-    if "report_text" not in columns or not any(name in columns for name in LINK_COLUMNS):
-        raise ReportFileError(
-            _("The header needs report_text and accession_number or study_instance_uid; it has: %(columns)s")
-            % {"columns": ", ".join(columns)}
-        )
-    line = reader.line_num + 1
-    for values in reader:
-        if any(value.strip() for value in values):
-            yield line, {name: value for name, value in zip(columns, values, strict=False)}
-        # A quoted report may span several lines; the next row starts after this one's last line.
-        line = reader.line_num + 1
-
-
-def _import_row(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> str:
+def _import_row(row: dict[str, str], *, line: int, pseudonymizer: Pseudonymizer) -> RowOutcome:
     case = find_linked_case(row, pseudonymizer=pseudonymizer)
     text = row.get("report_text", "").strip()
     if not text:
         raise RowRejected(_("report_text is empty"))
+    if "\x00" in text:
+        # PostgreSQL refuses to store it; the AI import refuses it the same way.
+        raise RowRejected(_("%(column)s holds a NUL character") % {"column": "report_text"})
     language = report_language(row, text)
     scrubbed = scrub_row_text(text, row)
     author = row.get("author", "").strip()
     pseudonym = author_pseudonym(author, pseudonymizer=pseudonymizer) if author else ""
+    stored = RowOutcome(
+        line=line,
+        outcome="imported",
+        case_id=case.case_id,
+        language=language,
+        text=scrubbed,
+        removed=removed_passages(text, scrubbed),
+    )
     try:
         with transaction.atomic():
             existing = Report.objects.select_for_update().filter(case=case, source=Report.Source.REFERENCE)
@@ -127,12 +155,12 @@ def _import_row(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> str:
                     diagnosis=extract_report_diagnosis(scrubbed, lang=language),
                     author_pseudonym=pseudonym,
                 )
-                return "imported"
+                return stored
     except IntegrityError:
         # Another import wrote this case's reference report between our read and our write.
         previous = Report.objects.get(case=case, source=Report.Source.REFERENCE)
     if previous.text == scrubbed and previous.language == language:
-        return "duplicate"
+        return replace(stored, outcome="duplicate")
     raise RowRejected(_("case %(case)s already has a different reference report") % {"case": case.case_id})
 
 
@@ -145,6 +173,11 @@ def scrub_row_text(text: str, row: dict[str, str]) -> str:
     if not scrubbed.replace(PLACEHOLDER, "").strip(" \n\t.,;:"):
         raise RowRejected(_("nothing but identifying text is left after scrubbing"))
     return scrubbed
+
+
+def removed_passages(text: str, scrubbed: str) -> int:
+    """How many passages scrubbing replaced (a run of them counts once, as it is stored once)."""
+    return max(0, scrubbed.count(PLACEHOLDER) - text.count(PLACEHOLDER))
 
 
 def find_linked_case(row: dict[str, str], *, pseudonymizer: Pseudonymizer) -> Case:

@@ -16,7 +16,7 @@ from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import ImportJob, Instance
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import iter_path_sources
-from cmr_reader.reports.models import GenerationRun, Report
+from cmr_reader.reports.models import GenerationRun, Report, ReportImportJob
 from cmr_reader.studies import assign
 from cmr_reader.studies.models import Assignment, ReaderStudy
 
@@ -96,7 +96,11 @@ ACCESS = {
     "studies:update": ("post", COORDINATORS),
     "studies:criteria": ("get", COORDINATORS),
     "studies:add_cases": ("post", COORDINATORS),
+    "studies:select_cases": ("get", COORDINATORS),
+    "studies:cases": ("get", STAFF),
+    "studies:remove_cases": ("post", COORDINATORS),
     "studies:set_readers": ("post", COORDINATORS),
+    "studies:confirm_assign": ("get", COORDINATORS),
     "studies:assign": ("post", COORDINATORS),
     "studies:blinding_audit": ("post", COORDINATORS),
     "studies:display": ("get", STAFF),
@@ -113,6 +117,13 @@ ACCESS = {
     "analysis:draft": ("get", STAFF),
     "reports:runs": ("get", STAFF),
     "reports:run": ("get", STAFF),
+    # Reports imported in the browser (upload, preview, commit): coordinators only.
+    "reports:import_upload": ("get", COORDINATORS),
+    "reports:import_preview": ("get", COORDINATORS),
+    "reports:import_commit": ("post", COORDINATORS),
+    "reports:import_discard": ("post", COORDINATORS),
+    "reports:import_job": ("get", COORDINATORS),
+    "reports:import_retry": ("post", COORDINATORS),
     "accounts:access_log": ("get", COORDINATORS),
     "accounts:access_log_csv": ("get", COORDINATORS),
     # Second factor: staff enrol; the code step is for any signed-in user (it sends those without
@@ -165,6 +176,17 @@ def stored(db, synthetic_case_dir, private_storage, settings, coordinator, reade
     assign.add_cases(study, [case.pk])
     assign.add_readers(study, [reader])
     assign.assign(study, now=timezone.now())
+    # A finished reports import: its preview sends on to its page, and committing, discarding or
+    # running it again is refused with a message (a redirect), so every role tries the same job.
+    ReportImportJob.objects.create(
+        kind="reference",
+        file_format="csv",
+        file_name="….csv",
+        sha256="0" * 64,
+        state="done",
+        committed_at=timezone.now(),
+        summary={"imported": 1, "duplicates": 0, "rejected": []},
+    )
     # A finished analysis, for its bundle and plot URLs (no answers yet: every table still has its shape).
     assert run_analysis(create_run(study=study, bootstrap=0, seed=1)).state == "done"
     return instance, job
@@ -204,7 +226,11 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
         "studies:detail",
         "studies:update",
         "studies:add_cases",
+        "studies:select_cases",
+        "studies:cases",
+        "studies:remove_cases",
         "studies:set_readers",
+        "studies:confirm_assign",
         "studies:assign",
         "studies:blinding_audit",
         "studies:display",
@@ -215,6 +241,14 @@ def url_for(name: str, instance: Instance, job: ImportJob) -> str:
     ):
         arguments[study_name] = {"study_id": assignment.study_id}
     arguments["reports:run"] = {"run_id": GenerationRun.objects.get().pk}
+    for import_name in (
+        "reports:import_preview",
+        "reports:import_commit",
+        "reports:import_discard",
+        "reports:import_job",
+        "reports:import_retry",
+    ):
+        arguments[import_name] = {"job_id": ReportImportJob.objects.get().pk}
     for study_name in ("analysis:dashboard", "analysis:start", "analysis:results", "analysis:plan"):
         arguments[study_name] = {"study_id": assignment.study_id}
     run = AnalysisRun.objects.get()

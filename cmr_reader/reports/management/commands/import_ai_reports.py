@@ -5,18 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cmr_reader.reports.ai_report_import import (
-    ENCODING_NAMES,
-    FORMATS,
-    file_format_for,
-    import_ai_reports,
-)
-from cmr_reader.reports.report_import import ReportFileError
+from cmr_reader.reports.ai_report_import import FORMATS, import_ai_reports
+from cmr_reader.reports.report_files import ENCODING_NAMES, ReportFileError, file_format_for
 
 
 class Command(BaseCommand):
     help = _(
-        "Import AI reports made elsewhere (CSV or JSON Lines), scrubbed and linked to cases, one "
+        "Import AI reports made elsewhere (CSV, JSON Lines or XLSX), scrubbed and linked to cases, one "
         "imported generation run per model name and version."
     )
 
@@ -28,7 +23,9 @@ class Command(BaseCommand):
             "--format",
             choices=FORMATS,
             dest="file_format",
-            help=_("csv or jsonl; by default from the file's extension (.csv, .jsonl, .ndjson)."),
+            help=_(
+                "csv, jsonl or xlsx; by default from the file's extension (.csv, .jsonl, .ndjson, .xlsx)."
+            ),
         )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help=_("Print the summary as JSON.")
@@ -42,7 +39,7 @@ class Command(BaseCommand):
         file_format = file_format or file_format_for(input_file.name)
         if file_format is None:
             raise CommandError(
-                _("Cannot tell the format from the name %(name)s: give --format csv or --format jsonl.")
+                _("Cannot tell the format from the name %(name)s: give --format csv, jsonl or xlsx.")
                 % {"name": input_file.name}
             )
         try:
