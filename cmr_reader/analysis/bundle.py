@@ -189,6 +189,8 @@ def export_metadata(data: StudyData, results: dict) -> dict:
         "weights": str(METHOD_NOTES["weights"]),
         "blinding": str(METHOD_NOTES["blinding"]),
         "randomisation": {"scheme": str(METHOD_NOTES["randomisation"]), **data.design},
+        # Each addition's filters, seed and strata: the sample can be drawn again from them.
+        "case_selection": list(data.case_selection),
         "questionnaire": data.questionnaire,
         "missing_data_rule": parameters["missing_data_rule"],
         "bootstrap": {

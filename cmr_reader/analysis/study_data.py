@@ -19,6 +19,7 @@ from cmr_reader.analysis.agreement.ratings_csv import RatingRow
 from cmr_reader.analysis.comparison.table import CriterionScore
 from cmr_reader.analysis.entity_tables import ReportPair
 from cmr_reader.studies.blinding import latest_audit
+from cmr_reader.studies.case_list import selection_history
 from cmr_reader.studies.models import Answer, Assignment, ReaderStudy
 from cmr_reader.studies.questionnaire import ERROR_CATEGORIES
 
@@ -95,6 +96,8 @@ class StudyData:
     readings: tuple[Reading, ...]
     error_categories: tuple[str, ...] = field(default=())
     blinding_audit: dict | None = None  # the latest stored audit (studies/blinding.py), if any
+    # How the case list was built: every selection (filters, seed, strata) and removal, oldest first.
+    case_selection: tuple[dict, ...] = field(default=())
 
     @property
     def criterion_keys(self) -> tuple[str, ...]:
@@ -207,6 +210,7 @@ def collect_study(study: ReaderStudy) -> StudyData:
         readings=readings,
         error_categories=ERROR_CATEGORIES,
         blinding_audit=_latest_blinding_audit(study),
+        case_selection=tuple(selection_history(study)),
     )
 
 

@@ -7,6 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from cmr_reader.analysis.bundle import export_metadata
+from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.studies import assign, case_list
@@ -261,3 +263,33 @@ def test_the_preview_adds_exactly_what_it_showed(coordinator):
     assert selection.filters == {"diagnosis": "hcm"}
     assert (selection.seed, selection.stratify_by, selection.allocation) == (8, "language", "equal")
     assert {row["stratum"]: row["chosen"] for row in selection.strata} == {"en": 1, "zh": 1}
+
+
+def test_the_analysis_bundle_says_how_the_case_list_was_built(coordinator):
+    make_cases_of({"hcm": 5, "normal": 20})
+    study = draft()
+    client_for(coordinator).post(
+        f"/studies/{study.pk}/cases/select/",
+        {"sample_size": 6, "seed": "42", "stratify_by": "diagnosis", "allocation": "equal"},
+    )
+
+    data = collect_study(study)
+    (entry,) = export_metadata(data, {"parameters": PARAMETERS, "counts": {}})["case_selection"]
+    assert (entry["seed"], entry["sample_size"], entry["stratify_by"], entry["allocation"]) == (
+        42,
+        6,
+        "diagnosis",
+        "equal",
+    )
+    assert {row["stratum"]: row["chosen"] for row in entry["strata"]} == {"hcm": 3, "normal": 3}
+
+
+PARAMETERS = {
+    "scale_min": 1,
+    "scale_max": 5,
+    "missing_data_rule": "",
+    "bootstrap": 0,
+    "seed": 1,
+    "non_inferiority_margin": None,
+    "zero_method": "wilcox",
+}

@@ -2,6 +2,7 @@
 the methods-and-results draft (Markdown and Word) and the planning page that uses a study as pilot."""
 
 import io
+import json
 import zipfile
 
 import docx
@@ -76,6 +77,8 @@ def test_the_methods_draft_fills_its_numbers_from_the_run(crossed_run, statistic
 def test_the_bundle_holds_the_mrmc_tables_and_the_draft(crossed_run):
     with crossed_run.bundle.open("rb") as handle, zipfile.ZipFile(handle) as bundle:
         names = set(bundle.namelist())
+        metadata = json.loads(bundle.read("export_metadata.json"))
+    assert metadata["case_selection"] == []  # built by the service directly, not by a selection
     assert {
         "mrmc_ai_vs_reference.csv",
         "mrmc_which_is_ai_auc.csv",
