@@ -71,3 +71,27 @@ class StoredMessages:
             last = match.end()
         pieces.append(re.escape(msgid[last:]))
         return re.compile("".join(pieces), re.DOTALL), kinds
+
+
+class StoredReasons:
+    """Rejection reasons (and job errors) stored in English, shown in the active language.
+
+    One per list of reasons (DICOM import, report import): ``text`` translates one reason,
+    ``rejections`` the ``[{..., "reason"}]`` lists jobs keep. The catalogue is built on first use,
+    when translations are loaded; an unknown reason is shown as stored.
+    """
+
+    def __init__(self, messages: tuple[str, ...], **options):
+        self._source, self._options = messages, options
+        self._catalogue: StoredMessages | None = None
+
+    def text(self, text: str) -> str:
+        if not text:
+            return text
+        if self._catalogue is None:
+            self._catalogue = StoredMessages(self._source, **self._options)
+        return self._catalogue.translate(text) or text
+
+    def rejections(self, rejected: list[dict]) -> list[dict]:
+        """The list with each item's reason in the active language (other fields as stored)."""
+        return [{**item, "reason": self.text(item.get("reason", ""))} for item in rejected]

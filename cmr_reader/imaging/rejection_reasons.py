@@ -12,11 +12,9 @@ pacs_import, import_jobs); tests/i18n_tests/test_import_reasons_in_chinese.py fa
 those modules gains a reason this list does not hold.
 """
 
-from functools import cache
-
 from django.utils.translation import gettext_noop
 
-from cmr_reader.stored_text import StoredMessages
+from cmr_reader.stored_text import StoredReasons
 
 # The language reasons are written in (import_jobs.run_import_job): the messages' own.
 STORED_LANGUAGE = "en"
@@ -81,18 +79,6 @@ REASONS = (
 )
 
 
-def reason_text(text: str) -> str:
-    """A stored reason (or job error) in the active language; as stored when it is no known message."""
-    if not text:
-        return text
-    return _messages().translate(text) or text
-
-
-def shown_rejections(rejected: list[dict]) -> list[dict]:
-    """``ImportJob.rejected`` with each reason in the active language (the file names as stored)."""
-    return [{**item, "reason": reason_text(item.get("reason", ""))} for item in rejected]
-
-
-@cache
-def _messages() -> StoredMessages:
-    return StoredMessages(REASONS)
+CATALOGUE = StoredReasons(REASONS)
+reason_text = CATALOGUE.text
+shown_rejections = CATALOGUE.rejections

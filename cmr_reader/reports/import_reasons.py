@@ -9,11 +9,9 @@ gains a reason this list does not hold. Messages with a ``%r`` value (an unknown
 date, a bad format) are kept out: they match no pattern and are shown as stored.
 """
 
-from functools import cache
-
 from django.utils.translation import gettext_noop
 
-from cmr_reader.stored_text import StoredMessages
+from cmr_reader.stored_text import StoredReasons
 
 STORED_LANGUAGE = "en"
 
@@ -68,19 +66,7 @@ REASONS = (
 )
 
 
-def reason_text(text: str) -> str:
-    """A stored reason in the active language; as stored when it is no known message."""
-    if not text:
-        return text
-    return _messages().translate(text) or text
-
-
-def shown_rejections(rejected: list[dict]) -> list[dict]:
-    """[{line, reason}] with each reason in the active language."""
-    return [{**item, "reason": reason_text(item.get("reason", ""))} for item in rejected]
-
-
-@cache
-def _messages() -> StoredMessages:
-    # The case ids and model names in a reason are values, never messages to translate.
-    return StoredMessages(REASONS, values={name: str for name in ("case", "model", "version", "columns")})
+# The case ids and model names in a reason are values, never messages to translate.
+CATALOGUE = StoredReasons(REASONS, values={name: str for name in ("case", "model", "version", "columns")})
+reason_text = CATALOGUE.text
+shown_rejections = CATALOGUE.rejections
