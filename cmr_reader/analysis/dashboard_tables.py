@@ -8,13 +8,13 @@ stored ones.
 
 from django.utils.translation import gettext as _
 
-from cmr_reader.analysis.display_labels import label
+from cmr_reader.analysis.display_labels import criterion_labels, label
 from cmr_reader.analysis.stored_sentences import translate_sentence
 from cmr_reader.analysis.study_plots import arm_label
 
 
 def tables(results: dict) -> dict:
-    labels = {c["key"]: c["label"] for c in results.get("criteria", [])}
+    labels = criterion_labels(results)
     metrics = results.get("report_metrics", {})
     return {
         "counts": results["counts"],

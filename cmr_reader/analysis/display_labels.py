@@ -156,3 +156,8 @@ def label(kind: str, value):
         return None
     known = KINDS[kind].get(value)
     return value if known is None else str(known)
+
+
+def criterion_labels(results: dict) -> dict[str, str]:
+    """criterion key -> the study's own label, from a run's stored results (the study's wording)."""
+    return {c["key"]: c["label"] for c in results.get("criteria", [])}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import docx
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.display_labels import criterion_labels
 from cmr_reader.analysis.stored_sentences import translate_sentence
 
 
@@ -77,13 +78,9 @@ def _interval(row: dict, digits: int = 2) -> str:
     }
 
 
-def _criterion_labels(results: dict) -> dict[str, str]:
-    return {c["key"]: c["label"] for c in results.get("criteria", [])}
-
-
 def _methods(study_name: str, results: dict) -> list[Block]:
     counts, parameters = results["counts"], results["parameters"]
-    criteria = ", ".join(_criterion_labels(results).values())
+    criteria = ", ".join(criterion_labels(results).values())
     blocks: list[Block] = [
         Heading(_("Methods")),
         Paragraph(
@@ -139,7 +136,7 @@ def _methods(study_name: str, results: dict) -> list[Block]:
 
 
 def _mrmc_table(results: dict) -> Table:
-    labels = _criterion_labels(results)
+    labels = criterion_labels(results)
     rows = []
     for row in results.get("mrmc", []):
         name = labels.get(row["criterion"], row["criterion"])
@@ -172,7 +169,7 @@ def _mrmc_table(results: dict) -> Table:
 
 
 def _agreement_table(results: dict) -> Table:
-    labels = _criterion_labels(results)
+    labels = criterion_labels(results)
     wanted = {
         ("icc", "ICC2k"): _("ICC(2,k)"),
         ("cohen_kappa", "quadratic"): _("Quadratic-weighted kappa (mean of pairs)"),

@@ -8,19 +8,15 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.comparison.paired import MIN_NON_INFERIORITY_CASES
 from cmr_reader.analysis.dashboard_tables import comparison_warning
-from cmr_reader.analysis.display_labels import label
+from cmr_reader.analysis.display_labels import criterion_labels, label
 from cmr_reader.analysis.methods_draft import draft_blocks, to_docx, to_markdown
 from cmr_reader.analysis.stored_sentences import translate_sentence
-
-
-def _criterion_labels(results: dict) -> dict[str, str]:
-    return {c["key"]: c["label"] for c in results.get("criteria", [])}
 
 
 def paper_warnings(results: dict) -> list[str]:
     """Everything a reader of the paper's numbers must know: small samples, abstentions, fits not
     at their optimum, MRMC rows without an estimate; each with its reason, in the active language."""
-    labels = _criterion_labels(results)
+    labels = criterion_labels(results)
     warnings = []
     cases = results["counts"]["cases"]
     if cases < MIN_NON_INFERIORITY_CASES:
@@ -56,7 +52,7 @@ def paper_warnings(results: dict) -> list[str]:
 
 
 def mrmc_rows(results: dict) -> list[dict]:
-    labels = _criterion_labels(results)
+    labels = criterion_labels(results)
     return [
         {
             **row,

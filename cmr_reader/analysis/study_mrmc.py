@@ -77,7 +77,7 @@ def likert_mrmc_rows(data: StudyData) -> list[dict]:
         for reading in counted:
             ai, reference = (reading.answers.get(f"{arm}.{criterion}") for arm in (AI, REFERENCE))
             if ai is not None and reference is not None:
-                scores[(reading.reader_id, reading.case_id)] = (float(ai), float(reference))  # type: ignore[arg-type]
+                scores[(reading.reader_id, reading.case_id)] = (float(ai), float(reference))
                 read[reading.reader_id].add(reading.case_id)
         readers, cases = crossed_block(read)
         base = {
@@ -139,7 +139,7 @@ def blinding_auc_row(data: StudyData) -> dict:
         guess = reading.answers.get("pair.ai_guess")
         if guess not in ("correct", "wrong", "unsure"):
             continue
-        confidence = float(reading.answers.get("pair.ai_confidence") or DEFAULT_CONFIDENCE)  # type: ignore[arg-type]
+        confidence = float(reading.answers.get("pair.ai_confidence") or DEFAULT_CONFIDENCE)
         signed[(reading.reader_id, reading.case_id)] = {"correct": confidence, "wrong": -confidence}.get(
             guess, 0.0
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.display_labels import criterion_labels
 from cmr_reader.analysis.models import AnalysisRun
 from cmr_reader.analysis.mrmc.planning import (
     PilotComponents,
@@ -157,7 +158,7 @@ def pilot_options() -> list[PilotOption]:
         if run.study_id in seen:
             continue
         seen.add(run.study_id)
-        labels = {c["key"]: c["label"] for c in run.results.get("criteria", [])}
+        labels = criterion_labels(run.results)
         for row in run.results.get("mrmc", []):
             if row.get("components"):
                 options.append(
