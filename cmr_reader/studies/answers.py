@@ -6,6 +6,7 @@ Answers stay whole: before submitting, a reader may take any answer back (audite
 change); once a case is submitted, no change may leave a required item unanswered.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cmr_reader.studies.models import Answer, AnswerChange, Assignment, ReaderStudy
+from cmr_reader.studies.models import Answer, AnswerChange, Assignment, Criterion, ReaderStudy
 from cmr_reader.studies.questionnaire import Questionnaire
 
 # The reading page reports its active time every 30 s (static/js/reading.js) and adds a report
@@ -47,13 +48,22 @@ class CaseIncomplete(Exception):
         self.missing = missing
 
 
+class NotOpenToReader(Exception):
+    """No open assignment of this reader has that id (unknown, someone else's, or not open yet)."""
+
+
 class InvalidActivity(ValueError):
     """An activity report that is not a finite number of seconds, zero or more."""
 
 
 def questionnaire_for(study: ReaderStudy) -> Questionnaire:
+    criteria = (
+        _criteria_of_locked_design(study.pk, study.created_at)
+        if study.is_design_locked
+        else _criteria_keys(study.pk)
+    )
     return Questionnaire(
-        criteria=tuple(study.criteria.values_list("key", flat=True)),
+        criteria=criteria,
         ask_preference=study.ask_preference,
         ask_ai_guess=study.ask_ai_guess,
         ask_error_flags=study.ask_error_flags,
@@ -61,11 +71,27 @@ def questionnaire_for(study: ReaderStudy) -> Questionnaire:
     )
 
 
+def _criteria_keys(study_id: int) -> tuple[str, ...]:
+    return tuple(
+        Criterion.objects.filter(study_id=study_id).order_by("order", "id").values_list("key", flat=True)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _criteria_of_locked_design(study_id: int, created_at: datetime) -> tuple[str, ...]:
+    """A study's criteria once its design is locked (assigned): they never change again, so each
+    process reads them once instead of on every save. Keyed by the creation time as well, so a
+    study id reused (a test database rolled back) is never served another study's criteria."""
+    return _criteria_keys(study_id)
+
+
 def current_answers(assignment: Assignment) -> dict[str, object]:
     return dict(assignment.answers.values_list("item", "value"))
 
 
-def save_answer(*, assignment_id: int, user, item: str, value, now: datetime) -> "SavedAnswer":
+def save_answer(
+    *, assignment_id: int | None = None, public_id: str | None = None, user, item: str, value, now: datetime
+) -> "SavedAnswer":
     """Store one answer (idempotent: the same value again changes nothing) and audit the change;
     returns the answer's version and the required items still missing. A blank value (null, "",
     []) takes the answer back: its row goes, and the audit keeps the old value.
@@ -75,13 +101,22 @@ def save_answer(*, assignment_id: int, user, item: str, value, now: datetime) ->
     would lose a required answer (a cleared score, or an error flag turned to yes without its
     categories and comment); the stored value is then kept. One lock, one read of the case's
     answers, at most one write of each kind: this runs on every click of every reader.
+
+    By ``public_id`` (the reading page's autosave), the lock's own query finds the reader's open
+    assignment and raises ``NotOpenToReader`` when there is none, so that a save takes no
+    separate lookup.
     """
     with transaction.atomic():
-        assignment = _locked(assignment_id, user=user)
+        if public_id is not None:
+            assignment = _locked_open(public_id, user=user, now=now)
+        else:
+            assert assignment_id is not None, "save_answer needs an assignment_id or a public_id"
+            assignment = _locked(assignment_id, user=user)
         _check_open(assignment, now=now)
         questionnaire = questionnaire_for(assignment.study)
         cleaned = questionnaire.clean(item, value)
-        stored = {answer.item: answer for answer in Answer.objects.filter(assignment=assignment)}
+        # No ordering: the rows become a dict, and ordering would join the assignment and study.
+        stored = {answer.item: answer for answer in Answer.objects.filter(assignment=assignment).order_by()}
         before = {key: answer.value for key, answer in stored.items()}
         after = {key: v for key, v in before.items() if key != item}
         if cleaned is not None:
@@ -172,7 +207,20 @@ def record_activity(*, assignment_id: int, user, seconds: float, now: datetime) 
 
 
 def _locked(assignment_id: int, *, user) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("study").get(pk=assignment_id, reader=user)
+    # of=("self",): the assignment row only. A plain FOR UPDATE over the join would lock the
+    # study's row too, and every save of every reader of a study would queue on it.
+    locking = Assignment.objects.select_for_update(of=("self",)).select_related("study")
+    return locking.get(pk=assignment_id, reader=user)
+
+
+def _locked_open(public_id: str, *, user, now: datetime) -> Assignment:
+    locking = Assignment.objects.select_for_update(of=("self",)).select_related("study")
+    try:
+        return locking.get(
+            public_id=public_id, reader=user, study__state=ReaderStudy.State.ASSIGNED, available_from__lte=now
+        )
+    except Assignment.DoesNotExist:
+        raise NotOpenToReader from None
 
 
 def _check_open(assignment: Assignment, *, now: datetime) -> None:

@@ -127,7 +127,8 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @role_required(Role.READER)
 def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
-    assignment_id = _own_assignment_id(request, public_id)
+    # The reader's own open assignment is found by the service's locking query (one round trip
+    # fewer on every click); anything else is a 404 as on every reading URL.
     try:
         payload = json.loads(request.body)
         item, value = payload["item"], payload.get("value")
@@ -138,8 +139,10 @@ def save_answer(request: HttpRequest, public_id: str) -> JsonResponse:
         return JsonResponse({"ok": False, "error": _("Send JSON with an item and a value.")}, status=400)
     try:
         saved = answers.save_answer(
-            assignment_id=assignment_id, user=request.user, item=item, value=value, now=timezone.now()
+            public_id=public_id, user=request.user, item=item, value=value, now=timezone.now()
         )
+    except answers.NotOpenToReader:
+        raise Http404 from None
     except InvalidAnswer as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=400)
     except answers.SubmittedCaseWouldBeIncomplete as error:

@@ -1,0 +1,112 @@
+"""What one autosave costs: its round trips to the database, and the rows it locks.
+
+Every click of every reader is a save (bench/bench_autosave.py measures them under load). Two
+things made saves queue: a lookup of the assignment before the locking query, and a lock that
+took the study's row with the assignment's, so that all readers of a study waited on each other.
+"""
+
+import json
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cmr_reader.studies import answers
+from cmr_reader.studies.models import Assignment, Criterion
+from tests.studies_tests.conftest import NOW, build_study
+
+pytestmark = pytest.mark.django_db
+
+
+def first_assignment(user) -> Assignment:
+    return Assignment.objects.filter(reader=user, is_repeat=False).order_by("position").first()
+
+
+def test_an_autosave_finds_and_locks_the_assignment_in_one_query(client, assigned_study, reader):
+    assignment = first_assignment(reader)
+    client.force_login(reader)
+    url = reverse("reading:answer", args=[assignment.public_id])
+    post = lambda value: client.post(  # noqa: E731 - two calls below
+        url, json.dumps({"item": "A.correctness", "value": value}), content_type="application/json"
+    )
+    assert post(3).status_code == 200  # the criteria of the locked design are read once here
+
+    with CaptureQueriesContext(connection) as context:
+        response = post(4)
+
+    assert response.status_code == 200 and response.json()["ok"] is True
+    statements = [q["sql"] for q in context.captured_queries]
+    data = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    # session, user, the user's groups (role check); lock (with the study), answers; update, audit
+    assert len(data) == 7, "\n".join(data)
+    assert not any("studies_criterion" in s for s in data)
+    assert sum("studies_assignment" in s.split(" WHERE ")[0] for s in data if s.startswith("SELECT")) == 1
+
+
+def test_criteria_are_read_afresh_while_the_design_is_open(assigned_study):
+    study = assigned_study.study
+    before = answers.questionnaire_for(study).criteria
+    study.state = study.State.DRAFT
+    Criterion.objects.create(
+        study=study, key="clarity", label="Clarity", order=99, anchors=["1", "2", "3", "4", "5"]
+    )
+    assert answers.questionnaire_for(study).criteria == (*before, "clarity")
+
+
+def test_a_save_for_a_case_not_open_to_the_reader_is_a_404(client, assigned_study, reader, other_reader):
+    theirs = first_assignment(other_reader)
+    client.force_login(reader)
+    response = client.post(
+        reverse("reading:answer", args=[theirs.public_id]),
+        json.dumps({"item": "A.correctness", "value": 3}),
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_of_one_study_do_not_wait_for_each_others_saves(reader, other_reader):
+    """One reader's save holds its lock while another reader of the same study saves."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every write")
+    build_study(readers=[reader, other_reader])
+    mine, theirs = first_assignment(reader), first_assignment(other_reader)
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hold_a_save_open():
+        try:
+            with transaction.atomic():
+                answers._locked_open(mine.public_id, user=reader, now=NOW)  # what a save locks first
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def save_meanwhile():
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                saved = answers.save_answer(
+                    public_id=theirs.public_id, user=other_reader, item="A.correctness", value=2, now=NOW
+                )
+            outcome["saved"] = saved
+        except Exception as error:  # noqa: BLE001 - asserted below
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_a_save_open)
+    holder.start()
+    assert holding.wait(10)
+    other = threading.Thread(target=save_meanwhile)
+    other.start()
+    other.join(15)
+    release.set()
+    holder.join(15)
+
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["saved"].version == 1
