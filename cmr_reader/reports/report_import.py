@@ -1,22 +1,23 @@
 """Importing reference reports from a RIS export (CSV or XLSX), scrubbed and linked to imported cases.
 
 A row links to its case through the keyed hash of its accession number or original Study
-Instance UID (the site keeps only those hashes). Rows are independent: each is checked, scrubbed
-and written on its own (one INSERT, committed alone), and a bad row is reported with its line
-number while the good ones go in. Importing the same file twice changes nothing: the second time
-every row is a duplicate.
+Instance UID (the site keeps only those hashes). Rows are independent: each is checked and
+scrubbed on its own, and a bad row is reported with its line number while the good ones go in.
+Importing the same file twice changes nothing: the second time every row is a duplicate.
 
-The cases and the existing reference reports are looked up for ``LOOKUP_CHUNK`` rows at a time,
-two queries per chunk instead of several round trips per row (a 20,000-row export is one
-coordinator's upload); what is written, and when, is the same as row by row.
+Rows are written ``CHUNK_ROWS`` at a time, each chunk in one transaction: two lookups (the cases
+and their reference reports), one INSERT, one commit. Row by row, the commits (a WAL flush each)
+and round trips were the whole cost of a 20,000-row export. A row's outcome is reported (and a
+job's progress counts it) only once its chunk is committed, so a worker killed mid-chunk leaves
+that chunk unwritten and unreported, and the re-run does it again.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TextIO
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,9 @@ from cmr_reader.reports.report_files import ReportFileError, Rows, Table, csv_ta
 from cmr_reader.reports.scrub import PLACEHOLDER, scrub_report_text
 
 LINK_COLUMNS = ("accession_number", "study_instance_uid")
-LOOKUP_CHUNK = 500
+CHUNK_ROWS = 500
+# A chunk that collides with another import writing the same cases is looked up again.
+CHUNK_ATTEMPTS = 3
 # Identifying columns a RIS export may carry: never stored, only used to scrub the text.
 SCRUB_COLUMNS = ("accession_number", "study_instance_uid", "patient_name", "patient_id", "author")
 _LANGUAGES = {
@@ -106,20 +109,50 @@ def import_reference_rows(
     table); ``on_row`` hears each row's outcome."""
     pseudonymizer = site_pseudonymizer()
     summary = ReportImportSummary()
-    for line, row, lookup in _rows_with_lookups(rows, pseudonymizer=pseudonymizer):
-        try:
-            outcome = _import_row(row, line=line, pseudonymizer=pseudonymizer, lookup=lookup)
-        except RowRejected as rejection:
-            summary.rejected.append({"line": line, "reason": str(rejection)})
-            outcome = RowOutcome(line=line, outcome="rejected", reason=str(rejection))
-        else:
-            if outcome.outcome == "imported":
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK_ROWS)):
+        for outcome in _import_chunk(chunk, pseudonymizer=pseudonymizer):
+            if outcome.outcome == "rejected":
+                summary.rejected.append({"line": outcome.line, "reason": outcome.reason})
+            elif outcome.outcome == "imported":
                 summary.imported += 1
             else:
                 summary.duplicates += 1
-        if on_row is not None:
-            on_row(outcome)
+            if on_row is not None:
+                on_row(outcome)
     return summary
+
+
+def _import_chunk(
+    chunk: list[tuple[int, dict[str, str]]], *, pseudonymizer: Pseudonymizer
+) -> list[RowOutcome]:
+    """Write a chunk's good rows in one transaction; the outcome of every row, once committed."""
+    for attempt in range(CHUNK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                lookup = _ChunkLookup([row for _line, row in chunk], pseudonymizer=pseudonymizer)
+                outcomes, new_reports = [], []
+                for line, row in chunk:
+                    try:
+                        outcome, report = _import_row(
+                            row, line=line, pseudonymizer=pseudonymizer, lookup=lookup
+                        )
+                    except RowRejected as rejection:
+                        outcome, report = (
+                            RowOutcome(line=line, outcome="rejected", reason=str(rejection)),
+                            None,
+                        )
+                    outcomes.append(outcome)
+                    if report is not None:
+                        new_reports.append(report)
+                Report.objects.bulk_create(new_reports)
+            return outcomes
+        except IntegrityError:
+            # Another import wrote a reference report of one of these cases since the lookup:
+            # nothing of the chunk was written; looked up again, that row is a duplicate now.
+            if attempt == CHUNK_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def author_pseudonym(author: str, *, pseudonymizer: Pseudonymizer) -> str:
@@ -199,21 +232,12 @@ def _hash(row: dict[str, str], column: str, *, pseudonymizer: Pseudonymizer) -> 
     return pseudonymizer.hash_identifier(row.get(column, "").strip())
 
 
-def _rows_with_lookups(
-    rows: Iterable[tuple[int, dict[str, str]]], *, pseudonymizer: Pseudonymizer
-) -> Iterator[tuple[int, dict[str, str], _ChunkLookup]]:
-    """Each row with the lookup of its chunk (read as the chunk starts, after the rows before it
-    are written)."""
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, LOOKUP_CHUNK)):
-        lookup = _ChunkLookup([row for _line, row in chunk], pseudonymizer=pseudonymizer)
-        for line, row in chunk:
-            yield line, row, lookup
-
-
 def _import_row(
     row: dict[str, str], *, line: int, pseudonymizer: Pseudonymizer, lookup: _ChunkLookup
-) -> RowOutcome:
+) -> tuple[RowOutcome, Report | None]:
+    """The row's outcome, and the report to write when it is a new one; RowRejected otherwise.
+    The chunk's lookup learns of the new report, so that a later row of the same case in the
+    chunk is a duplicate (or a conflict) as it would be in a later chunk."""
     case = lookup.linked_case(row)
     text = row.get("report_text", "").strip()
     if not text:
@@ -235,6 +259,7 @@ def _import_row(
     )
     previous = lookup.reference.get(case.pk)
     if previous is None:
+        lookup.reference[case.pk] = (scrubbed, language)
         report = Report(
             case=case,
             source=Report.Source.REFERENCE,
@@ -243,30 +268,10 @@ def _import_row(
             diagnosis=extract_report_diagnosis(scrubbed, lang=language),
             author_pseudonym=pseudonym,
         )
-        if _insert_alone(report):
-            lookup.reference[case.pk] = (scrubbed, language)
-            return stored
-        # Another import wrote this case's reference report since the chunk was looked up.
-        found = Report.objects.get(case=case, source=Report.Source.REFERENCE)
-        previous = lookup.reference[case.pk] = (found.text, found.language)
+        return stored, report
     if previous == (scrubbed, language):
-        return replace(stored, outcome="duplicate")
+        return replace(stored, outcome="duplicate"), None
     raise RowRejected(_("case %(case)s already has a different reference report") % {"case": case.case_id})
-
-
-def _insert_alone(report: Report) -> bool:
-    """Insert ``report`` as one statement committed on its own; False when the database refuses
-    it as a second reference report of its case (``one_reference_report_per_case``)."""
-    try:
-        if connection.in_atomic_block:
-            # Inside a caller's transaction, a savepoint keeps a refused insert from breaking it.
-            with transaction.atomic():
-                report.save(force_insert=True)
-        else:
-            report.save(force_insert=True)  # autocommit: the INSERT is its own transaction
-    except IntegrityError:
-        return False
-    return True
 
 
 def scrub_row_text(text: str, row: dict[str, str]) -> str:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cmr_reader.jobs import lifecycle
-from cmr_reader.reports import report_import_jobs
+from cmr_reader.reports import report_import, report_import_jobs
 from cmr_reader.reports.models import GenerationRun, Report, ReportImportJob
 from tests.reports_tests.upload_support import (
     AI_HEADER,
@@ -154,26 +154,30 @@ class Killed(BaseException):
 
 def test_a_job_whose_worker_died_is_run_again_without_duplicates(carol, linked_cases, monkeypatch):
     job = uploaded_job(carol, "reports.csv", REFERENCE_FILE)
+    # Chunks of two rows: the first (one stored, one rejected) is committed and counted; the
+    # worker dies in the middle of the second, which is neither written nor counted.
+    monkeypatch.setattr(report_import, "CHUNK_ROWS", 2)
     with monkeypatch.context() as patched:
-        # No task: this test's first worker is the one below, which dies once three rows are
-        # done (two stored, one rejected), at the progress write after the third (the clock moves
-        # a second a call, so every row is written).
+        # No task: this test's first worker is the one below (the clock moves a second a call,
+        # so every row's progress is written).
         patched.setattr(report_import_jobs, "_enqueue", lambda job: None)
         commit(carol, job)
-        heartbeat = lifecycle.heartbeat
+        diagnosis = report_import.extract_report_diagnosis
+        calls = iter(range(1, 1000))
 
-        def dying_heartbeat(job, **fields):
-            if fields.get("rows_done") == 3:
+        def dying_on_the_last_row(text, **kwargs):
+            if next(calls) == 3:  # rows 1, 3, then 4 (row 2 is rejected before)
                 raise Killed
-            return heartbeat(job, **fields)
+            return diagnosis(text, **kwargs)
 
-        patched.setattr(lifecycle, "heartbeat", dying_heartbeat)
+        patched.setattr(report_import, "extract_report_diagnosis", dying_on_the_last_row)
         ticks = iter(range(0, 1000))
         with pytest.raises(Killed):
             report_import_jobs.run_report_import_job(
                 job=ReportImportJob.objects.get(pk=job.pk), clock=lambda: next(ticks)
             )
-    assert Report.objects.count() == 2
+    assert Report.objects.count() == 1
+    assert ReportImportJob.objects.get(pk=job.pk).rows_done == 2
     # Minutes later, nothing has renewed the lease: the page says the worker has stopped.
     ReportImportJob.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(minutes=1))
     body = job_page(carol, job)
@@ -185,8 +189,8 @@ def test_a_job_whose_worker_died_is_run_again_without_duplicates(carol, linked_c
     assert response.status_code == 302
     job.refresh_from_db()
     assert (job.state, job.attempts, job.rows_done) == ("done", 2, 4)
-    # The row the dead worker had rejected is rejected again; the two it stored are duplicates now.
-    assert (job.summary["imported"], job.summary["duplicates"], len(job.summary["rejected"])) == (1, 2, 1)
+    # The row the dead worker had rejected is rejected again; the one it stored is a duplicate now.
+    assert (job.summary["imported"], job.summary["duplicates"], len(job.summary["rejected"])) == (2, 1, 1)
     assert Report.objects.count() == 3
     assert sorted(Report.objects.values_list("case_id", flat=True)) == sorted(c.pk for c in linked_cases)
     assert "This import ran 2 times" in job_page(carol, job)
