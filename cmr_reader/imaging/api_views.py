@@ -12,6 +12,7 @@ from cmr_reader.imaging.case_search import (
     SORTS,
     CaseFilterForm,
     cases_for_page,
+    likely_page,
     ordered_ids,
     search_cases,
 )
@@ -64,7 +65,11 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         form = CaseFilterForm(request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)
-        pks = self.paginator.paginate_queryset(ordered_ids(form.cleaned_data), request, view=self)
+        page_size = self.paginator.get_page_size(request) or PAGE_SIZE
+        likely = likely_page(request.query_params.get(self.paginator.page_query_param), page_size=page_size)
+        pks = self.paginator.paginate_queryset(
+            ordered_ids(form.cleaned_data, likely=likely), request, view=self
+        )
         rows = cases_for_page(pks, series=Series.objects.annotate(instance_count=Count("instances")))
         return self.paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import STAFF_ROLES
-from cmr_reader.imaging.case_search import PAGE_SIZE, CaseFilterForm, cases_for_page, ordered_ids
+from cmr_reader.imaging.case_search import PAGE_SIZE, CaseFilterForm, cases_for_page, likely_page, ordered_ids
 from cmr_reader.imaging.models import Case, Series
 
 
@@ -14,7 +14,8 @@ from cmr_reader.imaging.models import Case, Series
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    page = Paginator(ordered_ids(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    likely = likely_page(request.GET.get("page"), page_size=PAGE_SIZE)
+    page = Paginator(ordered_ids(filters, likely=likely), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = cases_for_page(
         list(page.object_list), series=Series.objects.only("case_id", "kind", "description", "series_number")
     )

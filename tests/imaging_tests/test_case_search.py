@@ -182,3 +182,39 @@ def test_the_reference_reports_extracted_diagnosis_filters(coordinator):
     assert api_listed(client, diagnosis="hcm") == [hcm.case_id]
     rows = {row["case_id"]: row for row in client.get("/api/cases/").json()["results"]}
     assert rows[normal.case_id]["reference_diagnosis"] == "normal"
+
+
+def test_a_page_reads_its_ids_and_the_count_in_one_query(coordinator):
+    """The windowed read (COUNT(*) OVER ()) replaces the separate COUNT; past the end, the page
+    falls back to the count and shows the last page, as before."""
+    for n in range(PAGE_SIZE + 5):
+        make_case(n, reference="zh" if n % 3 == 0 else "en")
+    client = Client()
+    client.force_login(coordinator)
+    expected = sorted(f"CMR-{n:06d}" for n in range(PAGE_SIZE + 5) if n % 3 == 0)
+
+    def case_queries(**params) -> list[str]:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/imaging/cases/", params).status_code == 200
+        return [
+            q["sql"] for q in context.captured_queries if '"imaging_case"' in q["sql"].split(" WHERE ")[0]
+        ]
+
+    first = case_queries(language="zh", sort="case_id")
+    assert sum("OVER ()" in sql for sql in first) == 1
+    assert not any("COUNT(*) AS" in sql for sql in first)
+    assert listed(client, language="zh", sort="case_id") == expected
+    assert listed(client, sort="case_id", page="2") == [
+        f"CMR-{n:06d}" for n in range(PAGE_SIZE, PAGE_SIZE + 5)
+    ]
+    # Page 9 does not exist: the count is read on its own and the last page is shown.
+    assert listed(client, sort="case_id", page="9") == [
+        f"CMR-{n:06d}" for n in range(PAGE_SIZE, PAGE_SIZE + 5)
+    ]
+    assert client.get("/api/cases/", {"language": "zh", "page_size": 5, "page": 2}).json()["count"] == len(
+        expected
+    )
+    assert [
+        c["case_id"]
+        for c in client.get("/api/cases/", {"language": "zh", "page_size": 5, "page": 2}).json()["results"]
+    ] == expected[5:10]
