@@ -8,6 +8,10 @@ The frame interval is, in order of preference: the median spacing of distinct tr
 slice; NominalInterval (the R-R interval, ms) divided by CardiacNumberOfImages; the R-R interval
 from HeartRate divided by the number of phases; else 40 ms (25 frames per second, a common
 display rate). Rates outside 1-120 frames per second are clamped to that range.
+
+For keeping viewports in step (decision 0023) the grid also gives each phase's trigger time (the
+median over the slices) and the cardiac cycle they span: NominalInterval, else the R-R interval
+from HeartRate, else the last trigger time plus one phase spacing.
 """
 
 import statistics
@@ -43,6 +47,8 @@ class SeriesGrid:
     slices: tuple[Slice, ...]
     frame_ms: float
     frame_ms_source: str  # "trigger_time", "nominal_interval", "heart_rate" or "default"
+    trigger_ms: tuple[float, ...] | None = None  # per phase; None where a trigger time is missing
+    cycle_ms: float | None = None  # the R-R interval the phases span; None where nothing says
 
     @property
     def phase_count(self) -> int:
@@ -58,9 +64,9 @@ def build_series_grid(records: Sequence[ImageRecord]) -> SeriesGrid:
     grouped: dict[tuple[int, int], list[int]] = {}
     for index, key in enumerate(keys):
         grouped.setdefault(key, []).append(index)
+    groups = [sorted(grouped[key], key=lambda i: _phase_order(records[i])) for key in sorted(grouped)]
     slices = []
-    for key in sorted(grouped):
-        members = sorted(grouped[key], key=lambda i: _phase_order(records[i]))
+    for key, members in zip(sorted(grouped), groups, strict=True):
         has_geometry = key[0] >= 0 or any(
             _number(records[i].header, "SliceLocation") is not None for i in members
         )
@@ -71,8 +77,15 @@ def build_series_grid(records: Sequence[ImageRecord]) -> SeriesGrid:
             for frame in range(1, max(records[i].number_of_frames, 1) + 1)
         )
         slices.append(Slice(position_mm=position, frames=frames))
-    frame_ms, source = cine_frame_interval(records=records, groups=[grouped[k] for k in sorted(grouped)])
-    return SeriesGrid(slices=tuple(slices), frame_ms=frame_ms, frame_ms_source=source)
+    frame_ms, source = cine_frame_interval(records=records, groups=groups)
+    trigger_ms = phase_trigger_times(records=records, groups=groups)
+    return SeriesGrid(
+        slices=tuple(slices),
+        frame_ms=frame_ms,
+        frame_ms_source=source,
+        trigger_ms=trigger_ms,
+        cycle_ms=cardiac_cycle_ms(records=records, trigger_ms=trigger_ms),
+    )
 
 
 def cine_frame_interval(
@@ -94,6 +107,48 @@ def cine_frame_interval(
     if heart_rate and phases > 1:
         return _clamped(60000.0 / heart_rate / phases), "heart_rate"
     return DEFAULT_FRAME_MS, "default"
+
+
+def phase_trigger_times(
+    *, records: Sequence[ImageRecord], groups: Sequence[Sequence[int]]
+) -> tuple[float, ...] | None:
+    """Each phase's trigger time (ms after the R wave), the median over the slices that have it.
+
+    None unless every image has its own TriggerTime (a multi-frame image has one for all its
+    frames) and the times rise from phase to phase.
+    """
+    by_phase: list[list[float]] = []
+    for members in groups:
+        for phase, index in enumerate(members):
+            record = records[index]
+            trigger = _number(record.header, "TriggerTime")
+            if trigger is None or record.number_of_frames > 1:
+                return None
+            if phase == len(by_phase):
+                by_phase.append([])
+            by_phase[phase].append(trigger)
+    times = tuple(statistics.median(values) for values in by_phase)
+    if not times or any(b <= a for a, b in zip(times, times[1:], strict=False)):
+        return None
+    return times
+
+
+def cardiac_cycle_ms(*, records: Sequence[ImageRecord], trigger_ms: tuple[float, ...] | None) -> float | None:
+    """The R-R interval the phases span: NominalInterval, else from HeartRate, else the phases' own.
+
+    A declared interval shorter than the last trigger time is not believed (an arrhythmic beat, a
+    header copied from another series); the trigger times then give the cycle.
+    """
+    last = trigger_ms[-1] if trigger_ms else None
+    nominal = _median_header(records, "NominalInterval")
+    heart_rate = _median_header(records, "HeartRate")
+    for declared in (nominal, 60000.0 / heart_rate if heart_rate else None):
+        if declared and (last is None or declared > last):
+            return declared
+    if trigger_ms and len(trigger_ms) > 1:
+        spacing = statistics.median(b - a for a, b in zip(trigger_ms, trigger_ms[1:], strict=False))
+        return trigger_ms[-1] + spacing
+    return None
 
 
 def _phase_order(record: ImageRecord) -> tuple[float, int, str]:

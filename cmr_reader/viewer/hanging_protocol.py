@@ -2,7 +2,9 @@
 
 Pure. Readers of HCM studies look first at the short-axis cine stack (wall thickness, function),
 a long-axis cine (4-chamber first: septum, mitral valve, apex) and the LGE short-axis stack (scar),
-side by side. The series browser lists every series in the same clinical order.
+side by side. The series browser lists every series in the same clinical order. On the reading
+workstation, where the viewer shares the screen with the reports, three equal columns are tall
+strips; the "1+2" layout gives the SAX cine most of the space and stacks the other two beside it.
 """
 
 from collections.abc import Sequence
@@ -10,8 +12,42 @@ from dataclasses import dataclass
 
 from cmr_reader.imaging.series_kind import SeriesKind
 
-LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "1x3": (1, 3), "2x2": (2, 2)}
-DEFAULT_LAYOUT = "1x3"
+
+@dataclass(frozen=True)
+class Layout:
+    """A grid of ``rows`` x ``columns`` tracks; each viewport, in order, takes one cell of it.
+
+    A cell is (row, column, rows spanned, columns spanned), counted from 0: the viewer turns it
+    into a CSS grid area, so a viewport can span several tracks.
+    """
+
+    rows: int
+    columns: int
+    cells: tuple[tuple[int, int, int, int], ...]
+
+    @property
+    def viewport_count(self) -> int:
+        return len(self.cells)
+
+
+def uniform_layout(rows: int, columns: int) -> Layout:
+    """Equal viewports filled row by row."""
+    return Layout(
+        rows=rows,
+        columns=columns,
+        cells=tuple((row, column, 1, 1) for row in range(rows) for column in range(columns)),
+    )
+
+
+LAYOUTS = {
+    "1x1": uniform_layout(1, 1),
+    "1x2": uniform_layout(1, 2),
+    "1x3": uniform_layout(1, 3),
+    # The first viewport two thirds wide and full height; the second and third stacked beside it.
+    "1+2": Layout(rows=2, columns=3, cells=((0, 0, 2, 2), (0, 2, 1, 1), (1, 2, 1, 1))),
+    "2x2": uniform_layout(2, 2),
+}
+DEFAULT_LAYOUT = "1+2"
 
 # Reading order of kinds; anything unlisted comes after, localizers last.
 KIND_ORDER = (

@@ -3,14 +3,20 @@
 The browser still fetches each series' WADO-RS metadata and registers it with Cornerstone before
 loading frames (the DICOMweb way); this manifest only saves it from re-deriving, in JavaScript,
 what the server already knows: which series exist and how they are classified, how each hangs as
-slices x phases, the cine frame interval, and the default hanging protocol.
+slices x phases, the cine frame interval and cardiac cycle, the layouts and the default hanging.
 """
 
 from cmr_reader.domain.series_grid import ImageRecord, build_series_grid
 from cmr_reader.imaging.ingest import classification_header
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.series_kind import SeriesKind
-from cmr_reader.viewer.hanging_protocol import LAYOUTS, SeriesSummary, browser_order, default_hanging
+from cmr_reader.viewer.hanging_protocol import (
+    LAYOUTS,
+    Layout,
+    SeriesSummary,
+    browser_order,
+    default_hanging,
+)
 
 
 def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:
@@ -32,11 +38,16 @@ def build_viewer_manifest(case: Case, *, dicomweb_root: str) -> dict:
         "case": case.case_id,
         "study": case.study_instance_uid,
         "dicomweb": dicomweb_root.rstrip("/"),
-        "layouts": {name: list(shape) for name, shape in LAYOUTS.items()},  # name -> [rows, columns]
+        "layouts": {name: _layout_entry(layout) for name, layout in LAYOUTS.items()},
         "layout": hanging.layout,
         "viewports": list(hanging.viewports),
         "series": entries,
     }
+
+
+def _layout_entry(layout: Layout) -> dict:
+    # cells: [row, column, rows spanned, columns spanned] per viewport, from 0
+    return {"rows": layout.rows, "columns": layout.columns, "cells": [list(cell) for cell in layout.cells]}
 
 
 def _image_records(*, series_ids: list[int]) -> dict[int, list[ImageRecord]]:
@@ -77,6 +88,9 @@ def _series_entry(series: Series, *, grid) -> dict:
         "phase_count": grid.phase_count,
         "frame_ms": round(grid.frame_ms, 3),
         "frame_ms_source": grid.frame_ms_source,
+        # Where each phase falls in the cardiac cycle, for keeping viewports in step (decision 0023).
+        "trigger_ms": None if grid.trigger_ms is None else [round(t, 2) for t in grid.trigger_ms],
+        "cycle_ms": None if grid.cycle_ms is None else round(grid.cycle_ms, 2),
         "slices": slices,
         "thumbnail": list(middle.frames[0]) if middle and middle.frames else None,
     }

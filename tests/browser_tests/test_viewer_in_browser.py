@@ -108,7 +108,7 @@ def test_default_hanging_protocol_shows_sax_cine_4ch_cine_and_lge(
 ):
     state = open_viewer(browser, live_server, hcm_case)
 
-    assert state["layout"] == "1x3"
+    assert state["layout"] == "1+2"
     assert [p["kind"] for p in state["panels"]] == ["cine_sax", "cine_4ch", "lge_sax"]
     for index, panel in enumerate(state["panels"]):
         assert panel["state"] == "ready" and panel["error"] is None

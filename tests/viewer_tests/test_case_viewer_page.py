@@ -46,7 +46,13 @@ def test_the_page_hangs_sax_cine_4ch_cine_and_lge_stack(case, coordinator, truth
     manifest = manifest_of(page(coordinator, case))
 
     by_uid = {s["uid"]: s for s in manifest["series"]}
-    assert manifest["layout"] == "1x3"
+    assert manifest["layout"] == "1+2"
+    assert manifest["layouts"]["1+2"] == {
+        "rows": 2,
+        "columns": 3,
+        "cells": [[0, 0, 2, 2], [0, 2, 1, 1], [1, 2, 1, 1]],
+    }
+    assert len(manifest["layouts"]["2x2"]["cells"]) == 4
     assert [by_uid[uid]["kind"] for uid in manifest["viewports"]] == ["cine_sax", "cine_4ch", "lge_sax"]
     assert [s["kind"] for s in manifest["series"]] == [
         "cine_sax",
@@ -63,6 +69,9 @@ def test_the_page_hangs_sax_cine_4ch_cine_and_lge_stack(case, coordinator, truth
     # The synthetic cine spreads its phases evenly over the R-R interval.
     assert sax["frame_ms"] == pytest.approx(60000 / truth["heart_rate_bpm"] / 6, rel=0.02)
     assert sax["frame_ms_source"] == "trigger_time"
+    # Where each phase falls in the R-R interval, for playing viewports in step.
+    assert sax["cycle_ms"] == pytest.approx(60000 / truth["heart_rate_bpm"], abs=1)
+    assert sax["trigger_ms"] == pytest.approx([p * sax["cycle_ms"] / 6 for p in range(6)], abs=1)
     lge = by_uid[manifest["viewports"][2]]
     assert lge["phase_count"] == 1 and lge["is_lge"]
 

@@ -103,3 +103,41 @@ def test_an_lge_stack_is_slices_of_one_image_each():
 
 def test_an_empty_series_has_no_slices():
     assert build_series_grid([]).slices == ()
+
+
+def test_each_phase_gets_the_median_trigger_time_of_its_slices_and_the_cycle_its_nominal_interval():
+    records = [
+        sax_record(slice_index=s, phase=p, trigger_step=40.0 + s, NominalInterval=1000)
+        for s in range(3)
+        for p in range(25)
+    ]
+
+    grid = build_series_grid(records)
+
+    assert grid.trigger_ms == pytest.approx([41.0 * p for p in range(25)])
+    assert grid.cycle_ms == 1000
+
+
+def test_without_a_declared_interval_the_cycle_is_the_heart_rate_or_the_phases_own_span():
+    with_rate = [sax_record(slice_index=0, phase=p, trigger_step=30.0, HeartRate=75) for p in range(20)]
+    assert build_series_grid(with_rate).cycle_ms == pytest.approx(800.0)
+
+    bare = [sax_record(slice_index=0, phase=p, trigger_step=30.0) for p in range(20)]
+    assert build_series_grid(bare).cycle_ms == pytest.approx(600.0)
+
+
+def test_a_declared_interval_shorter_than_the_last_trigger_time_is_not_believed():
+    records = [sax_record(slice_index=0, phase=p, trigger_step=50.0, NominalInterval=700) for p in range(20)]
+    assert build_series_grid(records).cycle_ms == pytest.approx(1000.0)
+
+
+def test_images_without_their_own_trigger_time_give_no_phase_times():
+    missing = [sax_record(slice_index=0, phase=p) for p in range(5)]
+    missing[3] = ImageRecord(
+        "2.25.x", 3, 1, {k: v for k, v in missing[3].header.items() if k != "TriggerTime"}
+    )
+    assert build_series_grid(missing).trigger_ms is None
+
+    multiframe = ImageRecord("2.25.77", 1, 5, {"SliceLocation": 10.0, "TriggerTime": 0.0})
+    grid = build_series_grid([multiframe])
+    assert grid.trigger_ms is None and grid.cycle_ms is None

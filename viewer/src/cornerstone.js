@@ -4,6 +4,7 @@ import {
   Enums as ToolEnums, PanTool, ToolGroupManager, WindowLevelTool, ZoomTool, addTool, init as initTools,
 } from '@cornerstonejs/tools';
 import { init as initImageLoader } from '@cornerstonejs/dicom-image-loader';
+import { MEASUREMENT_TOOLS } from './measurements.js';
 
 export const TOOL_GROUP_ID = 'cmr-viewer-tools';
 let ready = null;
@@ -26,6 +27,12 @@ async function setUp() {
   group.addTool(WindowLevelTool.toolName);
   group.addTool(PanTool.toolName);
   group.addTool(ZoomTool.toolName);
+  // Measurements stay drawn (passive) until the Measure toolbar gives them the left button.
+  for (const { Tool, configuration } of MEASUREMENT_TOOLS) {
+    addTool(Tool);
+    group.addTool(Tool.toolName, configuration);
+    group.setToolPassive(Tool.toolName);
+  }
   group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
   group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MouseBindings.Auxiliary }] });
   group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: MouseBindings.Secondary }] });

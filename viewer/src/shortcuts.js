@@ -2,6 +2,8 @@
 // in docs/guides/viewer.md. They act on the active viewport.
 export const SHORTCUTS = {
   ' ': (v) => v.active?.togglePlay(),
+  'Shift+ ': (v) => v.togglePlayAll(),
+  a: (v) => v.togglePlayAll(),
   ArrowUp: (v) => v.active?.moveSlice(-1),
   ArrowDown: (v) => v.active?.moveSlice(1),
   PageUp: (v) => v.active?.moveSlice(-1),
@@ -21,6 +23,12 @@ export const SHORTCUTS = {
   4: (v) => v.active?.applyPreset(3),
   '?': (v) => v.toggleHelp(),
   h: (v) => v.toggleHelp(),
+  w: (v) => v.measure?.select('windowLevel'),
+  m: (v) => v.measure?.select('length'),
+  p: (v) => v.measure?.select('probe'),
+  e: (v) => v.measure?.select('ellipse'),
+  // Delete only, not Backspace: a Backspace meant for a field that lost focus must not wipe them.
+  Delete: (v) => v.measure?.clear(),
 };
 
 export function bindShortcuts(viewer) {
@@ -33,7 +41,8 @@ export function bindShortcuts(viewer) {
     // Space activates the focused button, link or disclosure; it plays the cine only elsewhere.
     if (event.key === ' ' && target.closest?.('button, a[href], summary, [role=button]')) return;
     if (viewer.help?.open && event.key !== '?' && event.key !== 'h') return; // Escape closes the dialog
-    const action = SHORTCUTS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    const key = event.key === ' ' && event.shiftKey ? 'Shift+ ' : event.key;
+    const action = SHORTCUTS[key.length === 1 ? key.toLowerCase() : key];
     if (!action) return;
     event.preventDefault();
     action(viewer);

@@ -5,7 +5,9 @@ import { RenderingEngine, utilities } from '@cornerstonejs/core';
 import { initCornerstone } from './cornerstone.js';
 import { loadSeriesImageIds } from './imageIds.js';
 import { ViewportPanel } from './viewportPanel.js';
+import { CycleClock } from './cinePlayer.js';
 import { bindShortcuts } from './shortcuts.js';
+import { MeasureTools } from './measurements.js';
 import { t } from './i18n.js';
 
 let engineCount = 0;
@@ -22,6 +24,8 @@ export class CaseViewer {
     this.active = null;
     this.layout = null;
     this.timings = { startedAt: performance.now() };
+    // "Play all": one clock for every cine viewport, so all show the same point of the cycle.
+    this.cineClock = new CycleClock({ onChange: () => this.updatePlayAll() });
     this.readyPromise = new Promise((resolve) => { this.resolveReady = resolve; });
   }
 
@@ -36,11 +40,12 @@ export class CaseViewer {
     const { toolGroup } = await initCornerstone();
     this.timings.cornerstoneReadyAt = performance.now();
     this.toolGroup = toolGroup;
+    this.measure = new MeasureTools({ viewer: this, toolGroup });
     engineCount += 1;
     this.renderingEngine = new RenderingEngine(`cmr-viewer-${engineCount}`);
     this.bindToolbar();
     bindShortcuts(this);
-    new ResizeObserver(() => this.renderingEngine.resize(true, true)).observe(this.grid);
+    new ResizeObserver(() => this.resizeViewports()).observe(this.grid);
     this.setLayout(this.manifest.layout, this.manifest.viewports);
     this.resolveReady();
   }
@@ -55,17 +60,19 @@ export class CaseViewer {
     return this.imageIds.get(series.uid);
   }
 
+  // A layout from hanging_protocol.LAYOUTS: rows x columns tracks, and per viewport its cell
+  // [row, column, rows spanned, columns spanned], which becomes the viewport's CSS grid area.
   setLayout(name, wanted = null) {
-    const shape = this.manifest.layouts[name]; // [rows, columns], from hanging_protocol.LAYOUTS
-    if (!shape) return;
-    const count = shape[0] * shape[1];
+    const layout = this.manifest.layouts[name];
+    if (!layout) return;
+    const kept = this.panels.map((p) => p.zoomAndPan());
     const shown = wanted ?? this.panels.map((p) => p.series?.uid).filter(Boolean);
-    const uids = this.fillViewports(shown, count);
+    const uids = this.fillViewports(shown, layout.cells.length);
     while (this.panels.length > uids.length) this.panels.pop().detach();
     this.layout = name;
     this.grid.dataset.layout = name;
-    this.grid.style.gridTemplateColumns = `repeat(${shape[1]}, minmax(0, 1fr))`;
-    this.grid.style.gridTemplateRows = `repeat(${shape[0]}, minmax(0, 1fr))`;
+    this.grid.style.gridTemplateColumns = `repeat(${layout.columns}, minmax(0, 1fr))`;
+    this.grid.style.gridTemplateRows = `repeat(${layout.rows}, minmax(0, 1fr))`;
     for (const button of this.root.querySelectorAll('button[data-layout]')) {
       button.setAttribute('aria-pressed', String(button.dataset.layout === name));
     }
@@ -77,15 +84,35 @@ export class CaseViewer {
         panel.attach(this.renderingEngine, this.toolGroup);
         this.panels.push(panel);
       }
+      const [row, column, rows, columns] = layout.cells[index];
+      panel.container.style.gridArea = `${row + 1} / ${column + 1} / span ${rows} / span ${columns}`;
       if (panel.series?.uid !== uid) panel.showSeries(this.seriesByUid.get(uid));
     });
-    this.renderingEngine.resize(true, true);
+    this.resizeViewports(kept);
     if (!this.panels.includes(this.active)) this.activate(this.panels[0]);
   }
 
-  // Keep what is shown; fill further viewports with the next series in reading order.
+  // Canvases to their viewports' new sizes, then every image fitted to its viewport again, with
+  // the zoom and pan its reader had (``kept``, read before the sizes change). A resize Cornerstone
+  // skipped (a render was pending) is asked for again on the next frames.
+  resizeViewports(kept = this.panels.map((p) => p.zoomAndPan()), tries = 30) {
+    cancelAnimationFrame(this.resizeHandle);
+    this.renderingEngine.resize(true, true);
+    if (tries > 0 && !this.panels.every((p) => p.canvasSized())) {
+      this.resizeHandle = requestAnimationFrame(() => this.resizeViewports(kept, tries - 1));
+      return;
+    }
+    this.panels.forEach((panel, index) => panel.refit(kept[index]));
+  }
+
+  // Keep what is shown; fill further viewports with the hanging protocol's series (SAX cine,
+  // long-axis cine, LGE), then the next series in reading order.
   fillViewports(shown, count) {
     const uids = shown.filter((uid) => this.seriesByUid.has(uid)).slice(0, count);
+    for (const uid of this.manifest.viewports) {
+      if (uids.length >= count) break;
+      if (!uids.includes(uid) && this.seriesByUid.has(uid)) uids.push(uid);
+    }
     for (const series of this.manifest.series) {
       if (uids.length >= count) break;
       if (!uids.includes(series.uid) && series.kind !== 'localizer') uids.push(series.uid);
@@ -141,12 +168,49 @@ export class CaseViewer {
     const panel = this.active;
     switch (action) {
       case 'play': return panel?.togglePlay();
+      case 'play-all': return this.togglePlayAll();
       case 'invert': return panel?.toggleInvert();
       case 'reset': return panel?.reset();
       case 'help': return this.toggleHelp();
       case 'close-help': return this.help?.close();
       default: return undefined;
     }
+  }
+
+  // Every cine viewport plays in step (one shared clock, decision 0023), or all pause.
+  togglePlayAll() {
+    if (this.cineClock.running) this.pauseAll();
+    else this.playAll();
+  }
+
+  playAll() {
+    const cines = this.panels.filter((p) => p.phaseCount > 1 && !p.failed);
+    if (!cines.length) return;
+    // The reader's viewport leads: the cycle starts where it is and turns at its rate.
+    const lead = cines.includes(this.active) ? this.active : cines[0];
+    for (const panel of this.panels) panel.pause();
+    this.cineClock.start({ fraction: lead.cycleFraction(), periodMs: lead.cyclePeriodMs() });
+    for (const panel of cines) panel.follow(this.cineClock);
+  }
+
+  pauseAll() {
+    for (const panel of this.panels) panel.pause();
+  }
+
+  // A viewport playing in step had its rate changed: the shared clock takes its pace.
+  cycleRateChanged(panel) {
+    this.cineClock.setPeriod(panel.cyclePeriodMs());
+    for (const other of this.panels) if (other !== panel && other.player.clock) other.updateRate();
+  }
+
+  updatePlayAll() {
+    const button = this.root.querySelector('[data-action=play-all]');
+    if (!button) return;
+    const running = this.cineClock.running;
+    button.dataset.playing = String(running);
+    button.querySelector('[data-icon]').textContent = running ? '❚❚' : '▶';
+    button.setAttribute('aria-label', running ? t('Pause all') : t('Play all'));
+    button.disabled = !running && !this.panels.some((p) => p.phaseCount > 1 && !p.failed);
   }
 
   toggleHelp() {
@@ -159,10 +223,13 @@ export class CaseViewer {
     if (panel !== this.active) return;
     const play = this.root.querySelector('[data-action=play]');
     if (play) {
-      play.setAttribute('aria-pressed', String(panel.player.playing));
-      play.textContent = panel.player.playing ? t('Pause') : t('Play');
+      // A player's icons: the button shows what it will do; its name says it in words.
+      play.dataset.playing = String(panel.player.playing);
+      play.querySelector('[data-icon]').textContent = panel.player.playing ? '❚❚' : '▶';
+      play.setAttribute('aria-label', panel.player.playing ? t('Pause') : t('Play'));
       play.disabled = panel.phaseCount < 2;
     }
+    this.updatePlayAll();
     if (this.fpsInput) {
       this.fpsInput.value = String(panel.player.fps);
       this.fpsInput.disabled = panel.phaseCount < 2;
@@ -192,6 +259,7 @@ export class CaseViewer {
       performance.mark('cmr-viewer-first-frame');
     }
     this.panelStateChanged(panel);
+    this.updatePlayAll();
   }
 
   panelLoaded() {
@@ -228,6 +296,7 @@ export class CaseViewer {
       active: this.panels.indexOf(this.active),
       timings: { ...this.timings },
       panels: this.panels.map((p) => p.state()),
+      measure: this.measure?.state() ?? null,
     };
   }
 }

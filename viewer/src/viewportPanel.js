@@ -4,6 +4,7 @@ import { Enums, imageLoader } from '@cornerstonejs/core';
 import { CinePlayer } from './cinePlayer.js';
 import { t, format, nformat } from './i18n.js';
 import { windowPresets } from './windowPresets.js';
+import { displayText, readDisplay } from './measurements.js';
 
 const { Events, ViewportType } = Enums;
 
@@ -26,7 +27,10 @@ export class ViewportPanel {
     this.defaultVoi = null;
     this.lastRenderedIndex = -1;
     this.sliceWaiters = [];
-    this.player = new CinePlayer({ onStep: (steps) => this.advancePhase(steps) });
+    this.player = new CinePlayer({
+      onStep: (steps) => this.advancePhase(steps),
+      onCycle: (fraction) => this.showCyclePoint(fraction),
+    });
     this.resetFirstFrame();
     this.buildDom();
   }
@@ -40,6 +44,7 @@ export class ViewportPanel {
       <div class="vp-overlay vp-top-left" data-role="label"></div>
       <div class="vp-overlay vp-top-right" data-role="rate"></div>
       <div class="vp-overlay vp-bottom-left" data-role="position" aria-live="polite"></div>
+      <div class="vp-overlay vp-bottom-right" data-role="display"></div>
       <div class="vp-progress" data-role="progress" hidden><div class="vp-progress-bar"></div><span></span></div>
       <div class="vp-message" data-role="message" role="alert" hidden></div>`;
     this.container = el;
@@ -52,6 +57,10 @@ export class ViewportPanel {
       this.hasImage = true;
     });
     this.element.addEventListener(Events.IMAGE_RENDERED, () => this.onRendered());
+    // The window/level and zoom readout follows drags, presets, resets and new images.
+    for (const name of [Events.VOI_MODIFIED, Events.CAMERA_MODIFIED, Events.STACK_NEW_IMAGE]) {
+      this.element.addEventListener(name, () => this.updateDisplay());
+    }
   }
 
   attach(renderingEngine, toolGroup) {
@@ -139,7 +148,7 @@ export class ViewportPanel {
       this.presets = windowPresets(image, series);
       this.defaultVoi = this.presets[0].voiRange;
       this.viewport.setProperties({ voiRange: this.defaultVoi, invert: false });
-      this.viewport.resetCamera();
+      this.fitCamera();
       this.viewport.render();
       setTimeout(this.resolveFirstFrame, 250); // never wait for ever on a render that does not come
       this.container.dataset.state = 'ready';
@@ -230,7 +239,8 @@ export class ViewportPanel {
     this.slice = next;
     this.phase = Math.min(this.phase, this.phaseCount - 1);
     this.showFrame();
-    if (this.player.playing && !this.isSliceLoaded(next)) {
+    // A viewport playing in step holds its frame until the slice is in (see showCyclePoint).
+    if (this.player.playing && !this.player.clock && !this.isSliceLoaded(next)) {
       // Hold playback until this slice's frames are all here, so it never stutters.
       this.player.pause();
       this.whenSliceLoaded(next).then(() => this.slice === next && this.play());
@@ -259,6 +269,56 @@ export class ViewportPanel {
     this.showFrame();
   }
 
+  // Where a phase falls in the cardiac cycle, from 0 at the R wave to 1 at the next: its trigger
+  // time over the R-R interval; without trigger times, its index over the phase count (0023).
+  cycleFraction(phase = this.phase) {
+    const { trigger_ms: triggers, cycle_ms: cycle } = this.series ?? {};
+    if (triggers?.length === this.phaseCount && cycle > 0) {
+      const fraction = triggers[phase] / cycle;
+      return fraction - Math.floor(fraction);
+    }
+    return this.phaseCount ? phase / this.phaseCount : 0;
+  }
+
+  // The phase nearest a point of the cycle, which wraps round (0.98 is near 0).
+  phaseAt(fraction) {
+    let best = 0;
+    let bestDistance = Infinity;
+    for (let phase = 0; phase < this.phaseCount; phase += 1) {
+      const gap = Math.abs(this.cycleFraction(phase) - fraction);
+      const distance = Math.min(gap, 1 - gap);
+      if (distance < bestDistance) {
+        best = phase;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  // One turn of the cycle at this viewport's own rate: all its phases at its frames per second.
+  cyclePeriodMs() {
+    return (Math.max(1, this.phaseCount) * 1000) / this.player.fps;
+  }
+
+  // The shared clock's step: show the phase at ``fraction``; returns how many phases that moved on.
+  // A slice still loading keeps its frame, then joins in at wherever the cycle has got to.
+  showCyclePoint(fraction) {
+    if (this.phaseCount < 2 || !this.isSliceLoaded(this.slice)) return 0;
+    const phase = this.phaseAt(fraction);
+    if (phase === this.phase) return 0;
+    const steps = (phase - this.phase + this.phaseCount) % this.phaseCount;
+    this.phase = phase;
+    this.showFrame();
+    return steps;
+  }
+
+  // Play in step with the other viewports on ``clock`` ("Play all").
+  follow(clock) {
+    if (this.phaseCount < 2 || this.failed) return;
+    this.player.follow(clock);
+    this.updateRate();
+  }
+
   async play() {
     if (this.phaseCount < 2 || this.failed) return;
     const slice = this.slice;
@@ -284,6 +344,7 @@ export class ViewportPanel {
 
   setFps(fps) {
     this.player.setFps(fps);
+    if (this.player.clock) this.viewer.cycleRateChanged(this); // it sets the pace of the others
     this.updateRate();
   }
 
@@ -303,9 +364,43 @@ export class ViewportPanel {
 
   reset() {
     if (!this.grid.length) return;
-    this.viewport.resetCamera();
+    this.fitCamera();
     this.viewport.setProperties({ voiRange: this.defaultVoi, invert: false });
     this.viewport.render();
+  }
+
+  // Cornerstone's fit: the whole image as large as the viewport allows, centred.
+  fitCamera() {
+    this.viewport.resetCamera();
+    this.fitZoom = this.viewport.getZoom();
+  }
+
+  // The reader's zoom relative to the fit, and pan; read before a resize, given to refit after it.
+  zoomAndPan() {
+    if (!this.grid.length || this.failed || !this.hasImage || !this.fitZoom) return null;
+    return { zoom: this.viewport.getZoom() / this.fitZoom, pan: this.viewport.getPan() };
+  }
+
+  // Whether the canvas has its box's size yet (Cornerstone's WebGL path skips a resize asked for
+  // while a render is pending, and cine playback nearly always has one pending).
+  canvasSized() {
+    const canvas = this.element.querySelector('canvas');
+    if (!canvas || !canvas.clientWidth) return true;
+    const ratio = window.devicePixelRatio || 1;
+    const sized = (shown, drawn) => drawn === shown || drawn === Math.round(shown * ratio);
+    return sized(canvas.clientWidth, canvas.width) && sized(canvas.clientHeight, canvas.height);
+  }
+
+  // After a layout change or resize: fit the image to the new size, then apply the zoom and pan
+  // the reader had. Without it the WebGL path keeps the old absolute scale: a cropped image in a
+  // narrowed viewport, a small one in a grown one.
+  refit(kept) {
+    if (!kept || !this.hasImage) return;
+    const viewport = this.viewport;
+    this.fitCamera();
+    if (Math.abs(kept.zoom - 1) > 1e-3) viewport.setZoom(this.fitZoom * kept.zoom);
+    if (kept.pan.some((value) => Math.abs(value) > 1e-6)) viewport.setPan(kept.pan);
+    viewport.render();
   }
 
   onWheel(event) {
@@ -382,18 +477,31 @@ export class ViewportPanel {
     if (this.phaseCount > 1) {
       lines.push(format('Phase %(index)s/%(count)s', { index: this.phase + 1, count: this.phaseCount }));
     }
-    box.textContent = lines.join('\n');
+    // A narrow viewport wraps a line only at its ' · ', never inside "Slice 3/12" or "-67.3 mm".
+    box.textContent = lines
+      .map((line) => line.split(' · ').map((part) => part.replaceAll(' ', '\u00a0')).join(' · '))
+      .join('\n');
     this.container.dataset.slice = String(this.slice);
     this.container.dataset.phase = String(this.phase);
     this.viewer.panelPhaseChanged(this);
   }
 
+  updateDisplay() {
+    if (!this.grid.length || this.failed) return;
+    this.display = readDisplay(this.viewport);
+    const box = this.container.querySelector('[data-role=display]');
+    const text = displayText(this.display);
+    if (box.textContent !== text) box.textContent = text; // every cine frame asks; few change it
+  }
+
   updateRate() {
     const box = this.container.querySelector('[data-role=rate]');
     this.container.dataset.playing = String(this.player.playing);
-    box.textContent = this.phaseCount > 1
-      ? `${this.player.playing ? '▶' : '❚❚'} ${format('%(fps)s fps', { fps: this.player.fps })}`
-      : '';
+    // Playing in step, the rate is the shared clock's: the period over this series' phases.
+    const { clock } = this.player;
+    const fps = clock ? Math.round((this.phaseCount * 1000) / clock.periodMs) : this.player.fps;
+    const rate = `${this.player.playing ? '▶' : '❚❚'} ${format('%(fps)s fps', { fps })}`;
+    box.textContent = this.phaseCount > 1 ? (clock ? `${rate}\n${t('in step')}` : rate) : '';
     this.viewer.panelStateChanged(this);
   }
 
@@ -414,6 +522,9 @@ export class ViewportPanel {
       error: this.failed,
       timings: { ...this.timings },
       playback: this.player.summary(),
+      inStep: Boolean(this.player.clock),
+      cycle: this.cycleFraction(),
+      display: this.display ?? null,
     };
   }
 }
