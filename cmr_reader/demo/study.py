@@ -171,7 +171,8 @@ def seed_demo_study(*, readers, created_by=None) -> ReaderStudy:
     study, created = ReaderStudy.objects.get_or_create(
         name=DEMO_STUDY_NAME,
         defaults={
-            "instructions": "Look at the images first, then score each report against them.",
+            "instructions": "Look at the **images** first, then score each report against them.",
+            "instructions_zh": "请先**阅片**，再对照图像为每份报告评分。",
             "readers_per_case": 2,
             "seed": 2026,
             "created_by": created_by,

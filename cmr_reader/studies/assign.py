@@ -1,5 +1,6 @@
 """Turning a study's design into assignments, once; and building a study's case list."""
 
+import copy
 import hashlib
 import json
 from dataclasses import replace
@@ -37,10 +38,9 @@ def add_default_criteria(study: ReaderStudy) -> None:
         Criterion.objects.get_or_create(
             study=study,
             key=criterion["key"],
+            # Copies: a criterion must not share the module's lists of anchors.
             defaults={
-                "label": str(criterion["label"]),
-                "help_text": str(criterion["help_text"]),
-                "anchors": [str(anchor) for anchor in criterion["anchors"]],
+                **{name: copy.copy(text) for name, text in criterion.items() if name != "key"},
                 "order": order,
             },
         )
@@ -124,7 +124,9 @@ def design_fingerprint(study: ReaderStudy) -> str:
             study.blinding_threshold,
         ],
         "criteria": list(
-            study.criteria.order_by("order", "id").values_list("key", "label", "help_text", "anchors")
+            study.criteria.order_by("order", "id").values_list(
+                "key", "label", "help_text", "anchors", "label_zh", "help_text_zh", "anchors_zh"
+            )
         ),
     }
     return hashlib.sha256(json.dumps(locked, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -19,7 +19,7 @@ from cmr_reader.accounts.roles import STAFF_ROLES, Role
 from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.analysis.study_exports import ratings_csv_rows
 from cmr_reader.studies import assign as assigning
-from cmr_reader.studies import blinding, case_list
+from cmr_reader.studies import blinding, case_list, study_texts
 from cmr_reader.studies.blinding_labels import WITHHELD_LABELS, feature_label
 from cmr_reader.studies.design import DesignError
 from cmr_reader.studies.exports import answer_rows, audit_rows, unblinding_rows
@@ -267,9 +267,16 @@ def study_display(request: HttpRequest, study_id: int) -> HttpResponse:
         study_cases.order_by("case__case_id", "id").values_list("pk", flat=True), DISPLAY_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     pairs = blinding.displayed_pairs(StudyCase.objects.filter(pk__in=list(page.object_list)))
-    return render(
-        request, "studies/study_display.html", {"study": study, "pairs": pairs, "page": page, "query": query}
-    )
+    context = {
+        "study": study,
+        "pairs": pairs,
+        "page": page,
+        "query": query,
+        # Both languages as written: each reader sees one of them (studies/study_texts.py).
+        "instructions_en": study_texts.instructions_html(study, study_texts.ENGLISH, fallback=False),
+        "instructions_zh": study_texts.instructions_html(study, study_texts.CHINESE, fallback=False),
+    }
+    return render(request, "studies/study_display.html", context)
 
 
 @role_required(Role.COORDINATOR)

@@ -24,8 +24,16 @@ DESIGN_FIELDS = [
 class StudyForm(forms.ModelForm):
     class Meta:
         model = ReaderStudy
-        fields = ["name", "instructions", *DESIGN_FIELDS, "seed"]
-        widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
+        fields = ["name", "instructions", "instructions_zh", *DESIGN_FIELDS, "seed"]
+        widgets = {
+            "instructions": forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+            "instructions_zh": forms.Textarea(attrs={"rows": 4, "lang": "zh-Hans"}),
+        }
+        help_texts = {
+            "instructions": _(
+                "Markdown: *emphasis*, **bold**, lists, [links](https://example.org). Readers see the instructions in their interface language, or in the other language where that one is empty."
+            ),
+        }
 
     def clean_washout_fraction(self):
         value = self.cleaned_data["washout_fraction"]
@@ -61,26 +69,56 @@ class ReadersForm(forms.Form):
     )
 
 
-class CriterionForm(forms.ModelForm):
-    """One criterion with the wording of each of its five points."""
+ANCHOR_MAX_LENGTH = 200
 
-    anchor_1 = forms.CharField(label=_("1 means"), max_length=200)
-    anchor_2 = forms.CharField(label=_("2 means"), max_length=200)
-    anchor_3 = forms.CharField(label=_("3 means"), max_length=200)
-    anchor_4 = forms.CharField(label=_("4 means"), max_length=200)
-    anchor_5 = forms.CharField(label=_("5 means"), max_length=200)
+
+class CriterionForm(forms.ModelForm):
+    """One criterion with the wording of each of its five points, in English and, optionally,
+    in Chinese (five lines; left empty, Chinese readers see the English wording)."""
+
+    anchor_1 = forms.CharField(label=_("1 means"), max_length=ANCHOR_MAX_LENGTH)
+    anchor_2 = forms.CharField(label=_("2 means"), max_length=ANCHOR_MAX_LENGTH)
+    anchor_3 = forms.CharField(label=_("3 means"), max_length=ANCHOR_MAX_LENGTH)
+    anchor_4 = forms.CharField(label=_("4 means"), max_length=ANCHOR_MAX_LENGTH)
+    anchor_5 = forms.CharField(label=_("5 means"), max_length=ANCHOR_MAX_LENGTH)
+    anchors_zh = forms.CharField(
+        label=_("Wording of points 1 to 5 in Chinese"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "lang": "zh-Hans"}),
+        help_text=_("Five lines, point 1 first; or leave empty."),
+    )
 
     class Meta:
         model = Criterion
-        fields = ["key", "label", "help_text", "order"]
+        fields = ["key", "label", "label_zh", "help_text", "help_text_zh", "order"]
+        widgets = {
+            "label_zh": forms.TextInput(attrs={"lang": "zh-Hans"}),
+            "help_text_zh": forms.TextInput(attrs={"lang": "zh-Hans"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for n, anchor in enumerate(self.instance.anchors or [], start=1):
             self.initial.setdefault(f"anchor_{n}", anchor)
+        self.initial.setdefault("anchors_zh", "\n".join(self.instance.anchors_zh or []))
+
+    def clean_anchors_zh(self) -> list[str]:
+        # Blank lines (a trailing newline, a gap) are not points.
+        lines = [line.strip() for line in self.cleaned_data["anchors_zh"].splitlines() if line.strip()]
+        if lines and len(lines) != 5:
+            raise forms.ValidationError(
+                _("Give the Chinese wording of all five points, one per line (%(count)d given), or none.")
+                % {"count": len(lines)}
+            )
+        if any(len(line) > ANCHOR_MAX_LENGTH for line in lines):
+            raise forms.ValidationError(
+                _("Each point's wording has at most %(count)d characters.") % {"count": ANCHOR_MAX_LENGTH}
+            )
+        return lines
 
     def save(self, commit=True):
         self.instance.anchors = [self.cleaned_data[f"anchor_{n}"] for n in range(1, 6)]
+        self.instance.anchors_zh = self.cleaned_data["anchors_zh"]
         return super().save(commit=commit)
 
 

@@ -36,7 +36,10 @@ class ReaderStudy(models.Model):
         CLOSED = "closed", _("Closed")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    instructions = models.TextField(_("instructions for readers (Markdown)"), blank=True)
+    # Study texts are entered in English and Chinese; readers see their interface language's,
+    # else the other (studies/study_texts.py).
+    instructions = models.TextField(_("instructions for readers in English (Markdown)"), blank=True)
+    instructions_zh = models.TextField(_("instructions for readers in Chinese (Markdown)"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     seed = models.PositiveIntegerField(_("design seed"), default=new_seed)
     readers_per_case = models.PositiveSmallIntegerField(_("readers per case"), default=2)
@@ -118,9 +121,13 @@ class Criterion(models.Model):
 
     study = models.ForeignKey(ReaderStudy, on_delete=models.CASCADE, related_name="criteria")
     key = models.SlugField(_("key"), max_length=40)
-    label = models.CharField(_("label"), max_length=120)
-    help_text = models.CharField(_("question"), max_length=300, blank=True)
-    anchors = models.JSONField(_("wording of points 1 to 5"))
+    label = models.CharField(_("label in English"), max_length=120)
+    label_zh = models.CharField(_("label in Chinese"), max_length=120, blank=True)
+    help_text = models.CharField(_("question in English"), max_length=300, blank=True)
+    help_text_zh = models.CharField(_("question in Chinese"), max_length=300, blank=True)
+    anchors = models.JSONField(_("wording of points 1 to 5 in English"))
+    # Empty, or the five points' wording: readers then see the English one (studies/study_texts.py).
+    anchors_zh = models.JSONField(_("wording of points 1 to 5 in Chinese"), default=list, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
