@@ -53,11 +53,19 @@ class AccessEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.target}"
 
 
-class UserPreference(models.Model):
-    """One person's interface language and time zone, applied to every request they make.
+# The share of the reading page's width given to the images (the rest holds the reports), as the
+# reader may set it by dragging the divider: the bounds keep both columns usable.
+READING_SPLIT_MIN = 0.35
+READING_SPLIT_MAX = 0.8
 
-    Blank means "not chosen": the language then comes from the browser (LocaleMiddleware) and the
-    time zone from settings.TIME_ZONE. Written by ``preferences.save_preference`` alone.
+
+class UserPreference(models.Model):
+    """One person's interface language and time zone, applied to every request they make, and the
+    reading page's split between images and reports.
+
+    Blank means "not chosen": the language then comes from the browser (LocaleMiddleware), the
+    time zone from settings.TIME_ZONE and the split from ``preferences.DEFAULT_READING_SPLIT``.
+    Written by ``preferences.save_preference`` and ``preferences.save_reading_split`` alone.
     """
 
     user = models.OneToOneField(
@@ -66,11 +74,19 @@ class UserPreference(models.Model):
     # A code of settings.LANGUAGES (checked by the form, not a choices list: no migration per language).
     language = models.CharField(_("language"), max_length=16, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    reading_split = models.FloatField(_("reading page split"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("user preference")
         verbose_name_plural = _("user preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reading_split__isnull=True)
+                | models.Q(reading_split__gte=READING_SPLIT_MIN, reading_split__lte=READING_SPLIT_MAX),
+                name="user_preference_reading_split_in_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language or '-'} {self.time_zone or '-'}"

@@ -1,4 +1,5 @@
-"""Each person's interface language and time zone: stored on the user, applied to every request.
+"""Each person's interface language and time zone: stored on the user, applied to every request;
+and where they like the reading page's divider between images and reports.
 
 Who decides, in order: the signed-in user's saved preference, then (language only) Django's
 LocaleMiddleware, which reads the language cookie set by the header's switch and then the
@@ -7,6 +8,7 @@ from the database once per session (at login, or at the first request of an olde
 so that a page (or a viewer fetching hundreds of frames) costs no extra query.
 """
 
+import math
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,9 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from cmr_reader.accounts.models import UserPreference
+from cmr_reader.accounts.models import READING_SPLIT_MAX, READING_SPLIT_MIN, UserPreference
 
 SESSION_KEY = "_preference"
+# The images' share of the reading page's width until the reader drags the divider.
+DEFAULT_READING_SPLIT = 0.6
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,25 @@ def save_preference(*, user, language: str | None = None, time_zone: str | None 
         stored.time_zone = time_zone
     stored.save()
     return Preference(stored.language, stored.time_zone)
+
+
+def reading_split_of(user) -> float:
+    """The share of the reading page's width this user gives the images."""
+    stored = UserPreference.objects.filter(user=user).values_list("reading_split", flat=True).first()
+    return DEFAULT_READING_SPLIT if stored is None else stored
+
+
+@transaction.atomic
+def save_reading_split(*, user, split: float) -> float:
+    """Keep the images' share of the reading page's width for ``user``. A share outside
+    READING_SPLIT_MIN..READING_SPLIT_MAX (or not a finite number) raises ValueError."""
+    if isinstance(split, bool) or not isinstance(split, int | float) or not math.isfinite(split):
+        raise ValueError(f"not a number: {split!r}")
+    if not READING_SPLIT_MIN <= split <= READING_SPLIT_MAX:
+        raise ValueError(f"split {split} outside {READING_SPLIT_MIN}..{READING_SPLIT_MAX}")
+    split = round(float(split), 4)
+    UserPreference.objects.update_or_create(user=user, defaults={"reading_split": split})
+    return split
 
 
 def remember(session, *, user, preference: Preference) -> None:

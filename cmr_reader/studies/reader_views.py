@@ -12,14 +12,17 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cmr_reader.accounts import preferences
 from cmr_reader.accounts.access_log import Action, record_access
+from cmr_reader.accounts.models import READING_SPLIT_MAX, READING_SPLIT_MIN
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import Role
 from cmr_reader.reports.normalise import normalise_for_display
-from cmr_reader.studies import answers, reading
+from cmr_reader.studies import answers, reading, study_texts
 from cmr_reader.studies.models import Assignment
 from cmr_reader.studies.questionnaire import ERROR_CATEGORY_LABELS, SLOTS, InvalidAnswer
 from cmr_reader.viewer.views import viewer_context
@@ -82,7 +85,8 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     study = assignment.study
     questionnaire = answers.questionnaire_for(study)
     given = answers.current_answers(assignment)
-    criteria = list(study.criteria.all())
+    # In the reader's language, the same for both slots.
+    criteria = [study_texts.criterion_text(c, get_language()) for c in study.criteria.all()]
     # One language for the pair (the reference's; a study pairs only reports in one language), so
     # that both reports get the same section titles and lang attribute.
     language = assignment.study_case.reference_report.language
@@ -108,6 +112,7 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "assignment": assignment,
         "study": study,
+        "instructions": study_texts.instructions_html(study, get_language()),
         "slots": slots,
         "pair": {
             key.split(".", 1)[1]: given.get(key)
@@ -119,6 +124,8 @@ def reading_case(request: HttpRequest, public_id: str) -> HttpResponse:
         "locked": assignment.submitted_at is not None and not study.allow_revisit,
         "done_count": position.filter(submitted_at__isnull=False).count(),
         "total_count": position.count(),
+        "reading_split": preferences.reading_split_of(request.user),
+        "reading_split_bounds": (READING_SPLIT_MIN, READING_SPLIT_MAX),
         **viewer_context(request, case=assignment.study_case.case),
     }
     return render(request, "studies/reading_case.html", context)
@@ -169,9 +176,10 @@ def submit_case(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("reading:case", public_id=public_id)
     except answers.AnswerRejected as error:
         return JsonResponse({"ok": False, "error": str(error)}, status=409)
+    # Shown on the next case either way: the reading page goes there itself after a JSON answer.
+    messages.success(request, _("Case submitted: your answers are saved."))
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"ok": True, "next": _next_url(assignment)})
-    messages.success(request, _("Case submitted: your answers are saved."))
     return redirect(_next_url(assignment))
 
 
@@ -197,6 +205,25 @@ def record_activity(request: HttpRequest, public_id: str) -> JsonResponse:
     except answers.InvalidActivity:
         return _activity_refused()
     return JsonResponse({"ok": True})
+
+
+@require_POST
+@role_required(Role.READER)
+def save_reading_split(request: HttpRequest) -> JsonResponse:
+    """The reader dragged the divider between images and reports: keep it for every case."""
+    try:
+        split = json.loads(request.body)["split"]
+        saved = preferences.save_reading_split(user=request.user, split=split)
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return JsonResponse(
+            {
+                "ok": False,
+                "error": _("Send JSON with a split between %(low)s and %(high)s.")
+                % {"low": READING_SPLIT_MIN, "high": READING_SPLIT_MAX},
+            },
+            status=400,
+        )
+    return JsonResponse({"ok": True, "split": saved})
 
 
 def _activity_refused() -> JsonResponse:

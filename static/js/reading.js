@@ -1,6 +1,8 @@
-// The reading workstation: every answer autosaves as it is given (kept in the tab and retried
-// until the server has it, through a server or database outage and a reload), digits 1-5 rate
-// the focused item, Enter submits, and active time is reported.
+// The reading workstation: the divider between images and reports (dragged or moved with the
+// arrow keys, kept on the server for the reader), every answer autosaved as it is given (kept in
+// the tab and retried until the server has it, through a server or database outage and a
+// reload), digits 1-5 rate the focused item, Enter submits without reloading the page while
+// answers are missing, and active time is reported.
 (function () {
   'use strict';
   const root = document.querySelector('.workstation');
@@ -10,9 +12,89 @@
   const activityUrl = root.dataset.activityUrl;
   const csrf = form.querySelector('input[name=csrfmiddlewaretoken]').value;
   const t = (s) => (window.gettext ? window.gettext(s) : s);
+  // Translated and filled in with named values, as viewer/src/i18n.js does (both names are
+  // keywords of makemessages: cmr_reader/accounts/management/commands/makemessages.py).
+  const fill = (text, values) => (window.interpolate
+    ? window.interpolate(text, values, true)
+    : text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+  const format = (message, values) => fill(t(message), values);
+  const nformat = (singular, plural, count, values) => fill(
+    window.ngettext ? window.ngettext(singular, plural, count) : (count === 1 ? singular : plural), values);
   const status = document.getElementById('save-status');
   const missingBox = document.getElementById('missing-count');
   const banner = document.getElementById('connection-status');
+  const submitButton = document.getElementById('submit-case');
+
+  // The divider between the images and the reports. This script runs before the viewer (a
+  // module, so deferred) starts, and the reader's share is applied first: the viewer opens at
+  // its final size.
+  const body = root.querySelector('.workstation-body');
+  const splitter = root.querySelector('.workstation-splitter');
+  const splitLimits = [Number(root.dataset.splitMin), Number(root.dataset.splitMax)];
+  let share = showSplit(Number(root.dataset.split));
+  let storedShare = share;
+  let storeTimer = null;
+
+  function showSplit(wanted) {
+    const [low, high] = splitLimits;
+    const value = Math.round(Math.min(high, Math.max(low, Number.isFinite(wanted) ? wanted : 0.6)) * 1000) / 1000;
+    body.style.setProperty('--images-share', String(value));
+    const percent = Math.round(value * 100);
+    splitter.setAttribute('aria-valuenow', String(percent));
+    splitter.setAttribute('aria-valuetext', format('Images %(images)s, reports %(reports)s', { images: `${percent}%`, reports: `${100 - percent}%` }));
+    return value;
+  }
+
+  function storeSplit() {
+    clearTimeout(storeTimer);
+    if (share === storedShare) return;
+    const sent = share;
+    fetch(root.dataset.splitUrl, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
+      body: JSON.stringify({ split: sent }),
+    }).then((response) => { if (response.ok) storedShare = sent; }, () => {});
+  }
+
+  let dragging = null;
+  splitter.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    // Captured, so that the viewer's canvas under the pointer never takes the drag over.
+    splitter.setPointerCapture(event.pointerId);
+    dragging = event.pointerId;
+    root.classList.add('is-resizing');
+    event.preventDefault();
+  });
+  splitter.addEventListener('pointermove', (event) => {
+    if (dragging !== event.pointerId) return;
+    const box = body.getBoundingClientRect();
+    const width = box.width - splitter.offsetWidth;
+    if (width > 0) share = showSplit((event.clientX - box.left - splitter.offsetWidth / 2) / width);
+  });
+  function endDrag() {
+    if (dragging === null) return;
+    dragging = null;
+    root.classList.remove('is-resizing');
+    storeSplit();
+  }
+  splitter.addEventListener('pointerup', endDrag);
+  splitter.addEventListener('lostpointercapture', endDrag);
+  splitter.addEventListener('keydown', (event) => {
+    const [low, high] = splitLimits;
+    const steps = { ArrowLeft: -0.02, ArrowDown: -0.02, ArrowRight: 0.02, ArrowUp: 0.02, PageDown: -0.1, PageUp: 0.1 };
+    let wanted;
+    if (event.key in steps) wanted = share + steps[event.key];
+    else if (event.key === 'Home') wanted = low;
+    else if (event.key === 'End') wanted = high;
+    else return;
+    // The keys move the divider, not the viewer's slices and phases (document-level shortcuts).
+    event.preventDefault();
+    event.stopPropagation();
+    share = showSplit(wanted);
+    clearTimeout(storeTimer);
+    storeTimer = setTimeout(storeSplit, 500);
+  });
+  splitter.addEventListener('blur', storeSplit);
 
   // Answers given but not yet confirmed by the server, oldest first: item -> newest value. They
   // are also kept in sessionStorage (this tab, this case), so that a reload or a visit to another
@@ -215,29 +297,123 @@
     }
   }
 
+  // Answers not sent yet on purpose, item -> timer: text being typed (sent 600 ms after the last
+  // key) and a radio group walked through with the arrow keys, which check every answer they
+  // pass (sent once the keys have been still for 700 ms, or when the focus leaves the group), so
+  // that the audit history records the answer the reader chose, not each one on the way. A
+  // click, Space or a digit is a choice and is sent at once.
   const timers = new Map();
+  const TYPING_MS = 600;
+  const SETTLING_MS = 700;
+  const ARROWS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']);
+
+  function saveLater(item, ms) {
+    clearTimeout(timers.get(item));
+    timers.set(item, setTimeout(() => { timers.delete(item); save(item); }, ms));
+  }
+
+  function saveNow(item) {
+    clearTimeout(timers.get(item));
+    timers.delete(item);
+    save(item);
+  }
+
+  // The browser moves the checked radio in the default action of the arrow's keydown, after this
+  // listener, and fires "change" there: the item is known to be walked by the keys until then.
+  let walkedItem = null;
+  form.addEventListener('keydown', (event) => {
+    if (event.target.type !== 'radio' || !ARROWS.has(event.key)) return;
+    walkedItem = event.target.name;
+    setTimeout(() => { walkedItem = null; }, 0);
+  }, true);
+
   form.addEventListener('change', (event) => {
     const item = event.target.name;
     if (!item || item === 'csrfmiddlewaretoken') return;
+    clearMissing(item);
     showDependants(item);
-    save(item);
+    if (event.target.type === 'radio' && item === walkedItem) saveLater(item, SETTLING_MS);
+    else saveNow(item);
   });
   form.addEventListener('input', (event) => {
     if (event.target.tagName !== 'TEXTAREA') return;
+    clearMissing(event.target.name);
+    saveLater(event.target.name, TYPING_MS);
+  });
+  form.addEventListener('focusout', (event) => {
     const item = event.target.name;
-    clearTimeout(timers.get(item));
-    timers.set(item, setTimeout(() => { timers.delete(item); save(item); }, 600));
+    if (event.target.type !== 'radio' || !timers.has(item)) return;
+    if (event.relatedTarget && event.relatedTarget.name === item) return; // still in the group
+    saveNow(item);
   });
 
-  // Text still being typed counts as given when the reader submits or leaves the page.
-  function flushTyping() {
-    for (const [item, timer] of timers) {
-      clearTimeout(timer);
-      save(item);
-    }
-    timers.clear();
+  // Every answer waiting counts as given when the reader submits or leaves the page.
+  function flushWaiting() {
+    for (const item of [...timers.keys()]) saveNow(item);
   }
-  window.addEventListener('pagehide', flushTyping);
+  window.addEventListener('pagehide', flushWaiting);
+
+  // Required answers a refused submit named: each marked where it is (a class, aria-invalid on
+  // its controls and a short note beside it) until the reader answers it.
+  function holderOf(item) {
+    return form.querySelector(`[data-item="${CSS.escape(item)}"]`);
+  }
+
+  function controlsOf(item) {
+    return [...form.querySelectorAll(`[name="${CSS.escape(item)}"]`)];
+  }
+
+  function clearMissing(item) {
+    const holder = holderOf(item);
+    if (!holder || !holder.classList.contains('is-missing')) return;
+    holder.classList.remove('is-missing');
+    const note = document.getElementById(`missing-note-${item}`);
+    for (const control of controlsOf(item)) {
+      control.removeAttribute('aria-invalid');
+      const described = (control.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && id !== note?.id);
+      if (described.length) control.setAttribute('aria-describedby', described.join(' '));
+      else control.removeAttribute('aria-describedby');
+    }
+    if (note) note.remove();
+  }
+
+  function showMissing(missing) {
+    for (const marked of [...form.querySelectorAll('.is-missing')]) clearMissing(marked.dataset.item);
+    const shown = missing
+      .map((item) => [item, holderOf(item)])
+      .filter(([, holder]) => holder && !holder.closest('[hidden]'))
+      // In the order of the page, whatever the order of the server's list.
+      .sort(([, a], [, b]) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    for (const [item, holder] of shown) {
+      holder.classList.add('is-missing');
+      const note = document.createElement('span');
+      note.className = 'missing-note';
+      note.id = `missing-note-${item}`;
+      note.textContent = t('Not answered yet (required).');
+      // After a comment box's label, not in it: the note must not become the box's name.
+      if (holder.tagName === 'TEXTAREA') (holder.closest('label') || holder).after(note);
+      else holder.insertBefore(note, holder.querySelector(':scope > .save-state'));
+      for (const control of controlsOf(item)) {
+        control.setAttribute('aria-invalid', 'true');
+        const described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+        control.setAttribute('aria-describedby', [...described, note.id].join(' '));
+      }
+    }
+    updateMissing(missing);
+    status.textContent = nformat(
+      'Not submitted: %(count)s required answer is missing (marked).',
+      'Not submitted: %(count)s required answers are missing (marked).',
+      missing.length,
+      { count: missing.length },
+    );
+    if (!shown.length) return;
+    const [firstItem, firstHolder] = shown[0];
+    const controls = controlsOf(firstItem).filter((c) => !c.disabled);
+    const target = controls.find((c) => c.checked) || controls[0] || firstHolder;
+    // The question in the middle of the reports' column, the page itself never scrolls.
+    target.focus({ preventScroll: true });
+    firstHolder.scrollIntoView({ block: 'center' });
+  }
 
   // Answers this tab had not got saved before a reload or a visit elsewhere: back into the form,
   // and sent again.
@@ -276,11 +452,15 @@
     }
   }, true);
 
+  // Submitted with fetch, so that a refusal (answers missing) marks them in the page, which keeps
+  // its viewer running; the form still posts by itself where this script does not run.
+  let submitting = false;
   form.addEventListener('submit', (event) => {
-    flushTyping();
+    event.preventDefault();
+    flushWaiting();
+    if (submitting) return; // a second press while the first is on its way
     if (queue.size) {
       // Not yet: the last answers (a comment typed a moment ago, say) are still on their way.
-      event.preventDefault();
       if (trouble) {
         // The server is away: refused here, the answers stay in the page and keep being sent.
         showTrouble(trouble); // why they are not saved
@@ -290,8 +470,46 @@
         submitWhenSaved = true;
         status.textContent = t('Saving your last answers, then submitting…');
       }
+      return;
     }
+    submitCase();
   });
+
+  async function submitCase() {
+    submitting = true;
+    submitButton?.setAttribute('aria-busy', 'true');
+    status.textContent = t('Submitting…');
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'X-CSRFToken': csrf },
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      response = null;
+    }
+    const reply = response ? await response.json().catch(() => ({})) : {};
+    if (response && response.ok && reply.ok === true && typeof reply.next === 'string') {
+      window.location.assign(reply.next); // still "submitting": the next case is loading
+      return;
+    }
+    submitting = false;
+    submitButton?.removeAttribute('aria-busy');
+    if (response && response.status === 409 && Array.isArray(reply.missing)) {
+      showMissing(reply.missing);
+    } else if (response && response.status === 409 && reply.error) {
+      status.textContent = reply.error;
+    } else if (response && response.redirected && new URL(response.url).pathname.includes('/login')) {
+      status.textContent = t('Not submitted: you are signed out. Sign in again in another tab, then submit again.');
+    } else if (response && response.status === 503) {
+      status.textContent = t('Not submitted: the server cannot reach the database. Submit again in a moment.');
+    } else if (!response) {
+      status.textContent = t('Not submitted: the server cannot be reached. Submit again in a moment.');
+    } else {
+      status.textContent = t('Not submitted: something went wrong. Submit again in a moment.');
+    }
+  }
 
   // Active time: seconds with the page visible and used in the last 60 s, sent every 30 s.
   let lastInput = Date.now();

@@ -1,5 +1,6 @@
 """A reader rates a whole case in headless Chromium: clicks and keyboard, a reload half-way
-(nothing is lost), a submit that is refused while answers are missing, then accepted."""
+(nothing is lost), a submit that is refused while answers are missing (marked in the page, which
+is not reloaded), then accepted."""
 
 from datetime import timedelta
 
@@ -89,9 +90,14 @@ def test_a_reader_rates_a_case_reloads_and_submits(browser, live_server, reader,
     )
     assert browser.find_element(By.CSS_SELECTOR, 'input[name="B.correctness"][value="2"]').is_selected()
 
-    # Submitting now is refused: answers are missing.
+    # Submitting now is refused: the answers missing are marked in the page, not reloaded.
+    browser.execute_script("window.notReloaded = true")
     browser.find_element(By.ID, "submit-case").click()
-    WebDriverWait(browser, 10).until(lambda b: "before submitting" in b.page_source)
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".is-missing"))
+    assert browser.execute_script("return window.notReloaded === true")
+    marked = {e.get_attribute("data-item") for e in browser.find_elements(By.CSS_SELECTOR, ".is-missing")}
+    assert {"B.completeness", "B.readability", "A.error", "pair.preference"} <= marked
+    assert "A.correctness" not in marked and "B.correctness" not in marked
     assignment.refresh_from_db()
     assert assignment.submitted_at is None
 

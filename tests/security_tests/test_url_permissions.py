@@ -85,6 +85,7 @@ ACCESS = {
     "dicomweb:wado_uri": ("get", IMAGE_READERS),
     "viewer:case_viewer": ("get", STAFF),
     "reading:home": ("get", READERS),
+    "reading:split": ("post", READERS),
     "reading:continue": ("get", OWN_ASSIGNMENT),
     "reading:case": ("get", OWN_ASSIGNMENT),
     "reading:answer": ("post", OWN_ASSIGNMENT),
@@ -289,6 +290,7 @@ def users(outsider, reader, statistician, coordinator):
 POST_BODIES = {
     "reading:answer": {"item": "pair.comment", "value": "seen"},
     "reading:activity": {"seconds": 1},
+    "reading:split": {"split": 0.5},
 }
 
 
