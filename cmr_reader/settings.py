@@ -310,6 +310,9 @@ if MEDIA_STORAGE == "s3":
         }
 # Uploads land here before the import task de-identifies them; the task deletes them after.
 UPLOAD_STAGING_ROOT = Path(os.environ.get("UPLOAD_STAGING_ROOT", DATA_DIR / "staging"))
+# A reports upload previewed but never committed or discarded is deleted, staged file and all,
+# after this many hours (it holds the RIS export as it came; cmr_reader/reports/report_uploads.py).
+REPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("REPORT_UPLOAD_MAX_AGE_HOURS", "24"))
 # Serve WADO-RS frames to recently authorised sessions without the Django stack (see
 # cmr_reader/imaging/frame_fast_lane.py). Off: every frame request goes through Django.
 FRAME_FAST_LANE = env_bool("FRAME_FAST_LANE", True)

@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path, PurePath
 
@@ -56,6 +56,8 @@ def stage_report_upload(
     ReportFileError when the file cannot be imported at all (encoding, columns, not a workbook):
     then nothing is kept, on disk or in the database.
     """
+    # Uploads nobody committed or discarded hold raw identifiers: they go when the next comes.
+    discard_stale_uploads(now=now)
     job_id = uuid.uuid4()
     folder = staging_dir_for(job_id)
     folder.mkdir(parents=True)
@@ -195,3 +197,21 @@ def discard_report_upload(*, job_id) -> None:
     folder = staging_dir_for(job.pk)
     job.delete()
     transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def discard_stale_uploads(*, now: datetime, max_age: timedelta | None = None) -> int:
+    """Discard every upload left uncommitted for longer than ``max_age`` (the setting
+    ``REPORT_UPLOAD_MAX_AGE_HOURS``, 24 by default): its staged file holds the RIS export as it
+    came, names and accession numbers included, and a coordinator who closed the preview will not
+    come back for it. Run before each new upload and by ``manage.py discard_stale_uploads``;
+    returns how many were discarded."""
+    max_age = max_age if max_age is not None else timedelta(hours=settings.REPORT_UPLOAD_MAX_AGE_HOURS)
+    stale = ReportImportJob.objects.filter(committed_at__isnull=True, created_at__lt=now - max_age)
+    discarded = 0
+    for job_id in stale.values_list("pk", flat=True):
+        try:
+            discard_report_upload(job_id=job_id)
+        except (ReportImportJob.DoesNotExist, ValueError):
+            continue  # committed or discarded meanwhile
+        discarded += 1
+    return discarded
