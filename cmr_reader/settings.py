@@ -310,6 +310,10 @@ if MEDIA_STORAGE == "s3":
         }
 # Uploads land here before the import task de-identifies them; the task deletes them after.
 UPLOAD_STAGING_ROOT = Path(os.environ.get("UPLOAD_STAGING_ROOT", DATA_DIR / "staging"))
+# The PACS coordinators may search and pull from in the browser (imaging/pacs_browse.py): its
+# DICOMweb root and user; the password comes from PACS_PASSWORD. Empty: no PACS page.
+PACS_DICOMWEB_URL = os.environ.get("PACS_DICOMWEB_URL", "")
+PACS_USERNAME = os.environ.get("PACS_USERNAME", "")
 # A reports upload previewed but never committed or discarded is deleted, staged file and all,
 # after this many hours (it holds the RIS export as it came; cmr_reader/reports/report_uploads.py).
 REPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("REPORT_UPLOAD_MAX_AGE_HOURS", "24"))

@@ -38,3 +38,35 @@ class UploadForm(forms.Form):
                 _("Every file chosen is empty (0 bytes): there is nothing to import."), code="empty"
             )
         return files
+
+
+class PacsSearchForm(forms.Form):
+    """What a coordinator searches the configured PACS by; every field optional."""
+
+    date_from = forms.DateField(
+        label=_("Study date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Study date until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    modality = forms.CharField(
+        label=_("Modality"),
+        required=False,
+        max_length=16,
+        initial="MR",
+        help_text=_("A DICOM modality code, such as MR; empty for any."),
+    )
+    accession = forms.CharField(label=_("Accession number"), required=False, max_length=64)
+
+    def clean_modality(self):
+        modality = self.cleaned_data["modality"].strip().upper()
+        if modality and not modality.isalnum():
+            raise ValidationError(_("A modality code has letters and digits only, such as MR."))
+        return modality
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise ValidationError(_("The date range ends before it starts."))
+        return cleaned

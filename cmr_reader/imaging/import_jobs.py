@@ -27,7 +27,8 @@ from cmr_reader.imaging.display_names import error_without_names, safe_display_n
 from cmr_reader.imaging.ingest import ImportSummary, import_sources
 from cmr_reader.imaging.instance_store import dicom_store
 from cmr_reader.imaging.models import Case, ImportJob
-from cmr_reader.imaging.pacs_import import PacsError
+from cmr_reader.imaging.pacs_browse import pull_plan
+from cmr_reader.imaging.pacs_import import PacsError, iter_pacs_sources
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.rejection_reasons import STORED_LANGUAGE
 from cmr_reader.imaging.sources import DicomSource, iter_path_sources, looks_like_zip
@@ -154,7 +155,8 @@ def retry_import_job(*, job_id, now: datetime) -> ImportJob:
     """Queue a failed or stalled upload/folder import again; what it already stored is skipped.
 
     Raises ImportJob.DoesNotExist, or ValueError when the job is not retryable (running fine,
-    done, or a PACS pull, whose credentials are not kept: run import_dicomweb again instead).
+    done, or a PACS pull from the command line, whose studies and credentials are not kept: run
+    import_dicomweb again instead; a pull started in the browser can be retried).
     """
     job = ImportJob.objects.get(pk=job_id)
     queued = lifecycle.requeue(ImportJob, job.pk, now=now) if job.can_be_retried(now=now) else None
@@ -208,7 +210,12 @@ def run_import_job(
             last_write[0] = clock()
 
     try:
-        if sources is None:
+        if sources is None and job.source == ImportJob.Source.DICOMWEB:
+            # A pull started in the browser: its studies from the encrypted request, its total
+            # from the PACS's own counts (counting by pulling would pull everything twice).
+            pacs, plan = pull_plan(job)
+            sources, total = iter_pacs_sources(pacs=pacs, plan=plan), plan.expected_files
+        elif sources is None:
             # Count first, then import from a fresh iterator: sources stay lazy (a zip archive is
             # read member by member while it is open), and the progress bar knows its end.
             total = sum(1 for _source in sources_for_job(job))
@@ -243,7 +250,9 @@ def run_import_job(
     job.total_files = summary.processed_files
     _write_progress(job, summary)
     lifecycle.finish(
-        job, summary={key: value for key, value in job.summary.items() if key != "paths"} | summary.as_dict()
+        job,
+        summary={key: value for key, value in job.summary.items() if key != "paths"} | summary.as_dict(),
+        pacs_request="",  # the original UIDs of a browser pull go with the job's end
     )
     if job.source == ImportJob.Source.UPLOAD:
         shutil.rmtree(staging_dir_for(job), ignore_errors=True)

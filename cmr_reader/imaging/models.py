@@ -122,13 +122,16 @@ class ImportJob(BackgroundJob):
     duplicates_skipped = models.PositiveIntegerField(default=0)
     rejected = models.JSONField(default=list, help_text=_("[{file, reason}] for each rejected file"))
     summary = models.JSONField(default=dict)
+    # A pull started in the browser: the chosen original Study Instance UIDs, encrypted
+    # (imaging/pacs_browse.py), kept until the job is done so that a re-run can pull them again.
+    pacs_request = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def can_be_retried(self, *, now: datetime) -> bool:
-        has_sources = self.source in (self.Source.UPLOAD, self.Source.PATHS)
+        has_sources = self.source in (self.Source.UPLOAD, self.Source.PATHS) or bool(self.pacs_request)
         return has_sources and (self.state == self.State.FAILED or self.is_stalled(now=now))
 
     @property

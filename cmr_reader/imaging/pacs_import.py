@@ -141,17 +141,17 @@ def find_studies(*, pacs: Pacs, study_uids: Sequence[str] | None = None) -> Pacs
     if study_uids:
         found, missing = [], []
         for position, uid in enumerate(dict.fromkeys(study_uids), start=1):
-            matches = _search(
+            matches = run_search(
                 pacs,
                 partial(
                     pacs.client.search_for_studies, fields=fields, search_filters={STUDY_INSTANCE_UID: uid}
                 ),
             )
-            match = next((m for m in matches if _first(m, STUDY_INSTANCE_UID) == uid), None)
+            match = next((m for m in matches if first_value(m, STUDY_INSTANCE_UID) == uid), None)
             if match is None:
                 missing.append(position)
             else:
-                count = _int(_first(match, NUMBER_OF_STUDY_RELATED_INSTANCES))
+                count = as_int(first_value(match, NUMBER_OF_STUDY_RELATED_INSTANCES))
                 found.append(PacsStudy(position=position, study_uid=uid, instance_count=count))
         return PacsPlan(studies=found, missing_positions=missing)
     studies = []
@@ -161,8 +161,8 @@ def find_studies(*, pacs: Pacs, study_uids: Sequence[str] | None = None) -> Pacs
         studies.append(
             PacsStudy(
                 position=len(studies) + 1,
-                study_uid=_first(match, STUDY_INSTANCE_UID),
-                instance_count=_int(_first(match, NUMBER_OF_STUDY_RELATED_INSTANCES)),
+                study_uid=first_value(match, STUDY_INSTANCE_UID),
+                instance_count=as_int(first_value(match, NUMBER_OF_STUDY_RELATED_INSTANCES)),
             )
         )
     return PacsPlan(studies=studies)
@@ -301,10 +301,12 @@ def _list_instances(pacs: Pacs, study: PacsStudy) -> list[tuple[int, int, str, s
             SERIES_INSTANCE_UID,
         )
     )
-    series_list.sort(key=lambda s: (_int(_first(s, SERIES_NUMBER)) or 0, _first(s, SERIES_INSTANCE_UID)))
+    series_list.sort(
+        key=lambda s: (as_int(first_value(s, SERIES_NUMBER)) or 0, first_value(s, SERIES_INSTANCE_UID))
+    )
     instances = []
     for series_position, series in enumerate(series_list, start=1):
-        series_uid = _first(series, SERIES_INSTANCE_UID)
+        series_uid = first_value(series, SERIES_INSTANCE_UID)
         found = list(
             _search_all(
                 pacs,
@@ -317,10 +319,12 @@ def _list_instances(pacs: Pacs, study: PacsStudy) -> list[tuple[int, int, str, s
                 SOP_INSTANCE_UID,
             )
         )
-        found.sort(key=lambda i: (_int(_first(i, INSTANCE_NUMBER)) or 0, _first(i, SOP_INSTANCE_UID)))
+        found.sort(
+            key=lambda i: (as_int(first_value(i, INSTANCE_NUMBER)) or 0, first_value(i, SOP_INSTANCE_UID))
+        )
         for instance_position, instance in enumerate(found, start=1):
             instances.append(
-                (series_position, instance_position, series_uid, _first(instance, SOP_INSTANCE_UID))
+                (series_position, instance_position, series_uid, first_value(instance, SOP_INSTANCE_UID))
             )
     return instances
 
@@ -334,17 +338,20 @@ def _search_all(pacs: Pacs, search, uid_tag: str) -> Iterator[dict]:
     seen: set[str] = set()
     offset = 0
     while True:
-        page = _search(pacs, partial(search, limit=QIDO_PAGE_SIZE, offset=offset))
-        fresh = [match for match in page if _first(match, uid_tag) and _first(match, uid_tag) not in seen]
+        page = run_search(pacs, partial(search, limit=QIDO_PAGE_SIZE, offset=offset))
+        fresh = [
+            match for match in page if first_value(match, uid_tag) and first_value(match, uid_tag) not in seen
+        ]
         if not fresh:
             return
         for match in fresh:
-            seen.add(_first(match, uid_tag))
+            seen.add(first_value(match, uid_tag))
             yield match
         offset += len(page)
 
 
-def _search(pacs: Pacs, search) -> list[dict]:
+def run_search(pacs: Pacs, search) -> list[dict]:
+    """One QIDO-RS request; its failures as PacsUnreachable or PacsRefused, said for people."""
     try:
         return search() or []
     except (requests.ConnectionError, requests.Timeout) as error:
@@ -377,12 +384,13 @@ def _failed_source(*, name: str, reason: str) -> DicomSource:
     return DicomSource(name=name, read=read)
 
 
-def _first(dicom_json: dict, tag: str):
+def first_value(dicom_json: dict, tag: str):
+    """The first value of ``tag`` in a DICOM JSON object, or None."""
     values = (dicom_json.get(tag) or {}).get("Value") or []
     return values[0] if values else None
 
 
-def _int(value) -> int | None:
+def as_int(value) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -66,6 +66,8 @@ ACCESS = {
     "import-job-detail": ("get", STAFF),
     "imaging:cases": ("get", STAFF),
     "imaging:upload": ("get", COORDINATORS),
+    "imaging:pacs": ("get", COORDINATORS),
+    "imaging:pacs_pull": ("post", COORDINATORS),
     "imaging:import_job": ("get", STAFF),
     "imaging:import_job_retry": ("post", COORDINATORS),
     "dicomweb:studies": ("get", IMAGE_READERS),
