@@ -20,6 +20,7 @@ from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.sources import iter_path_sources
+from tests.conftest import SHARED_REAL_CINE
 from tests.support.chromium import assert_no_csp_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -298,4 +299,28 @@ def test_the_real_cine_series_opens_and_plays(
     wait_for_render(browser, 0, different_from=before["hash"])
     browser.save_screenshot(str(artifacts_dir / "viewer-real-cine-rvla.png"))
     print(json.dumps(panel))
+    assert_no_csp_violations(browser)
+
+
+def test_the_real_sax_stack_opens_at_its_mid_slice_and_moves_through_slices_and_phases(
+    browser, live_server, coordinator, settings, private_storage, artifacts_dir
+):
+    """The GE stack in ../shared/data: no descriptions, 12 positions x 20 phases (issue 24)."""
+    stack = SHARED_REAL_CINE.parent / "real-cmr-sax-stack-sunnybrook"
+    if not stack.is_dir():
+        pytest.skip(f"real SAX stack not available at {stack} (../shared/data is absent)")
+    case = import_case(stack, settings)
+
+    state = open_viewer(browser, live_server, case)
+
+    [panel] = state["panels"]
+    assert (panel["state"], panel["kind"], panel["slices"], panel["phases"]) == ("ready", "cine_sax", 12, 20)
+    assert panel["slice"] == 6 and panel["fps"] == 26  # the middle position; 1000 / 38 ms
+    before = canvas(browser, 0)
+    assert_shows_an_image(before)
+    press(browser, Keys.ARROW_RIGHT)
+    after_phase = wait_for_render(browser, 0, different_from=before["hash"])
+    press(browser, Keys.ARROW_DOWN)
+    wait_for_render(browser, 0, different_from=after_phase["hash"])
+    browser.save_screenshot(str(artifacts_dir / "viewer-real-sax-stack.png"))
     assert_no_csp_violations(browser)
