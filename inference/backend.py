@@ -6,7 +6,7 @@ of the package (and the web process that imports it) stays light.
 
 from __future__ import annotations
 
-import importlib.util
+import logging
 import platform
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import transformers
 from transformers import AutoModelForImageTextToText, AutoProcessor, GenerationConfig
+from transformers.utils import is_flash_attn_2_available
 
 # Parts and settings are torch-free, so prompts can be built and settings recorded without torch;
 # they are re-exported here as the backend's vocabulary.
@@ -24,7 +25,9 @@ from inference.checkpoint import checkpoint_sha256
 from inference.conversation import Part
 from inference.generation_settings import GenerationSettings
 
-__all__ = ["Backend", "Generated", "GenerationSettings", "Part"]
+__all__ = ["Backend", "Generated", "GenerationSettings", "Part", "preferred_attention"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,40 @@ class _Prompt:
     video_metadata: list[dict] = field(default_factory=list)
 
 
+def preferred_attention(device: torch.device) -> str:
+    """flash_attention_2 on CUDA where transformers finds a usable flash-attn, else SDPA.
+
+    transformers' own check (``is_flash_attn_2_available``) imports the package and checks its
+    version and the GPU, where merely finding a ``flash_attn`` folder took a broken or CPU-only
+    build for a working one and the checkpoint then failed to load.
+    """
+    if device.type != "cuda":
+        return "sdpa"
+    return "flash_attention_2" if is_flash_attn_2_available() else "sdpa"
+
+
+def _load(model_path: Path, *, dtype: torch.dtype, attn_implementation: str):
+    return AutoModelForImageTextToText.from_pretrained(
+        model_path, local_files_only=True, dtype=dtype, attn_implementation=attn_implementation
+    )
+
+
+def _load_with_best_attention(model_path: Path, *, dtype: torch.dtype, device: torch.device):
+    """The model with ``preferred_attention``; where flash attention still fails to load (a
+    package built for another torch or GPU), with SDPA, said in the log. The implementation
+    used is recorded with every run (``Backend.describe``)."""
+    preferred = preferred_attention(device)
+    try:
+        return _load(model_path, dtype=dtype, attn_implementation=preferred)
+    except (ImportError, ValueError, RuntimeError) as error:
+        if preferred == "sdpa":
+            raise
+        logger.warning(
+            "flash attention could not be used (%s: %s); loading with SDPA", type(error).__name__, error
+        )
+        return _load(model_path, dtype=dtype, attn_implementation="sdpa")
+
+
 class Backend:
     """A checkpoint loaded once, generating for batches of conversations."""
 
@@ -58,16 +95,12 @@ class Backend:
         on_cuda = self.device.type == "cuda"
         # fp32 on CPU: bf16 matmuls there are slow and make greedy decoding depend on batch shape.
         self.dtype = torch.bfloat16 if on_cuda else torch.float32
-        if attn_implementation is None:
-            flash = on_cuda and importlib.util.find_spec("flash_attn") is not None
-            attn_implementation = "flash_attention_2" if flash else "sdpa"
         processor = AutoProcessor.from_pretrained(self.model_path, local_files_only=True)
-        model = AutoModelForImageTextToText.from_pretrained(
-            self.model_path,
-            local_files_only=True,
-            dtype=self.dtype,
-            attn_implementation=attn_implementation,
-        )
+        if attn_implementation is None:
+            model = _load_with_best_attention(self.model_path, dtype=self.dtype, device=self.device)
+        else:
+            # Asked for by name: loaded as asked, or the error says why not.
+            model = _load(self.model_path, dtype=self.dtype, attn_implementation=attn_implementation)
         self._attach(model, processor)
 
     @classmethod
