@@ -72,11 +72,16 @@ def open_viewer(browser, live_server, case: Case, *, query: str = "") -> dict:
 
 
 def wait_until_loaded(browser, timeout: float = 30) -> dict:
+    """Every series loaded, and every viewport that shows one drawn. A resize (the canvases take
+    their final size as the page settles) clears a canvas until its next animation frame redraws
+    it; a canvas sampled in between reads as blank, which is not what a reader sees."""
     WebDriverWait(browser, timeout).until(
         lambda b: b.execute_script(
             "return !!(window.cmrViewer && window.cmrViewer.state().timings.allLoadedAt)"
         )
     )
+    ready = [i for i, panel in enumerate(viewer_state(browser)["panels"]) if panel["state"] == "ready"]
+    WebDriverWait(browser, 10).until(lambda b: all(canvas(b, i)["hash"] != 0 for i in ready))
     return viewer_state(browser)
 
 

@@ -384,6 +384,9 @@ export class ViewportPanel {
   // Whether the canvas has its box's size yet (Cornerstone's WebGL path skips a resize asked for
   // while a render is pending, and cine playback nearly always has one pending).
   canvasSized() {
+    // A viewport with nothing drawn (a series that failed, one still loading) has nothing to
+    // refit; waiting on it would resize, and so blank, every other viewport for 30 frames.
+    if (this.failed || !this.hasImage) return true;
     const canvas = this.element.querySelector('canvas');
     if (!canvas || !canvas.clientWidth) return true;
     const ratio = window.devicePixelRatio || 1;
