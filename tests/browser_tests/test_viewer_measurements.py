@@ -222,21 +222,20 @@ def test_the_ellipse_reports_mean_sd_and_area_and_clear_removes_every_measuremen
     drag(browser, *on_screen(browser, [centre, corner]))
     [ellipse] = settled_measurements(browser, 1, lambda m: m["mean"] is not None)
 
-    # What was drawn, in mm: the screen positions back to patient space.
-    drawn = browser.execute_script(
-        "const p = window.cmrViewer.panels[0];"
-        "const r = p.element.getBoundingClientRect();"
-        "return arguments[0].map(([x, y]) => p.viewport.canvasToWorld([x - r.left, y - r.top]));",
-        on_screen(browser, [centre, corner]),
-    )
-    offset = np.subtract(drawn[1], drawn[0])
-    half_width, half_height = abs(offset @ frame.lateral), abs(offset @ frame.anterior)
+    # What was drawn, in patient mm: the ellipse's own handles (its axes' ends), which Cornerstone
+    # keeps in patient space; a screen position read back later would depend on the camera then.
+    handles = np.array(ellipse["points"], dtype=float)
+    assert handles.shape == (4, 3)
+    along = lambda axis: handles @ axis  # noqa: E731 - two uses below
+    half_width = (along(frame.lateral).max() - along(frame.lateral).min()) / 2
+    half_height = (along(frame.anterior).max() - along(frame.anterior).min()) / 2
+    assert half_width > 3 and half_height > 3
     assert ellipse["areaUnit"] == "mm²"
     assert ellipse["area"] == pytest.approx(np.pi * half_width * half_height, rel=0.03)
     # The statistics of the stored pixels whose centres lie inside that ellipse.
     rows, columns = np.indices(image.dataset.pixel_array.shape)
     row_spacing, column_spacing = image.spacing
-    centre_row, centre_column = image.row_and_column(drawn[0])
+    centre_row, centre_column = image.row_and_column(handles.mean(axis=0))
     inside = ((columns - centre_column) * column_spacing / half_width) ** 2 + (
         (rows - centre_row) * row_spacing / half_height
     ) ** 2 <= 1

@@ -147,7 +147,12 @@ export class MeasureTools {
       Object.assign(where, { panel: index, slice, phase });
       return true;
     }));
-    const described = { uid: item.annotationUID, tool: MEASUREMENT_NAMES[item.metadata.toolName], ...where };
+    const described = {
+      uid: item.annotationUID,
+      tool: MEASUREMENT_NAMES[item.metadata.toolName],
+      ...where,
+      points: (item.data.handles?.points ?? []).map((point) => [...point]), // patient mm
+    };
     switch (described.tool) {
       case 'length':
         return { ...described, length: stats.length ?? null, unit: stats.unit ?? null };
