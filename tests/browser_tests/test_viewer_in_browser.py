@@ -89,8 +89,16 @@ def viewer_state(browser) -> dict:
     return browser.execute_script("return window.cmrViewer.state()")
 
 
-def canvas(browser, index: int) -> dict:
-    return browser.execute_script(CANVAS_SUMMARY, index)
+def canvas(browser, index: int, *, wait: float = 3) -> dict:
+    """The viewport's canvas, summarised once it holds a picture (or after ``wait`` seconds). A
+    resize clears a canvas until the next animation frame redraws it (one frame, never seen by a
+    reader); a summary taken in between would judge that frame."""
+    deadline = time.monotonic() + wait
+    summary = browser.execute_script(CANVAS_SUMMARY, index)
+    while summary["hash"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        summary = browser.execute_script(CANVAS_SUMMARY, index)
+    return summary
 
 
 def press(browser, *keys) -> None:
