@@ -165,19 +165,20 @@ def main() -> None:
             )
             for n, reader in enumerate(readers)
         ]
-        started = time.perf_counter()
+        started, client_cpu_before = time.perf_counter(), time.process_time()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu_before
         check = json.loads(site.manage("shell", "-c", CHECK).strip().splitlines()[-1])
     finally:
         site.stop()
-    report(results, check, seconds=seconds, args=args)
+    report(results, check, seconds=seconds, client_cpu=client_cpu, args=args)
 
 
-def report(results: dict, check: dict, *, seconds: float, args) -> None:
+def report(results: dict, check: dict, *, seconds: float, client_cpu: float, args) -> None:
     latencies = sorted(x for r in results.values() for x in r["latencies"])
     errors = [e for r in results.values() for e in r["errors"]]
     acknowledged = len(latencies)
@@ -197,6 +198,11 @@ def report(results: dict, check: dict, *, seconds: float, args) -> None:
     print(
         f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {latencies[-1] * 1000:.1f}  "
         f"mean {statistics.fmean(latencies) * 1000:.1f}"
+    )
+    saves = acknowledged + len(errors)
+    print(
+        f"the load generator itself (this process, its {args.readers} threads) used {client_cpu:.1f} CPU s: "
+        f"{client_cpu / max(saves, 1) * 1000:.2f} ms per save, {client_cpu / seconds:.2f} of a core"
     )
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     print(

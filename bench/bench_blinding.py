@@ -76,14 +76,17 @@ def demo_audit() -> None:
         python = sys.executable
         subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         started = time.perf_counter()
-        out = subprocess.run(
+        done = subprocess.run(
             [python, "manage.py", "seed_demo", "--password", "bench-demo-password-1"],
             cwd=ROOT,
             env=env,
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
-        ).stdout
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"seed_demo failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+        out = done.stdout
         seconds = time.perf_counter() - started
     line = next((line for line in out.splitlines() if line.startswith("Blinding audit")), "no audit line")
     print(f"   the real demo (seed_demo, {seconds:.0f} s): {line}")
