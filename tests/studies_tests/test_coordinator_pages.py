@@ -10,6 +10,7 @@ from django.utils import timezone
 from cmr_reader.studies import answers, assign
 from cmr_reader.studies.models import Assignment, ReaderStudy
 from tests.studies_tests.conftest import make_cases
+from tests.support.study_forms import criteria_formset_post
 
 pytestmark = pytest.mark.django_db
 
@@ -125,25 +126,7 @@ def test_criteria_and_their_wording_can_be_edited_before_assignment(coordinator)
     client = client_for(coordinator)
     page = client.get(f"/studies/{study.pk}/criteria/")
     assert page.status_code == 200 and "Correctness" in page.content.decode()
-    criteria = list(study.criteria.order_by("order"))
-    data = {
-        "criteria-TOTAL_FORMS": "4",
-        "criteria-INITIAL_FORMS": "3",
-        "criteria-MIN_NUM_FORMS": "1",
-        "criteria-MAX_NUM_FORMS": "1000",
-    }
-    for n, criterion in enumerate(criteria):
-        data.update(
-            {
-                f"criteria-{n}-id": criterion.pk,
-                f"criteria-{n}-study": study.pk,
-                f"criteria-{n}-key": criterion.key,
-                f"criteria-{n}-label": criterion.label,
-                f"criteria-{n}-help_text": criterion.help_text,
-                f"criteria-{n}-order": n,
-            }
-        )
-        data.update({f"criteria-{n}-anchor_{k}": a for k, a in enumerate(criterion.anchors, start=1)})
+    data = criteria_formset_post(study, extra_forms=1)
     data["criteria-2-DELETE"] = "on"  # drop readability
     data.update(
         {

@@ -12,6 +12,7 @@ from cmr_reader.studies.forms import CriterionFormSet
 from cmr_reader.studies.models import Criterion, ReaderStudy
 from cmr_reader.studies.study_texts import clean_html, criterion_text, instructions_html, markdown_html
 from tests.studies_tests.conftest import build_study
+from tests.support.study_forms import criteria_formset_post
 
 ENGLISH_READER = {"HTTP_ACCEPT_LANGUAGE": "en"}
 CHINESE_READER = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
@@ -158,28 +159,7 @@ def test_rendered_instructions_carry_no_inline_script_or_style():
 
 def criteria_post(study: ReaderStudy, **changes) -> dict:
     """The criteria page's post for ``study``'s criteria, with ``changes`` to the first one."""
-    criteria = list(study.criteria.order_by("order"))
-    data = {
-        "criteria-TOTAL_FORMS": str(len(criteria)),
-        "criteria-INITIAL_FORMS": str(len(criteria)),
-        "criteria-MIN_NUM_FORMS": "1",
-        "criteria-MAX_NUM_FORMS": "1000",
-    }
-    for n, criterion in enumerate(criteria):
-        data.update(
-            {
-                f"criteria-{n}-id": criterion.pk,
-                f"criteria-{n}-study": study.pk,
-                f"criteria-{n}-key": criterion.key,
-                f"criteria-{n}-label": criterion.label,
-                f"criteria-{n}-label_zh": criterion.label_zh,
-                f"criteria-{n}-help_text": criterion.help_text,
-                f"criteria-{n}-help_text_zh": criterion.help_text_zh,
-                f"criteria-{n}-anchors_zh": "\n".join(criterion.anchors_zh),
-                f"criteria-{n}-order": n,
-            }
-        )
-        data.update({f"criteria-{n}-anchor_{k}": a for k, a in enumerate(criterion.anchors, start=1)})
+    data = criteria_formset_post(study)
     data.update({f"criteria-0-{name}": value for name, value in changes.items()})
     return data
 
