@@ -12,6 +12,7 @@ from enum import Enum
 
 from cmr_reader.domain.series_facts import Header, SeriesFacts, measure_series
 from cmr_reader.domain.series_keywords import SeriesFamily, SeriesView, read_keywords
+from cmr_reader.domain.view_geometry import PlanePlacement, Vector, place_long_axis_plane, plane_normal
 
 CINE_MIN_PHASES = 6
 CINE_MIN_RR_COVERAGE = 0.5
@@ -35,6 +36,7 @@ class ViewBasis(Enum):
 
     KEYWORD = "keyword"
     STACK = "stack"  # no view keyword; parallel slice positions make a short-axis stack
+    GEOMETRY = "geometry"  # no view keyword; a cine placed by its angle to the study's short-axis stack
     LONG_AXIS = "long_axis"  # no view keyword and no stack
 
 
@@ -56,20 +58,34 @@ class SeriesDecision:
     keyword_families: dict[SeriesFamily, tuple[str, ...]]
     view_basis: ViewBasis | None  # None unless the family is cine or LGE
     view_words: tuple[str, ...]  # the description words that named the view, if any
+    placement: PlanePlacement | None = None  # set when the view basis is GEOMETRY
 
 
 # Which keyword families each shape leaves possible (step 2 of the rules).
 ALLOWED_FAMILIES: dict[Shape, frozenset[SeriesFamily]] = {
     Shape.CINE_LIKE: frozenset(
-        {SeriesFamily.CINE, SeriesFamily.FLOW, SeriesFamily.MAPPING, SeriesFamily.TI_SCOUT}
+        {
+            SeriesFamily.CINE,
+            SeriesFamily.FLOW,
+            SeriesFamily.MAPPING,
+            SeriesFamily.TI_SCOUT,
+            SeriesFamily.TAGGING,
+        }
     ),
     Shape.DYNAMIC: frozenset({SeriesFamily.PERFUSION, SeriesFamily.MAPPING, SeriesFamily.TI_SCOUT}),
-    Shape.SINGLE_PHASE: frozenset({SeriesFamily.LGE, SeriesFamily.LOCALIZER, SeriesFamily.MAPPING}),
+    Shape.SINGLE_PHASE: frozenset(
+        {SeriesFamily.LGE, SeriesFamily.LOCALIZER, SeriesFamily.MAPPING, SeriesFamily.MORPHOLOGY}
+    ),
     Shape.UNCLEAR: frozenset(SeriesFamily),
 }
+# A cine-like run with an inversion time per frame is a Look-Locker scout whatever it is called:
+# only keywords for a scout or a map may refine it ("cine_SAX" on such data stays a TI scout).
+LOOK_LOCKER_FAMILIES = frozenset({SeriesFamily.TI_SCOUT, SeriesFamily.MAPPING})
 
 FAMILY_KINDS: dict[SeriesFamily, str] = {
     SeriesFamily.TI_SCOUT: UNKNOWN,
+    SeriesFamily.TAGGING: UNKNOWN,
+    SeriesFamily.MORPHOLOGY: UNKNOWN,
     SeriesFamily.LOCALIZER: "localizer",
     SeriesFamily.MAPPING: "mapping",
     SeriesFamily.FLOW: "flow",
@@ -86,17 +102,25 @@ CINE_VIEW_KINDS: dict[SeriesView, str] = {
 }
 
 
-def decide_series(headers: Sequence[Header]) -> SeriesDecision | None:
+def decide_series(
+    headers: Sequence[Header], *, short_axis_long_axis: Vector | None = None
+) -> SeriesDecision | None:
     """Decide the kind of one non-empty series from its headers; None for an empty series.
 
     A header is anything with ``get(keyword)``: a pydicom Dataset or a dict of plain values.
+    ``short_axis_long_axis`` is the long axis of the study's short-axis cine stack
+    (``view_geometry.stack_long_axis``), when the caller knows it: a single-plane cine whose
+    description names no view is then placed by its angle to that stack (``view_geometry``).
     """
     if not headers:
         return None
     facts = measure_series(headers=headers)
     reading = read_data(facts=facts)
     hints = read_keywords(descriptions=header_descriptions(headers[0]))
-    allowed = [f for f in hints.families if f in ALLOWED_FAMILIES[reading.shape]]
+    permitted = ALLOWED_FAMILIES[reading.shape]
+    if reading.family is SeriesFamily.TI_SCOUT:
+        permitted = permitted & LOOK_LOCKER_FAMILIES
+    allowed = [f for f in hints.families if f in permitted]
     if reading.is_decisive or not hints.families:
         family = reading.family
     elif allowed:
@@ -105,8 +129,13 @@ def decide_series(headers: Sequence[Header]) -> SeriesDecision | None:
         family = reading.family  # keywords contradict the shape; step 3
     view_basis: ViewBasis | None = None
     view_words: tuple[str, ...] = ()
+    placement: PlanePlacement | None = None
     if family is SeriesFamily.CINE or family is SeriesFamily.LGE:
         kind, view_basis, view_words = _view(family=family, facts=facts, views=hints.views)
+        if view_basis is ViewBasis.LONG_AXIS and family is SeriesFamily.CINE:
+            placement = _placement(headers=headers, facts=facts, long_axis=short_axis_long_axis)
+        if placement is not None:
+            kind, view_basis = placement.kind, ViewBasis.GEOMETRY
     else:
         kind = FAMILY_KINDS[family] if family is not None else UNKNOWN
     return SeriesDecision(
@@ -117,6 +146,7 @@ def decide_series(headers: Sequence[Header]) -> SeriesDecision | None:
         keyword_families=hints.families,
         view_basis=view_basis,
         view_words=view_words,
+        placement=placement,
     )
 
 
@@ -131,7 +161,9 @@ def read_data(*, facts: SeriesFacts) -> DataReading:
         return DataReading(shape=shape, family=SeriesFamily.FLOW, is_decisive=True)
     family = None
     if facts.inversion_times_per_position >= MAPPING_MIN_INVERSION_TIMES:
-        family = SeriesFamily.MAPPING
+        # Several inversion times at one position: a Look-Locker acquisition. Over the cardiac
+        # cycle it is an inversion-time scout; at one trigger time, a MOLLI-style map source.
+        family = SeriesFamily.TI_SCOUT if shape is Shape.CINE_LIKE else SeriesFamily.MAPPING
     elif shape is Shape.CINE_LIKE:
         family = SeriesFamily.CINE
     elif shape is Shape.DYNAMIC:
@@ -161,6 +193,16 @@ def header_descriptions(header: Header) -> list[str]:
     """The description texts classification reads: SeriesDescription and ProtocolName."""
     texts = (header.get("SeriesDescription"), header.get("ProtocolName"))
     return [str(text) for text in texts if text]
+
+
+def _placement(
+    *, headers: Sequence[Header], facts: SeriesFacts, long_axis: Vector | None
+) -> PlanePlacement | None:
+    """Where a long-axis cine lies relative to the study's short-axis stack; None if unknowable."""
+    if long_axis is None or facts.plane_count != 1:
+        return None
+    normal = plane_normal(headers[0])
+    return place_long_axis_plane(plane_normal=normal, long_axis=long_axis) if normal is not None else None
 
 
 def _spans_cycle(*, facts: SeriesFacts) -> bool:

@@ -28,12 +28,30 @@ SLOWEST_FRAME_MS = 1000.0
 
 @dataclass(frozen=True)
 class ImageRecord:
-    """One stored instance as the grid needs it; ``header`` holds plain values by keyword."""
+    """One stored instance as the grid needs it; ``header`` holds plain values by keyword.
+
+    A frame of an enhanced MR object (one instance per series, ``decisions/0027``) is a record
+    of its own: ``frame_number`` (from 1) says which, and ``header`` is that frame's, from its
+    functional groups (``frame_headers``). Without it the record stands for all its frames.
+    """
 
     sop_instance_uid: str
     instance_number: int | None
     number_of_frames: int
     header: Mapping
+    frame_number: int | None = None
+
+    @property
+    def frames(self) -> tuple[tuple[str, int], ...]:
+        """(SOP Instance UID, frame number from 1) for each frame this record stands for."""
+        if self.frame_number is not None:
+            return ((self.sop_instance_uid, self.frame_number),)
+        return tuple((self.sop_instance_uid, frame) for frame in range(1, max(self.number_of_frames, 1) + 1))
+
+    @property
+    def is_one_frame(self) -> bool:
+        """Whether the record is one frame, so that its header's TriggerTime is that frame's own."""
+        return self.frame_number is not None or self.number_of_frames <= 1
 
 
 @dataclass(frozen=True)
@@ -71,11 +89,7 @@ def build_series_grid(records: Sequence[ImageRecord]) -> SeriesGrid:
             _number(records[i].header, "SliceLocation") is not None for i in members
         )
         position = statistics.fmean(located[i][1] for i in members) if has_geometry else None
-        frames = tuple(
-            (records[i].sop_instance_uid, frame)
-            for i in members
-            for frame in range(1, max(records[i].number_of_frames, 1) + 1)
-        )
+        frames = tuple(frame for i in members for frame in records[i].frames)
         slices.append(Slice(position_mm=position, frames=frames))
     frame_ms, source = cine_frame_interval(records=records, groups=groups)
     trigger_ms = phase_trigger_times(records=records, groups=groups)
@@ -114,15 +128,16 @@ def phase_trigger_times(
 ) -> tuple[float, ...] | None:
     """Each phase's trigger time (ms after the R wave), the median over the slices that have it.
 
-    None unless every image has its own TriggerTime (a multi-frame image has one for all its
-    frames) and the times rise from phase to phase.
+    None unless every image has its own TriggerTime (a classic multi-frame image has one for all
+    its frames; an enhanced object's frame records each have their own) and the times rise from
+    phase to phase.
     """
     by_phase: list[list[float]] = []
     for members in groups:
         for phase, index in enumerate(members):
             record = records[index]
             trigger = _number(record.header, "TriggerTime")
-            if trigger is None or record.number_of_frames > 1:
+            if trigger is None or not record.is_one_frame:
                 return None
             if phase == len(by_phase):
                 by_phase.append([])
@@ -151,10 +166,18 @@ def cardiac_cycle_ms(*, records: Sequence[ImageRecord], trigger_ms: tuple[float,
     return None
 
 
-def _phase_order(record: ImageRecord) -> tuple[float, int, str]:
+def _phase_order(record: ImageRecord) -> tuple[float, int, str, int]:
+    """Trigger time, else the frame's temporal position in an enhanced object, else the number."""
     trigger = _number(record.header, "TriggerTime")
+    if trigger is None:
+        trigger = _number(record.header, "TemporalPositionIndex")
     number = record.instance_number if record.instance_number is not None else 0
-    return (trigger if trigger is not None else float(number), number, record.sop_instance_uid)
+    return (
+        trigger if trigger is not None else float(number),
+        number,
+        record.sop_instance_uid,
+        record.frame_number or 0,
+    )
 
 
 def _clamped(frame_ms: float) -> float:

@@ -10,9 +10,15 @@ keyword's letters and no digit its digits, so ``sa`` matches ``SA``, ``cine_sa1`
 but never ``basal`` or ``Sagittal``, and ``de`` only ever matches the token ``DE``. A trailing
 ``*`` lets a keyword be a prefix (``perf*`` matches ``perfusion``).
 
-Vocabulary sources: vendor protocol names as documented in the SCMR standardised CMR protocols
-(Kramer et al., J Cardiovasc Magn Reson 2020;22:17) and the vendors' sequence nomenclature
-(Siemens trufi/tfl/fl2d, GE FIESTA/MDE/IR-FGRE, Philips BTFE/PSIR/Qflow).
+Vocabulary sources: real series descriptions from several sites' GE, Philips and Siemens
+archives (the public list in rohanshad/cmr_toolkit), the UK Biobank CMR protocol's series names,
+the SCMR standardised CMR protocols (Kramer et al., J Cardiovasc Magn Reson 2020;22:17), and the
+vendors' sequence nomenclature (Siemens trufi/tfl/fl2d, GE FIESTA/MDE/IR-FGRE, Philips
+BTFE/PSIR/Qflow, United Imaging, Canon). ``tests/imaging_tests/data/series_vocabulary.csv`` lists
+the labelled descriptions, with their sources, that the vocabulary is tested against
+(``decisions/0026``). Tagging ("SAX_Tags_Grid", "cine_tagging_3sl"), inversion-time scouts
+("TI_Scout", GE "CINE_IR") and black-blood or STIR images are families of their own, so that
+they are never taken for a functional cine or for LGE.
 """
 
 import re
@@ -28,11 +34,13 @@ class SeriesFamily(Enum):
     """What a series is, before its view; the keyword tables below are in priority order."""
 
     TI_SCOUT = "ti_scout"  # Look-Locker inversion-time scout: cine-like, but not a cine
+    TAGGING = "tagging"  # myocardial tagging (SPAMM grid or lines): cine-like, but not a functional cine
     LOCALIZER = "localizer"
     MAPPING = "mapping"
     FLOW = "flow"
     PERFUSION = "perfusion"
     LGE = "lge"
+    MORPHOLOGY = "morphology"  # black-blood, STIR, T1/T2-weighted spin echo: single-phase, not LGE
     CINE = "cine"
 
 
@@ -48,11 +56,15 @@ class SeriesView(Enum):
 
 
 # Priority matters when a description matches several families: "localizer_trufi" is a
-# localizer, "MOLLI_trufi" a map, "perf_tfl" perfusion, "tfl_psir_trufi" LGE.
+# localizer, "MOLLI_trufi" a map, "perf_tfl" perfusion, "tfl_psir_trufi" LGE, "DB_PSIR" LGE
+# (dark-blood LGE), "T2_tse_DB" morphology, "cine_tagging" tagging.
 FAMILY_KEYWORDS: dict[SeriesFamily, tuple[str, ...]] = {
-    SeriesFamily.TI_SCOUT: ("ti scout", "look locker"),
+    # GE writes its inversion-time scout as "CINE_IR": an inversion-prepared cine is a TI scout.
+    SeriesFamily.TI_SCOUT: ("ti scout", "look locker", "cine ir", "ir cine"),
+    SeriesFamily.TAGGING: ("tag*", "mtag", "grid", "spamm", "cspamm", "c spamm"),  # GE "SAX_MTAG"
     SeriesFamily.LOCALIZER: (
         "locali*",
+        "locator",
         "loc",
         "scout",
         "survey",
@@ -76,8 +88,11 @@ FAMILY_KEYWORDS: dict[SeriesFamily, tuple[str, ...]] = {
         "relaxometry",
     ),
     SeriesFamily.FLOW: (
-        "flow",
+        "flow*",  # "FLOWq" (GE 4D flow), "Qflow"
         "qflow",
+        "sqflow",  # Philips "ao_sQFLOW_BH"
+        "4df",  # GE "AX_4DF_v250"
+        "fastpc",  # GE "PA_FastPC_V=250_BH"
         "pc",
         "pcmra",
         "venc",
@@ -91,6 +106,7 @@ FAMILY_KEYWORDS: dict[SeriesFamily, tuple[str, ...]] = {
         "psir",
         "de",
         "mde",
+        "psmde",
         "ir fgre",
         "delayed enh*",
         "late enh*",
@@ -99,6 +115,27 @@ FAMILY_KEYWORDS: dict[SeriesFamily, tuple[str, ...]] = {
         "late",
         "viability",
         "phase sensitive",
+    ),
+    SeriesFamily.MORPHOLOGY: (
+        "black blood",
+        "dark blood",
+        "bb",
+        "db",
+        "double ir",
+        "triple ir",
+        "dir",
+        "tse",
+        "fse",
+        "dirfse",  # GE double-IR fast spin echo: "SAX_T2_DIRFSE_BH"
+        "tirfse",  # GE STIR fast spin echo: "AX_FS_TIRFSE_BH"
+        "ssfse",
+        "fase",
+        "stir",
+        "tirm",
+        "t1w",
+        "t2w",
+        "t1 weighted",
+        "t2 weighted",
     ),
     SeriesFamily.CINE: (
         "cine*",
@@ -122,14 +159,36 @@ VIEW_KEYWORDS: dict[SeriesView, tuple[str, ...]] = {
         "rvot",
         "rv outflow",
         "rv 2ch",
+        "rv 2c",
         "rv 2 chamber",
+        "rv 3ch",
+        "rv 3c",
+        "rv 3 chamber",
         "rv inflow",
         "rv long axis",
     ),
-    SeriesView.FOUR_CH: ("4ch", "4cv", "4c", "hla", "4 chamber", "four chamber"),
-    SeriesView.THREE_CH: ("3ch", "3cv", "3c", "lvot", "3 chamber", "three chamber"),
-    SeriesView.TWO_CH: ("2ch", "2cv", "2c", "vla", "2 chamber", "two chamber"),
-    SeriesView.SAX: ("sa", "sax", "short axis", "sa stack"),
+    SeriesView.FOUR_CH: (
+        "4ch",
+        "4cv",
+        "4c",
+        "hla",
+        "hlax",
+        "4 chamber*",
+        "four chamber*",
+        "horizontal long axis",
+    ),
+    SeriesView.THREE_CH: ("3ch", "3cv", "3c", "lvot", "3 chamber*", "three chamber*"),
+    SeriesView.TWO_CH: (
+        "2ch",
+        "2cv",
+        "2c",
+        "vla",
+        "vlax",
+        "2 chamber*",
+        "two chamber*",
+        "vertical long axis",
+    ),
+    SeriesView.SAX: ("sa", "sax", "short axis", "short ax", "sa stack"),  # GE "Short_Ax_Mid"
     SeriesView.LAX_OTHER: ("lax", "long axis"),
 }
 

@@ -12,7 +12,8 @@ four-chamber view from a two-chamber one. So:
    *single-phase* (one trigger time per position) or *unclear*. Some facts name a family outright
    and are **decisive**: ImageType LOCALIZER (localizer), an ImageType map such as "T1 MAP"
    (mapping), phase or velocity images with a cine-like shape (flow). Others suggest one: three or
-   more inversion times at a position (a MOLLI-style mapping acquisition), cine-like (cine),
+   more inversion times at a position (a MOLLI-style mapping acquisition, or over the cardiac
+   cycle a Look-Locker inversion-time scout), cine-like (cine),
    dynamic (perfusion), single-phase with an inversion time (LGE), single-phase in several
    non-parallel planes without one (localizer).
 2. **Keywords refine the family within what the shape allows.** The highest-priority keyword
@@ -25,8 +26,17 @@ four-chamber view from a two-chamber one. So:
 4. **Keywords decide the view** of a cine or LGE series. Without a view keyword, three or more
    parallel slice positions are a short-axis stack (cine_sax, lge_sax) and anything else is
    "other long axis" (cine_lax_other) or lge_lax.
+5. **Geometry places a long-axis cine that names no view**, when the caller gives the long axis
+   of the study's short-axis cine stack (ingest does, once a case's series are classified): the
+   plane's rotation about that axis from the horizontal long axis makes it 4CH, 2CH or 3CH, or
+   leaves it "other long axis" (``domain.view_geometry``; ``decisions/0026``).
 
-An inversion-time scout (Look-Locker, "TI scout") is cine-like but not a cine; it is unknown.
+An inversion-time scout (Look-Locker, "TI scout", GE "CINE_IR") is cine-like but not a cine, and
+so is a tagged cine ("SAX_Tags_Grid", "cine_tagging"): both are unknown, never a functional cine.
+A cine-like run with three or more inversion times at one position is a Look-Locker scout from
+the data alone, and only scout or mapping keywords may refine it. Black-blood, STIR and other
+spin-echo morphology images ("T2_tse_DB", "STIR_SA") carry an inversion time as LGE does; their
+keywords make them unknown rather than LGE.
 """
 
 from collections.abc import Iterable, Sequence
@@ -47,6 +57,7 @@ from cmr_reader.domain.series_decision import (
 )
 from cmr_reader.domain.series_facts import SeriesFacts
 from cmr_reader.domain.series_keywords import SeriesFamily
+from cmr_reader.domain.view_geometry import MAX_TILT_DEG, PlanePlacement, Vector
 from cmr_reader.imaging.series_kind import SeriesKind
 
 
@@ -58,16 +69,20 @@ class Classification:
     reason: str
 
 
-def classify_series(headers: Sequence[pydicom.Dataset]) -> Classification:
+def classify_series(
+    headers: Sequence[pydicom.Dataset], *, short_axis_long_axis: Vector | None = None
+) -> Classification:
     """Classify one series from the headers of all its instances (pixel data is not needed).
 
     The rules, and how description keywords and header facts combine, are in the module
     docstring; ``series_decision`` applies them without Django, and this function words the
     reason. An empty series is unknown. A header is anything with ``get(keyword)``: a pydicom
     Dataset, or a dict of plain values keyed by keyword (ingest passes those, built from the
-    stored DICOM JSON; see ``series_facts.CLASSIFICATION_KEYWORDS``).
+    stored DICOM JSON; see ``series_facts.CLASSIFICATION_KEYWORDS``). ``short_axis_long_axis``,
+    the long axis of the study's short-axis cine stack, lets a long-axis cine that names no view
+    be placed from its plane's angle to that stack (``domain.view_geometry``).
     """
-    decision = decide_series(headers)
+    decision = decide_series(headers, short_axis_long_axis=short_axis_long_axis)
     if decision is None:
         return Classification(kind=SeriesKind.UNKNOWN, reason=_("The series has no images."))
     family_reason = _family_reason(
@@ -79,7 +94,12 @@ def classify_series(headers: Sequence[pydicom.Dataset]) -> Classification:
     kind = SeriesKind(decision.kind)
     if decision.view_basis is None:
         return Classification(kind=kind, reason=f"{family_reason}.")
-    view_reason = _view_reason(basis=decision.view_basis, words=decision.view_words, facts=decision.facts)
+    view_reason = _view_reason(
+        basis=decision.view_basis,
+        words=decision.view_words,
+        facts=decision.facts,
+        placement=decision.placement,
+    )
     return Classification(kind=kind, reason=f"{family_reason}; {view_reason}.")
 
 
@@ -120,13 +140,57 @@ def describe_facts(*, facts: SeriesFacts) -> str:
     return ", ".join(parts)
 
 
-def _view_reason(*, basis: ViewBasis, words: tuple[str, ...], facts: SeriesFacts) -> str:
+def _view_reason(
+    *, basis: ViewBasis, words: tuple[str, ...], facts: SeriesFacts, placement: PlanePlacement | None
+) -> str:
+    if basis is ViewBasis.GEOMETRY and placement is not None:
+        return _geometry_reason(placement)
     if basis is ViewBasis.KEYWORD:
         return _("view from keyword %(keywords)s") % {"keywords": _quoted(words)}
     if basis is ViewBasis.STACK:
         reason = _("no view keyword, so %(count)d parallel slice positions are a short-axis stack")
         return reason % {"count": facts.position_count}
     return _("no view keyword and no short-axis stack, so taken as a long axis")
+
+
+def _geometry_reason(placement: PlanePlacement) -> str:
+    """Why a long-axis cine without a view keyword was placed (or not) by its plane's angle."""
+    values = {"tilt": round(placement.tilt_deg)}
+    if placement.rotation_deg is None:
+        if placement.kind == SeriesKind.CINE_SAX:
+            reason = _(
+                "no view keyword; view from the plane's angle to the short-axis stack: it is parallel "
+                "to the stack's planes (within %(offset)d°), so a short-axis slice"
+            )
+            return reason % {"offset": round(90 - placement.tilt_deg)}
+        if placement.tilt_deg > MAX_TILT_DEG:
+            reason = _(
+                "no view keyword; view from the plane's angle to the short-axis stack: the plane is "
+                "tilted %(tilt)d° from the stack's long axis, so it is not a view through the left "
+                "ventricle and is taken as another long axis"
+            )
+        else:
+            reason = _(
+                "no view keyword; the short-axis stack's long axis runs head to foot, so the plane's "
+                "angle to it names no view and it is taken as another long axis"
+            )
+        return reason % values
+    values["angle"] = round(placement.rotation_deg)
+    views = {"cine_4ch": _("4-chamber"), "cine_2ch": _("2-chamber"), "cine_3ch": _("3-chamber")}
+    if placement.kind in views:
+        values["view"] = views[placement.kind]
+        reason = _(
+            "no view keyword; view from the plane's angle to the short-axis stack: it contains the "
+            "stack's long axis within %(tilt)d° and is turned %(angle)d° about it from the "
+            "horizontal long axis, so %(view)s"
+        )
+    else:
+        reason = _(
+            "no view keyword; view from the plane's angle to the short-axis stack: it contains the "
+            "stack's long axis within %(tilt)d° but is turned %(angle)d° about it from the "
+            "horizontal long axis, which is no standard view, so it is taken as another long axis"
+        )
+    return reason % values
 
 
 def _family_reason(
@@ -162,6 +226,8 @@ def _family_reason(
 def _family_label(family: SeriesFamily) -> str:
     labels = {
         SeriesFamily.TI_SCOUT: _("Unknown (inversion-time scout)"),
+        SeriesFamily.TAGGING: _("Unknown (myocardial tagging, not a functional cine)"),
+        SeriesFamily.MORPHOLOGY: _("Unknown (black-blood or other morphology images, not LGE)"),
         SeriesFamily.LOCALIZER: _("Localizer"),
         SeriesFamily.MAPPING: _("Parametric mapping"),
         SeriesFamily.FLOW: _("Phase-contrast flow"),

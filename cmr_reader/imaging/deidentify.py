@@ -35,6 +35,12 @@ from cmr_reader.imaging.pseudonyms import Pseudonymizer
 
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
 ENHANCED_MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1"
+LEGACY_CONVERTED_ENHANCED_MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4.4"
+# One image per file, or a whole series in one multi-frame object with functional groups
+# (decisions/0027); de-identification walks the groups like any other sequence.
+IMPORTED_SOP_CLASSES = frozenset(
+    {MR_IMAGE_STORAGE, ENHANCED_MR_IMAGE_STORAGE, LEGACY_CONVERTED_ENHANCED_MR_IMAGE_STORAGE}
+)
 SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 DICOM_STANDARD_UID_ROOT = "1.2.840.10008."
 
@@ -137,7 +143,10 @@ def identity_from_originals(
 
 
 def check_acceptable(ds: pydicom.Dataset) -> None:
-    """Raise ``RejectedFile`` unless ``ds`` is a single-frame MR image we can show and clean.
+    """Raise ``RejectedFile`` unless ``ds`` is an MR image we can show and clean.
+
+    MR Image Storage (one frame per file) and Enhanced MR / Legacy Converted Enhanced MR Image
+    Storage (a series' frames in one object, described in functional groups) are imported.
 
     Secondary captures and secondary or burned-in images are refused because pixel data may
     show identifying text that no attribute action can remove (PS3.15 E.1.1 and the Clean Pixel
@@ -162,14 +171,12 @@ def check_acceptable(ds: pydicom.Dataset) -> None:
             % {"modality": modality or "?"},
             code="not_mr",
         )
-    if sop_class == ENHANCED_MR_IMAGE_STORAGE:
+    if sop_class not in IMPORTED_SOP_CLASSES:
         raise RejectedFile(
-            gettext("Enhanced (multi-frame) MR images are not supported yet."),
-            code="enhanced_mr",
-        )
-    if sop_class != MR_IMAGE_STORAGE:
-        raise RejectedFile(
-            gettext("Unsupported DICOM object (SOP class %(sop_class)s); only MR Image Storage is imported.")
+            gettext(
+                "Unsupported DICOM object (SOP class %(sop_class)s); only MR Image Storage "
+                "and Enhanced MR Image Storage are imported."
+            )
             % {"sop_class": sop_class or "?"},
             code="unsupported_sop_class",
         )

@@ -30,6 +30,11 @@ TECHNICAL_VOCABULARY = frozenset(
     angio mra ce tof whole body thorax chest abdomen mp2rage pat grappa sense ipat asset
     gadovist gadavist dotarem magnevist multihance prohance clariscan gadobutrol gadoterate
     norm nd dis2d dis3d orig primary series
+    tag tags tagged tagging grid spamm cspamm 4d 4dflow flowq qflow avg inflow radial
+    tiscout aahscout smartsurvey locator mst ss sat rec ave echo multiecho tp epat aov fitparams
+    sbtfe bffe ffe mffe truessfp fgre psmde fastcine vipr ssfse fase grase fsp sr et spair
+    bb db dir tirm double triple weighted horizontal vertical starmap t2prep
+    two three four five hlax vlax cineir mtag fastpc sqflow flowc 4df dirfse tirfse
     """.split()
 )
 
@@ -83,11 +88,16 @@ def clean_descriptor(text: str) -> str:
     previous_end = 0
     for match in _TOKENS.finditer(text):
         token = match.group()
+        end = match.end()
         if _is_kept(token):
             if kept:
                 kept.append(_separator(text[previous_end : match.start()]))
             kept.append(token)
+            # "T2*" is how T2-star is written: the star belongs to its token, whatever follows.
+            if text[end : end + 1] == "*":
+                kept.append("*")
+                end += 1
         # The separator written before a kept token is the one right before it, not the one
         # before a dropped token ("cine_Smith sax" -> "cine sax").
-        previous_end = match.end()
+        previous_end = end
     return "".join(kept)

@@ -23,7 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cmr_reader.domain.frame_headers import frame_headers, plain_header
 from cmr_reader.domain.series_facts import CLASSIFICATION_KEYWORDS
+from cmr_reader.domain.view_geometry import Vector, stack_long_axis
 from cmr_reader.imaging.classify import classify_series
 from cmr_reader.imaging.deidentify import DeidentifiedIdentity, RejectedFile
 from cmr_reader.imaging.instance_rows import InstanceRow, encode_dicom_json, insert_instance_rows
@@ -31,6 +33,7 @@ from cmr_reader.imaging.instance_store import InstanceStore, LocalInstanceStore,
 from cmr_reader.imaging.models import Case, Series
 from cmr_reader.imaging.prepare import prepare_instance, short_error
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.imaging.sources import DicomSource, RefusedSource, read_file
 from cmr_reader.imaging.storage import StagedFile
 
@@ -44,7 +47,13 @@ TASKS_AHEAD_PER_WORKER = 2
 CLASSIFICATION_TAGS = tuple(
     (k, f"{pydicom.datadict.tag_for_keyword(k):08X}") for k in CLASSIFICATION_KEYWORDS
 )
-MULTI_VALUED = {"ImageType", "ImagePositionPatient", "ImageOrientationPatient"}
+LONG_AXIS_CINE_KINDS = (
+    SeriesKind.CINE_4CH,
+    SeriesKind.CINE_2CH,
+    SeriesKind.CINE_3CH,
+    SeriesKind.CINE_LAX_OTHER,
+)
+MULTI_VALUED = frozenset({"ImageType", "ImagePositionPatient", "ImageOrientationPatient"})
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ class StagedInstance:
     frame_length: int
     number_of_frames: int
     dicom_json_text: str  # encoded here, in the worker, not in the indexing process
-    header: dict  # what classification reads (see classification_header)
+    headers: list[dict]  # what classification reads, one per frame (see classification_headers)
     identity: DeidentifiedIdentity
     fields: dict
 
@@ -153,37 +162,67 @@ def import_sources(
     # indexing and classification must still classify.
     for series in Series.objects.filter(series_instance_uid__in=indexer.series_cache):
         reclassify_series(series, new_headers=indexer.new_headers.get(series.series_instance_uid))
+    touched = Series.objects.filter(series_instance_uid__in=indexer.series_cache)
+    for case_id in set(touched.values_list("case_id", flat=True)):
+        place_long_axis_cines(case_id)
     return summary
 
 
-def reclassify_series(series: Series, *, new_headers: dict[str, dict] | None = None) -> None:
-    """Classify ``series`` from all its instances' headers.
+def reclassify_series(
+    series: Series,
+    *,
+    new_headers: dict[str, list[dict]] | None = None,
+    short_axis_long_axis: Vector | None = None,
+) -> None:
+    """Classify ``series`` from all its instances' headers, one per frame.
 
-    ``new_headers`` (SOP Instance UID -> header) are those an import has just indexed; only the
-    series' other instances are read back from their stored DICOM JSON.
+    ``new_headers`` (SOP Instance UID -> its frames' headers) are those an import has just
+    indexed; only the series' other instances are read back from their stored DICOM JSON.
+    ``short_axis_long_axis`` places a long-axis cine that names no view (``place_long_axis_cines``).
     """
     new_headers = new_headers or {}
-    headers = list(new_headers.values())
+    headers = [header for frames in new_headers.values() for header in frames]
     older = (
         series.instances.exclude(sop_instance_uid__in=list(new_headers)) if new_headers else series.instances
     )
-    headers += [
-        classification_header(dicom_json) for dicom_json in older.values_list("dicom_json", flat=True)
-    ]
+    for dicom_json in older.values_list("dicom_json", flat=True):
+        headers += classification_headers(dicom_json)
     if not headers:
         return
-    result = classify_series(headers)
+    result = classify_series(headers, short_axis_long_axis=short_axis_long_axis)
     Series.objects.filter(pk=series.pk).update(kind=result.kind, classification_reason=result.reason)
+
+
+def place_long_axis_cines(case_id: int) -> None:
+    """Reclassify a case's long-axis cines with the long axis of its short-axis cine stack, so that
+    those whose description names no view are placed by their plane's angle to the stack
+    (``domain.view_geometry``, ``decisions/0026``). Nothing changes without a stack."""
+    stack_headers = [
+        header
+        for series in Series.objects.filter(case_id=case_id, kind=SeriesKind.CINE_SAX)
+        for dicom_json in series.instances.values_list("dicom_json", flat=True)[:1]
+        for header in classification_headers(dicom_json)[:1]
+    ]
+    long_axis = stack_long_axis(stack_headers)
+    if long_axis is None:
+        return
+    for series in Series.objects.filter(case_id=case_id, kind__in=LONG_AXIS_CINE_KINDS):
+        reclassify_series(series, short_axis_long_axis=long_axis)
 
 
 def classification_header(dicom_json: dict) -> dict:
     """The attributes classification reads, as plain values keyed by keyword (see classify_series)."""
-    header = {}
-    for keyword, tag in CLASSIFICATION_TAGS:
-        values = dicom_json.get(tag, {}).get("Value")
-        if values:
-            header[keyword] = values[0] if len(values) == 1 and keyword not in MULTI_VALUED else values
-    return header
+    return plain_header(dicom_json, tags=CLASSIFICATION_TAGS, multi_valued=MULTI_VALUED)
+
+
+def classification_headers(dicom_json: dict) -> list[dict]:
+    """``classification_header`` for each frame of an instance.
+
+    An enhanced MR object (one multi-frame instance per series, ``decisions/0027``) gives one
+    header per frame, each with that frame's position, orientation, trigger and inversion time
+    from its functional groups (``domain.frame_headers``); any other instance gives one header.
+    """
+    return frame_headers(dicom_json, tags=CLASSIFICATION_TAGS, multi_valued=MULTI_VALUED)
 
 
 def _stage(
@@ -203,7 +242,7 @@ def _stage(
         frame_length=prepared.frame_length,
         number_of_frames=prepared.number_of_frames,
         dicom_json_text=encode_dicom_json(prepared.dicom_json),
-        header=classification_header(prepared.dicom_json),
+        headers=classification_headers(prepared.dicom_json),
         identity=prepared.identity,
         fields=fields,
     )
@@ -290,8 +329,9 @@ class _Indexer:
         self.case_cache: dict[str, Case] = {}
         self.known_uids: dict[int, set[str]] = {}  # series pk -> SOP UIDs already held
         self.pending: list[InstanceRow] = []
-        # Series UID -> {SOP UID: classification header} of the instances indexed by this import.
-        self.new_headers: dict[str, dict[str, dict]] = {}
+        # Series UID -> {SOP UID: classification headers, one per frame} of the instances indexed
+        # by this import.
+        self.new_headers: dict[str, dict[str, list[dict]]] = {}
 
     def add(self, source: DicomSource, staged: StagedInstance) -> None:
         fields = staged.fields
@@ -336,7 +376,7 @@ class _Indexer:
                 dicom_json_text=staged.dicom_json_text,
             )
         )
-        self.new_headers.setdefault(series_uid, {})[sop_uid] = staged.header
+        self.new_headers.setdefault(series_uid, {})[sop_uid] = staged.headers
         self.summary.instances_imported += 1
         self.summary.tally(series.case.case_id).instances_added += 1
         self.summary.case_ids.add(series.case.case_id)

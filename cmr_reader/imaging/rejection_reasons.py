@@ -26,8 +26,10 @@ REASONS = (
         "it may show identifying text burned into the pixels."
     ),
     gettext_noop("Not an MR image (modality %(modality)s); only MR series are imported."),
-    gettext_noop("Enhanced (multi-frame) MR images are not supported yet."),
-    gettext_noop("Unsupported DICOM object (SOP class %(sop_class)s); only MR Image Storage is imported."),
+    gettext_noop(
+        "Unsupported DICOM object (SOP class %(sop_class)s); only MR Image Storage "
+        "and Enhanced MR Image Storage are imported."
+    ),
     gettext_noop("The file has no pixel data."),
     gettext_noop("The file does not give the image size (Rows, Columns)."),
     gettext_noop("The file has no %(attribute)s."),
@@ -53,6 +55,9 @@ REASONS = (
     gettext_noop("the archive is damaged or incomplete: re-export it"),
     # Written by earlier versions for the same archives: still on older jobs.
     gettext_noop("the archive is damaged or truncated: it could not be opened"),
+    # Written by versions before enhanced MR was imported (decisions/0027): still on older jobs.
+    gettext_noop("Enhanced (multi-frame) MR images are not supported yet."),
+    gettext_noop("Unsupported DICOM object (SOP class %(sop_class)s); only MR Image Storage is imported."),
     # ingest, and sources for a file or archive member that cannot be read
     gettext_noop("could not be read (%(error)s)"),
     gettext_noop("the file is empty (0 bytes)"),

@@ -6,8 +6,9 @@ what the server already knows: which series exist and how they are classified, h
 slices x phases, the cine frame interval and cardiac cycle, the layouts and the default hanging.
 """
 
+from cmr_reader.domain.frame_headers import has_functional_groups
 from cmr_reader.domain.series_grid import ImageRecord, build_series_grid
-from cmr_reader.imaging.ingest import classification_header
+from cmr_reader.imaging.ingest import classification_headers
 from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.imaging.series_kind import SeriesKind
 from cmr_reader.viewer.hanging_protocol import (
@@ -51,18 +52,25 @@ def _layout_entry(layout: Layout) -> dict:
 
 
 def _image_records(*, series_ids: list[int]) -> dict[int, list[ImageRecord]]:
+    """One record per stored instance; one per frame for an enhanced MR object (decisions/0027),
+    each with that frame's own geometry and timing, so it hangs as slices x phases like a
+    series of single-frame images."""
     records: dict[int, list[ImageRecord]] = {}
     rows = Instance.objects.filter(series_id__in=series_ids).values_list(
         "series_id", "sop_instance_uid", "instance_number", "number_of_frames", "dicom_json"
     )
     for series_id, sop, number, frames, dicom_json in rows.iterator(chunk_size=500):
-        records.setdefault(series_id, []).append(
+        headers = classification_headers(dicom_json)
+        per_frame = has_functional_groups(dicom_json)
+        records.setdefault(series_id, []).extend(
             ImageRecord(
                 sop_instance_uid=sop,
                 instance_number=number,
                 number_of_frames=frames,
-                header=classification_header(dicom_json),
+                header=header,
+                frame_number=index + 1 if per_frame else None,
             )
+            for index, header in enumerate(headers[:frames] if per_frame else headers)
         )
     return records
 

@@ -168,15 +168,30 @@ def _frame_records(*, ds: pydicom.Dataset, path: Path, uid: str) -> list[FrameRe
 
 
 def _functional_groups(sequence, index: int) -> dict:
-    """This frame's position, orientation, trigger and inversion time from functional groups."""
+    """This frame's position, orientation, trigger and inversion time from functional groups.
+
+    A legacy converted object (PS3.3 A.71, e.g. highdicom's) keeps the source images' Trigger
+    Time, Nominal Interval and the like in its Unassigned Converted Attributes sequences under
+    their own keywords; those are read first, and the macros win where both say.
+    """
     if not sequence or index >= len(sequence):
         return {}
     group = sequence[index]
     values = {}
+    for unassigned in (
+        "UnassignedSharedConvertedAttributesSequence",
+        "UnassignedPerFrameConvertedAttributesSequence",
+    ):
+        items = group.get(unassigned)
+        if items:
+            values.update(
+                {k: _plain(items[0].get(k)) for k in RECORD_KEYWORDS if items[0].get(k) is not None}
+            )
     pairs = (
         ("PlanePositionSequence", "ImagePositionPatient", "ImagePositionPatient"),
         ("PlaneOrientationSequence", "ImageOrientationPatient", "ImageOrientationPatient"),
         ("CardiacSynchronizationSequence", "NominalCardiacTriggerDelayTime", "TriggerTime"),
+        ("CardiacSynchronizationSequence", "RRIntervalTimeNominal", "NominalInterval"),
         ("MRModifierSequence", "InversionTimes", "InversionTime"),
         ("MRImageFrameTypeSequence", "FrameType", "ImageType"),
     )

@@ -425,13 +425,12 @@ def test_a_secondary_capture_is_rejected():
     assert "secondary capture" in rejection(ds).reason
 
 
-def test_an_enhanced_mr_image_is_rejected_as_not_supported_yet():
+@pytest.mark.parametrize("sop_class", ["1.2.840.10008.5.1.4.1.1.4.1", "1.2.840.10008.5.1.4.1.1.4.4"])
+def test_enhanced_and_legacy_converted_enhanced_mr_are_accepted(sop_class):
     ds = planted_dataset()
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4.1"
+    ds.SOPClassUID = sop_class
 
-    assert rejection(ds).code == "enhanced_mr"
-    assert "Enhanced" in rejection(ds).reason
-    assert "not supported yet" in rejection(ds).reason
+    check_acceptable(ds)  # raises RejectedFile otherwise (decisions/0027)
 
 
 def test_another_sop_class_is_rejected_as_unsupported():

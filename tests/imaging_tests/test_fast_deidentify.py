@@ -395,8 +395,8 @@ def _derived_secondary(ds: Dataset) -> None:
     ds.ImageType = ["DERIVED", "SECONDARY"]
 
 
-def _enhanced(ds: Dataset) -> None:
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4.1"
+def _other_sop_class(ds: Dataset) -> None:
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.77.1.1"  # VL Endoscopic (enhanced MR is imported)
 
 
 def _no_rows(ds: Dataset) -> None:
@@ -418,7 +418,7 @@ def _no_pixel_data(ds: Dataset) -> None:
         (_burned_in, "burned_in_annotation"),
         (_not_mr, "not_mr"),
         (_derived_secondary, "secondary_image"),
-        (_enhanced, "enhanced_mr"),
+        (_other_sop_class, "unsupported_sop_class"),
         (_no_rows, "missing_dimensions"),
         (_no_series_uid, "missing_uid"),
         (_no_pixel_data, "no_pixel_data"),
