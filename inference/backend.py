@@ -22,10 +22,10 @@ from transformers.utils import is_flash_attn_2_available
 # Parts and settings are torch-free, so prompts can be built and settings recorded without torch;
 # they are re-exported here as the backend's vocabulary.
 from inference.checkpoint import checkpoint_sha256
-from inference.conversation import Part
+from inference.conversation import TIME_POSITION_CONVENTION, Part, nominal_cine_fps
 from inference.generation_settings import GenerationSettings
 
-__all__ = ["Backend", "Generated", "GenerationSettings", "Part", "preferred_attention"]
+__all__ = ["Backend", "Generated", "GenerationSettings", "Part", "preferred_attention", "vision_grid_factor"]
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,10 @@ class Backend:
         self.model = model
         self.model.to(self.device).eval()
         self.supports_video = getattr(self.processor, "video_processor", None) is not None
+        temporal_patch = getattr(
+            getattr(self.processor, "video_processor", None), "temporal_patch_size", None
+        )
+        self.nominal_fps = nominal_cine_fps(temporal_patch_size=temporal_patch or 2)
         self._end_ids = _end_token_ids(self.model.generation_config, tokenizer)
         self._weights_hash: str | None = None
 
@@ -138,6 +142,7 @@ class Backend:
             "model_type": config.model_type,
             "dtype": str(self.dtype).removeprefix("torch."),
             "device": str(self.device),
+            "device_name": _device_name(self.device),
             "attn_implementation": config._attn_implementation,
             "processor": {
                 "class": type(self.processor).__name__,
@@ -145,14 +150,17 @@ class Backend:
                 "video": _vision_settings(self.processor.video_processor) if self.supports_video else None,
                 "video_fallback": None if self.supports_video else "labelled image sequence",
                 "fps_handling": {
-                    "source": "Part.fps, passed per video as video_metadata",
+                    "convention": TIME_POSITION_CONVENTION,
+                    "nominal_fps": self.nominal_fps if self.supports_video else None,
+                    "frame_sampling": "off (do_sample_frames=False)" if self.supports_video else None,
                     "tokens_per_second": tokens_per_second,
                     "temporal_positions": (
-                        "tokens_per_second * temporal_patch_size / fps per temporal patch"
+                        "tokens_per_second * temporal_patch_size / nominal_fps per temporal patch"
                         if tokens_per_second is not None
-                        else "temporal patch index (the architecture ignores fps)"
+                        else "temporal patch index, or the processor's timestamps (fps unused in RoPE)"
                     ),
                 },
+                "grid_factor": vision_grid_factor(self.processor),
             },
             "versions": {
                 "python": platform.python_version(),
@@ -256,17 +264,24 @@ class Backend:
         return int(self._processor_inputs([prompt], padding=False)["input_ids"].shape[1])
 
     def _processor_inputs(self, prompts: list[_Prompt], *, padding: bool):
-        images = [image for prompt in prompts for image in prompt.images]
+        # One image list per prompt: Gemma-3 and Idefics-style processors match images to prompts
+        # by these lists (a flat list reads as all belonging to the first prompt); the Qwen
+        # processors flatten them in the same order.
+        images = [list(prompt.images) for prompt in prompts] if any(p.images for p in prompts) else None
         videos = [video for prompt in prompts for video in prompt.videos]
         video_kwargs = {}
         if videos:
             video_kwargs = {
                 "videos": videos,
                 "video_metadata": [metadata for prompt in prompts for metadata in prompt.video_metadata],
+                # The input pipeline chose the frames: the processor must not sample again
+                # (Qwen3-VL's default of 2 frames/s turns a 16-frame cine into 4 frames while the
+                # prompt still says 16).
+                "do_sample_frames": False,
             }
         return self.processor(
             text=[prompt.text for prompt in prompts],
-            images=images or None,
+            images=images,
             padding=padding,
             return_tensors="pt",
             **video_kwargs,
@@ -287,11 +302,13 @@ class Backend:
                 content.append({"type": "video"})
                 prompt.videos.append(_rgb(frames))
                 # The processor reads the frame rate from the metadata: Qwen2.5-VL turns it into
-                # second_per_grid_ts, the temporal RoPE spacing; frame sampling (if enabled) uses it too.
+                # second_per_grid_ts (its temporal RoPE spacing), Qwen3-VL into the "<t seconds>"
+                # stamps between temporal patches. It gets the nominal rate of the time-position
+                # convention (decision 0028), not the cine's real one: the prompt's text states that.
                 prompt.video_metadata.append(
                     {
                         "total_num_frames": frames.shape[0],
-                        "fps": part.fps,
+                        "fps": self.nominal_fps,
                         "frames_indices": list(range(frames.shape[0])),
                         "height": frames.shape[1],
                         "width": frames.shape[2],
@@ -336,12 +353,30 @@ def _labelled_frames(part: Part) -> Iterator[tuple[str, np.ndarray]]:
         yield f"Frame {index + 1}/{len(frames)}{when}: ", frame
 
 
+def _device_name(device: torch.device) -> str:
+    """The GPU's name (e.g. "NVIDIA H100 80GB HBM3"), or the CPU's architecture."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.machine()} CPU"
+
+
 def _end_token_ids(generation_config: GenerationConfig, tokenizer) -> frozenset[int]:
     configured = generation_config.eos_token_id
     ids = set(configured if isinstance(configured, list) else [configured])
     ids.add(tokenizer.eos_token_id)
     ids.discard(None)
     return frozenset(ids)
+
+
+def vision_grid_factor(processor) -> int | None:
+    """The side, in pixels, that frames should be a multiple of so that the processor need not
+    resize them: patch size x merge size (Qwen2/2.5-VL 14 x 2 = 28, Qwen3-VL 16 x 2 = 32); None
+    for processors that resize every image to a fixed square (Gemma-3)."""
+    vision = getattr(processor, "video_processor", None) or getattr(processor, "image_processor", None)
+    patch, merge = getattr(vision, "patch_size", None), getattr(vision, "merge_size", None)
+    if not isinstance(patch, int) or not isinstance(merge, int):
+        return None
+    return patch * merge
 
 
 def _vision_settings(processor) -> dict:

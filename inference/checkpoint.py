@@ -52,6 +52,28 @@ def read_input_config(model_path: Path | str) -> InputConfig | None:
     return InputConfig(**values)
 
 
+# Where a checkpoint's processor settings live: transformers 5 writes one processor_config.json
+# holding each sub-processor's; older checkpoints (the published Qwen-VL ones) keep one file each.
+PROCESSOR_FILES = ("processor_config.json", "video_preprocessor_config.json", "preprocessor_config.json")
+
+
+def checkpoint_grid_factor(model_path: Path | str) -> int | None:
+    """Patch size x merge size of the checkpoint's video (else image) processor, read from its
+    files: the side frames should be a multiple of (Qwen2/2.5-VL 28, Qwen3-VL 32). None where the
+    processor names no patch grid (Gemma-3 resizes every image to one square)."""
+    for name in PROCESSOR_FILES:
+        path = Path(model_path) / name
+        if not path.is_file():
+            continue
+        values = json.loads(path.read_text(encoding="utf-8"))
+        for settings in (values.get("video_processor"), values.get("image_processor"), values):
+            if isinstance(settings, dict):
+                patch, merge = settings.get("patch_size"), settings.get("merge_size")
+                if isinstance(patch, int) and isinstance(merge, int):
+                    return patch * merge
+    return None
+
+
 def input_config_for_checkpoint(
     model_path: Path | str,
     *,
@@ -60,9 +82,11 @@ def input_config_for_checkpoint(
     max_pixels: int | None = None,
 ) -> InputConfig:
     """The input settings to use with a checkpoint: the options given, else the ones it was
-    trained with (``INPUTS_FILE``), else the defaults. ``frames_per_cine`` is the command-line
-    option as typed: a number, "all" (every phase) or None (not given)."""
+    trained with (``INPUTS_FILE``), else the defaults; frame sides follow the checkpoint's patch
+    grid (``checkpoint_grid_factor``). ``frames_per_cine`` is the command-line option as typed: a
+    number, "all" (every phase) or None (not given)."""
     base = read_input_config(model_path) or InputConfig()
+    grid = checkpoint_grid_factor(model_path)
     frames = base.frames_per_cine
     if frames_per_cine == "all":
         frames = None
@@ -76,4 +100,5 @@ def input_config_for_checkpoint(
         frames_per_cine=frames,
         sax_slices=sax_slices or base.sax_slices,
         max_pixels=max_pixels or base.max_pixels,
+        patch_side=grid or base.patch_side,
     )

@@ -8,6 +8,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Decision 0028: how a cine's time reaches the model. Its frames go to the processor as if
+# sampled at a nominal rate of one temporal patch (temporal_patch_size frames, 2 in every Qwen-VL)
+# per second, Qwen's own training rate (2 frames/s), whatever the acquisition's real rate; the real
+# rate is written in the prompt's text. A real rate of 25-50 frames/s would give a temporal patch
+# 0.04-0.08 s, which Qwen2.5-VL's integer RoPE positions (tokens_per_second x seconds) collapse to
+# one or two positions per cine and Qwen3-VL's "<t seconds>" stamps (one decimal) repeat.
+SECONDS_PER_TEMPORAL_PATCH = 1.0
+TIME_POSITION_CONVENTION = "nominal: one temporal patch per second (decision 0028)"
+
+
+def nominal_cine_fps(*, temporal_patch_size: int) -> float:
+    """The frame rate a cine is presented at (``SECONDS_PER_TEMPORAL_PATCH``)."""
+    return temporal_patch_size / SECONDS_PER_TEMPORAL_PATCH
+
 
 @dataclass(frozen=True, eq=False)  # frames are arrays: parts compare by identity
 class Part:

@@ -9,7 +9,10 @@ SLICE_CHOICES = ("all", "three")
 CINE_KINDS = ("cine_sax", "cine_4ch", "cine_2ch", "cine_3ch", "cine_lax_other")
 LGE_KINDS = ("lge_sax", "lge_lax")
 POSITIONS = ("basal", "mid", "apical")
-PATCH_SIDE = 28  # Qwen2-VL: 14-pixel patches merged 2 x 2, so image sides are multiples of 28
+# Qwen2-VL / Qwen2.5-VL: 14-pixel patches merged 2 x 2, so image sides are multiples of 28. A
+# checkpoint with another grid (Qwen3-VL: 16 x 2 = 32) sets InputConfig.patch_side from its
+# processor files (``inference.checkpoint.checkpoint_grid_factor``).
+PATCH_SIDE = 28
 
 
 class InputError(ValueError):
@@ -29,6 +32,9 @@ class InputConfig:
     # field of view). A CMR field of view is planned around the heart, so a crop spends the pixel
     # budget on it rather than on the chest wall.
     centre_fraction: float = 1.0
+    # Frame sides are multiples of this (the processor's patch size x merge size), so the
+    # processor has nothing left to resize.
+    patch_side: int = PATCH_SIDE
 
     def __post_init__(self):
         if self.frames_per_cine is not None and self.frames_per_cine < 1:
@@ -36,8 +42,12 @@ class InputConfig:
         for name in ("sax_slices", "lge_slices"):
             if getattr(self, name) not in SLICE_CHOICES:
                 raise ValueError(f"{name} must be one of {SLICE_CHOICES}, not {getattr(self, name)!r}")
-        if self.max_pixels < PATCH_SIDE * PATCH_SIDE:
-            raise ValueError(f"max_pixels must be at least {PATCH_SIDE * PATCH_SIDE}, not {self.max_pixels}")
+        if not 1 <= self.patch_side <= 256:
+            raise ValueError(f"patch_side must be between 1 and 256 pixels, not {self.patch_side}")
+        if self.max_pixels < self.patch_side * self.patch_side:
+            raise ValueError(
+                f"max_pixels must be at least {self.patch_side * self.patch_side}, not {self.max_pixels}"
+            )
         low, high = self.window_percentiles
         if not 0.0 <= low < high <= 100.0:
             raise ValueError(f"window_percentiles must satisfy 0 <= low < high <= 100, not {(low, high)}")
@@ -52,6 +62,8 @@ class InputConfig:
             del values["centre_fraction"]
         else:
             values["centre_fraction"] = float(self.centre_fraction)
+        if self.patch_side == PATCH_SIDE:
+            del values["patch_side"]
         return values
 
 

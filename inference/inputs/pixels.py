@@ -10,7 +10,7 @@ of one stack keep their relative brightness.
 With ``centre_fraction`` below 1, each frame is first cropped to the central share of its rows
 and columns (before resizing, so the pixel budget goes to the middle of the field of view).
 
-Sizes follow Qwen2-VL's ``smart_resize``: sides rounded to multiples of 28, scaled down (aspect
+Sizes follow Qwen2-VL's ``smart_resize``: sides rounded to multiples of the model's grid (28, or 32 for Qwen3-VL), scaled down (aspect
 kept) until the area fits ``max_pixels``; images are never scaled up beyond that rounding, and the
 processor then has nothing left to resize.
 """
@@ -29,15 +29,17 @@ from inference.inputs.study_files import FrameRecord
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601
 
 
-def target_size(*, rows: int, columns: int, max_pixels: int) -> tuple[int, int]:
-    """(height, width): multiples of 28, aspect kept, area at most ``max_pixels``."""
-    height = max(PATCH_SIDE, round(rows / PATCH_SIDE) * PATCH_SIDE)
-    width = max(PATCH_SIDE, round(columns / PATCH_SIDE) * PATCH_SIDE)
+def target_size(*, rows: int, columns: int, max_pixels: int, patch_side: int = PATCH_SIDE) -> tuple[int, int]:
+    """(height, width): multiples of ``patch_side`` (28 for Qwen2/2.5-VL, 32 for Qwen3-VL), aspect
+    kept, area at most ``max_pixels``."""
+    side = patch_side
+    height = max(side, round(rows / side) * side)
+    width = max(side, round(columns / side) * side)
     if height * width > max_pixels:
         scale = math.sqrt(rows * columns / max_pixels)
         # The epsilon keeps an exact fit (96 x 96 into 56 x 56) from flooring to one patch less.
-        height = max(PATCH_SIDE, math.floor(rows / scale / PATCH_SIDE + 1e-9) * PATCH_SIDE)
-        width = max(PATCH_SIDE, math.floor(columns / scale / PATCH_SIDE + 1e-9) * PATCH_SIDE)
+        height = max(side, math.floor(rows / scale / side + 1e-9) * side)
+        width = max(side, math.floor(columns / scale / side + 1e-9) * side)
     return height, width
 
 

@@ -117,7 +117,9 @@ def _render(*, planned: list[PlannedItem], config: InputConfig) -> tuple[list[Vi
         rows, columns = max(set(shapes), key=shapes.count)
         fraction = config.centre_fraction
         rows, columns = (_kept(rows, fraction), _kept(columns, fraction))
-        size = target_size(rows=rows, columns=columns, max_pixels=config.max_pixels)
+        size = target_size(
+            rows=rows, columns=columns, max_pixels=config.max_pixels, patch_side=config.patch_side
+        )
         found = [decoded.get((r.path, r.frame_index)) for r in item.records]
         sized.append(
             [resize_frame(centre_crop(f, fraction=fraction), size=size) for f in found if f is not None]

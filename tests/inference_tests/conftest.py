@@ -1,5 +1,5 @@
-"""Tiny Qwen2-VL / Qwen2.5-VL checkpoints, built once per session, for every inference test; two
-stored synthetic cases and a site checkpoint for the generation tests."""
+"""Tiny Qwen2-VL / Qwen2.5-VL / Qwen3-VL / Gemma-3 checkpoints, built once per session, for every
+inference test; two stored synthetic cases and a site checkpoint for the generation tests."""
 
 import shutil
 from pathlib import Path
@@ -38,6 +38,20 @@ def tiny_qwen2_5_vl(tmp_path_factory, offline_hub) -> Path:
     from inference.tiny import build_tiny
 
     return build_tiny(tmp_path_factory.mktemp("tiny") / "qwen2_5_vl", family="qwen2_5_vl", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen3_vl(tmp_path_factory, offline_hub) -> Path:
+    from inference.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp("tiny") / "qwen3_vl", family="qwen3_vl", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_gemma3(tmp_path_factory, offline_hub) -> Path:
+    from inference.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp("tiny") / "gemma3", family="gemma3", seed=0)
 
 
 @pytest.fixture
