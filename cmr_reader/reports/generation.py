@@ -2,7 +2,7 @@
 
 A run is keyed by the checkpoint's content hash, the prompt template's hash and the settings
 (``run_key``): running the same command again continues that run, generating only the cases
-that still lack a report from this checkpoint. Each case's report is stored in its own
+that still lack a report from this run. Each case's report is stored in its own
 transaction as soon as it is written, so a killed worker loses at most the cases in flight; the
 (case, run) unique constraint makes a case generated twice (two workers, a duplicate task) store
 once. A failing case is recorded with its reason and the run goes on.
@@ -15,10 +15,19 @@ by then, that delivery takes the chunk over and generates the cases still lackin
 is alive, the delivery only schedules the next look. ``settle_run`` gives the run the state of its
 chunks: done only when every chunk is, failed when one failed.
 
+Each worker checks, before it generates, that the checkpoint it loaded hashes to the run's
+(``verify_checkpoint``): weights replaced on one machine refuse to write under the run that names
+others. A loaded model is reused while its files on disk are unchanged (``load_backend``). Every
+report records the code version and the worker that wrote it beside the model's provenance
+(device, library versions, timings). A chunk whose model fails ``GENERATION_MAX_FAILURES_IN_A_ROW``
+cases in a row stops there (``WorkerStopped``): a broken GPU or model fails its chunk with the
+reason instead of recording a failure for every case.
+
 torch and transformers are imported only when a run actually generates (``load_backend``), so
 the web process never loads them.
 """
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -40,14 +49,23 @@ from cmr_reader.jobs import lifecycle
 from cmr_reader.jobs.model import JobState
 from cmr_reader.reports.models import GenerationChunk, GenerationFailure, GenerationRun, Report
 from cmr_reader.versions import code_version
-from inference.checkpoint import checkpoint_sha256
+from inference.checkpoint import checkpoint_files, checkpoint_sha256
 from inference.generation_settings import GenerationSettings
 from inference.inputs import InputConfig
 from inference.pipeline import CaseReport, CaseSource, ReportGenerator
 from inference.prompts import PromptTemplate
 
 logger = logging.getLogger(__name__)
-_BACKENDS: dict[tuple[str, str], object] = {}
+# (checkpoint folder, device) -> (its files' names, sizes and modification times when loaded, backend)
+_BACKENDS: dict[tuple[str, str], tuple[tuple, object]] = {}
+
+
+class CheckpointMismatch(RuntimeError):
+    """The checkpoint a worker loaded is not the one its run names."""
+
+
+class WorkerStopped(RuntimeError):
+    """A worker stopped a chunk after too many model failures in a row."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,10 @@ def plan_run(plan: GenerationPlan, *, user=None) -> GenerationRun:
     key = plan.run_key(weights)
     run = GenerationRun.objects.filter(run_key=key).order_by("id").first()
     if run is not None:
+        # Batch size changes speed, not text (it is not in the key): a resumed run uses the new one.
+        if run.generation_parameters.get("batch_size") != plan.settings.batch_size:
+            run.generation_parameters = {**run.generation_parameters, "batch_size": plan.settings.batch_size}
+            run.save(update_fields=["generation_parameters", "updated_at"])
         return run
     return GenerationRun.objects.create(
         run_key=key,
@@ -109,11 +131,11 @@ def plan_from_run(run: GenerationRun) -> GenerationPlan:
 
 
 def cases_lacking_report(run: GenerationRun, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """Cases (all, or ``cases``) without an AI report from this run's checkpoint, in id order."""
+    """Cases (all, or ``cases``) without an AI report from this run, in id order. By run, not by
+    checkpoint: a new prompt template or new settings with the same weights is a new run that
+    writes its own reports."""
     cases = Case.objects.all() if cases is None else cases
-    done = Report.objects.filter(
-        source=Report.Source.AI, generation_run__checkpoint_sha256=run.checkpoint_sha256
-    )
+    done = Report.objects.filter(source=Report.Source.AI, generation_run=run)
     return cases.exclude(pk__in=done.values("case_id")).order_by("case_id")
 
 
@@ -129,13 +151,42 @@ def case_source(case: Case) -> CaseSource:
 
 
 def load_backend(model_path: Path, *, device: str):
-    """One loaded model per (checkpoint, device) per process: a worker loads it once for all its tasks."""
+    """One loaded model per (checkpoint, device) per process: a worker loads it once for all its
+    tasks, and again when the folder's files change on disk (name, size or modification time), so
+    weights copied over a checkpoint are never served from the old model in memory. The
+    checkpoint's hash is taken at load (``Backend.weights_hash``) for ``verify_checkpoint``."""
     from inference.backend import Backend
 
     key = (str(Path(model_path).resolve()), device)
-    if key not in _BACKENDS:
-        _BACKENDS[key] = Backend(model_path, device=device)
-    return _BACKENDS[key]
+    signature = _files_signature(Path(model_path))
+    cached = _BACKENDS.get(key)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    _BACKENDS.pop(key, None)
+    backend = Backend(model_path, device=device)
+    backend.weights_hash()
+    if _files_signature(Path(model_path)) == signature:  # not cached if the files changed while loading
+        _BACKENDS[key] = (signature, backend)
+    return backend
+
+
+def _files_signature(model_path: Path) -> tuple:
+    return tuple(
+        (file.relative_to(model_path).as_posix(), stat.st_size, stat.st_mtime_ns)
+        for file in checkpoint_files(model_path)
+        for stat in [file.stat()]
+    )
+
+
+def verify_checkpoint(backend, run: GenerationRun) -> None:
+    """Refuse to generate for ``run`` with a model whose checkpoint does not hash to the run's."""
+    loaded = backend.weights_hash()
+    if loaded != run.checkpoint_sha256:
+        raise CheckpointMismatch(
+            f"the checkpoint at {backend.model_path} hashes to {loaded[:12]}, but run {run.pk} was "
+            f"planned with {run.checkpoint_sha256[:12]}: copy the run's checkpoint to this machine "
+            "(or plan a new run for these weights)"
+        )
 
 
 def run_generation(
@@ -149,7 +200,8 @@ def run_generation(
 ) -> GenerationRun:
     """Generate and store reports for ``cases`` here, as one chunk of ``run`` that this process
     claims; returns the run with its settled state."""
-    chunk = GenerationChunk.objects.create(run=run, case_ids=[case.case_id for case in cases], device=device)
+    case_ids = [case.case_id for case in cases]
+    chunk = GenerationChunk.objects.create(run=run, case_ids=case_ids, device=device)
     claimed = lifecycle.claim(GenerationChunk, chunk.pk)
     return run_chunk(claimed, preprocess_workers=preprocess_workers, backend=backend, progress=progress)
 
@@ -209,6 +261,7 @@ def run_chunk(
         plan = plan_from_run(run)
         backend = backend or load_backend(plan.model_path, device=chunk.device)
         lifecycle.heartbeat(chunk)  # loading a large model takes a while
+        verify_checkpoint(backend, run)
         described = backend.describe()
         GenerationRun.objects.filter(pk=run.pk).update(
             state=JobState.RUNNING,
@@ -233,10 +286,22 @@ def run_chunk(
             cache_dir=Path(settings.DATA_DIR) / "inference-cache",
             preprocess_workers=preprocess_workers,
         )
+        worker = {"code_version": code_version(), "worker": chunk.lease_owner, "chunk": chunk.pk}
+        limit = settings.GENERATION_MAX_FAILURES_IN_A_ROW
+        failures_in_a_row = 0
         for report in generator.run(case_source(case) for case in cases.values()):
+            report = dataclasses.replace(report, provenance={**report.provenance, **worker})
             store_case_report(run, cases[report.key], report)
             if progress:
                 progress(report)
+            # A case that reached the model (it has a prompt) and failed there counts; unreadable inputs do not.
+            failures_in_a_row = failures_in_a_row + 1 if report.error and report.prompt_text else 0
+            if failures_in_a_row >= limit:
+                _forget_backend(backend)
+                raise WorkerStopped(
+                    f"stopped after {failures_in_a_row} cases in a row failed in the model on "
+                    f"{chunk.lease_owner} (last: {report.error[:300]})"
+                )
             if not lifecycle.heartbeat(chunk):
                 logger.warning(
                     "generation chunk %s was taken over by another worker; stopping here", chunk.pk
@@ -249,6 +314,13 @@ def run_chunk(
         raise
     lifecycle.finish(chunk)
     return settle_run(run.pk)
+
+
+def _forget_backend(backend) -> None:
+    """Drop a failing model from this process's cache, so its next chunk loads it afresh."""
+    for key, (_signature, cached) in list(_BACKENDS.items()):
+        if cached is backend:
+            del _BACKENDS[key]
 
 
 def store_case_report(run: GenerationRun, case: Case, report: CaseReport) -> None:

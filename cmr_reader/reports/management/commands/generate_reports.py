@@ -6,7 +6,9 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.imaging.models import Case
 from cmr_reader.reports.generation import (
+    CheckpointMismatch,
     GenerationPlan,
+    WorkerStopped,
     cases_lacking_report,
     plan_run,
     queue_chunks,
@@ -91,9 +93,17 @@ class Command(BaseCommand):
             status = _("failed: %(reason)s") % {"reason": report.error} if report.error else _("ok")
             sys.stderr.write(f"\r[{done[0]}/{len(cases)}] {report.key} {status}\n")
 
-        run = run_generation(
-            run, cases=cases, device=o["device"], preprocess_workers=o["preprocess_workers"], progress=show
-        )
+        try:
+            run = run_generation(
+                run,
+                cases=cases,
+                device=o["device"],
+                preprocess_workers=o["preprocess_workers"],
+                progress=show,
+            )
+        except (CheckpointMismatch, WorkerStopped) as error:
+            # The run and its chunk already hold the reason; the operator gets it without a traceback.
+            raise CommandError(str(error)) from error
         self.stdout.write(
             _("Run %(run)d: %(done)d reports, %(failed)d failed cases.")
             % {"run": run.pk, "done": run.cases_done, "failed": run.cases_failed}

@@ -1,0 +1,159 @@
+"""Safe across workers: a worker generates only with the run's own checkpoint, never with a model
+whose files changed under it, records who wrote each report with what, takes a resumed run's new
+batch size, and stops a chunk when its model keeps failing."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cmr_reader.imaging.ingest import import_sources
+from cmr_reader.imaging.models import Case, Instance
+from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.sources import iter_path_sources
+from cmr_reader.reports.generation import (
+    CheckpointMismatch,
+    GenerationPlan,
+    WorkerStopped,
+    cases_lacking_report,
+    load_backend,
+    plan_from_run,
+    plan_run,
+    run_generation,
+)
+from cmr_reader.reports.models import GenerationChunk, GenerationFailure, GenerationRun, Report
+from cmr_reader.versions import code_version
+from inference.generation_settings import GenerationSettings
+from inference.inputs import InputConfig
+from inference.prompts import PromptTemplate
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(model, *, batch_size: int = 2, lang: str = "en") -> GenerationPlan:
+    return GenerationPlan(
+        model_path=Path(model),
+        template=PromptTemplate.load(lang),
+        input_config=InputConfig(frames_per_cine=4, max_pixels=56 * 56),
+        settings=GenerationSettings(max_new_tokens=6, batch_size=batch_size),
+    )
+
+
+def change_a_checkpoint_file(model) -> None:
+    """Another checkpoint copied over this one: a config value and the file's time change."""
+    path = Path(model) / "generation_config.json"
+    path.write_text(path.read_text().replace("{", '{\n  "max_length": 77,', 1))
+    later = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(later, later))
+
+
+@pytest.fixture
+def three_cases(tmp_path, settings, private_storage):
+    from cmr_reader.domain.synthetic import write_cases
+
+    folders = write_cases(tmp_path / "synthetic", cases=3, seed=5, matrix=32, phases=6)
+    import_sources(
+        iter_path_sources(sorted(p for folder in folders for p in folder.glob("*.dcm"))),
+        pseudonymizer=Pseudonymizer(settings.PSEUDONYM_KEY),
+        storage_root=private_storage,
+    )
+    return list(Case.objects.order_by("case_id"))
+
+
+def test_a_worker_refuses_weights_that_are_not_the_run_checkpoint(stored_cases, model):
+    run = plan_run(plan(model))
+    change_a_checkpoint_file(model)  # this machine's copy is not what the run was planned with
+
+    with pytest.raises(
+        CheckpointMismatch, match=rf"run {run.pk} was planned with {run.checkpoint_sha256[:12]}"
+    ):
+        run_generation(run, cases=stored_cases, device="cpu", preprocess_workers=0)
+
+    chunk = GenerationChunk.objects.get()
+    run.refresh_from_db()
+    assert chunk.state == GenerationChunk.State.FAILED and "CheckpointMismatch" in chunk.error
+    assert run.state == GenerationRun.State.FAILED and not Report.objects.exists()
+
+
+def test_a_loaded_model_is_reused_until_its_files_change(model):
+    first = load_backend(Path(model), device="cpu")
+    assert load_backend(Path(model), device="cpu") is first
+
+    change_a_checkpoint_file(model)
+    reloaded = load_backend(Path(model), device="cpu")
+
+    assert reloaded is not first
+    assert reloaded.weights_hash() != first.weights_hash()
+    assert load_backend(Path(model), device="cpu") is reloaded
+
+
+def test_each_report_records_code_version_libraries_device_and_timing(stored_cases, model):
+    run = run_generation(plan_run(plan(model)), cases=stored_cases, device="cpu", preprocess_workers=0)
+
+    assert run.state == GenerationRun.State.DONE and run.cases_done == 2
+    chunk = GenerationChunk.objects.get()
+    for report in Report.objects.filter(generation_run=run):
+        provenance = report.provenance
+        assert provenance["code_version"] == code_version()
+        assert provenance["worker"] == chunk.lease_owner and ":" in provenance["worker"]
+        assert provenance["chunk"] == chunk.pk
+        assert {"torch", "transformers"} <= set(provenance["libraries"])
+        assert provenance["model"]["device"] == "cpu" and provenance["model"]["device_name"].endswith("CPU")
+        assert provenance["model"]["weights_sha256"] == run.checkpoint_sha256
+        assert provenance["timings"]["generate_seconds"] > 0
+        assert "decode_seconds" in provenance["timings"]
+
+
+def test_a_resumed_run_takes_the_new_batch_size(stored_cases, model):
+    first = plan_run(plan(model, batch_size=1))
+
+    resumed = plan_run(plan(model, batch_size=3))
+
+    assert resumed.pk == first.pk and resumed.run_key == first.run_key
+    assert plan_from_run(resumed).settings.batch_size == 3
+    run_generation(resumed, cases=stored_cases, device="cpu", preprocess_workers=0)
+    assert {r.provenance["generation"]["batch_size"] for r in Report.objects.all()} == {3}
+
+
+def test_a_new_template_with_the_same_weights_writes_its_own_reports(stored_cases, model):
+    english = run_generation(plan_run(plan(model)), cases=stored_cases, device="cpu", preprocess_workers=0)
+    assert not cases_lacking_report(english).exists()
+
+    chinese = plan_run(plan(model, lang="zh"))
+
+    assert chinese.pk != english.pk and chinese.checkpoint_sha256 == english.checkpoint_sha256
+    assert list(cases_lacking_report(chinese)) == stored_cases
+
+
+def test_a_worker_stops_a_chunk_whose_model_keeps_failing(three_cases, model, settings):
+    settings.GENERATION_MAX_FAILURES_IN_A_ROW = 2
+    backend = load_backend(Path(model), device="cpu")
+    run = plan_run(plan(model, batch_size=1))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+    backend.generate = broken
+    with pytest.raises(WorkerStopped, match="stopped after 2 cases in a row"):
+        run_generation(run, cases=three_cases, device="cpu", preprocess_workers=0, backend=backend)
+
+    chunk = GenerationChunk.objects.get()
+    run.refresh_from_db()
+    assert chunk.state == GenerationChunk.State.FAILED and "illegal memory access" in chunk.error
+    assert run.state == GenerationRun.State.FAILED
+    # The third case was never tried: it is neither failed nor reported, and a retry will do it.
+    assert GenerationFailure.objects.filter(run=run).count() == 2 and not Report.objects.exists()
+    # The failing model is not kept for this worker's next chunk.
+    assert load_backend(Path(model), device="cpu") is not backend
+
+
+def test_unreadable_cases_do_not_stop_a_chunk(three_cases, model, settings, private_storage):
+    settings.GENERATION_MAX_FAILURES_IN_A_ROW = 2
+    unreadable = three_cases[:2]  # input failures in a row: the data's fault, not the model's
+    for relative in Instance.objects.filter(series__case__in=unreadable).values_list("file_path", flat=True):
+        (private_storage / relative).write_bytes(b"truncated")
+
+    run = run_generation(plan_run(plan(model)), cases=three_cases, device="cpu", preprocess_workers=0)
+
+    assert run.state == GenerationRun.State.DONE and (run.cases_done, run.cases_failed) == (1, 2)
+    assert Report.objects.get().case == three_cases[2]
