@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
 
     tiny = commands.add_parser("build-tiny", help="Build a tiny random checkpoint for tests, offline.")
     tiny.add_argument("out", type=Path)
-    tiny.add_argument("--family", choices=("qwen2_vl", "qwen2_5_vl"), default="qwen2_5_vl")
+    tiny.add_argument(
+        "--family", choices=("qwen2_vl", "qwen2_5_vl", "qwen3_vl", "gemma3"), default="qwen2_5_vl"
+    )
     tiny.add_argument("--seed", type=int, default=0)
 
     demo = commands.add_parser(
@@ -57,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="Then score N held-out synthetic cases (other seeds).",
     )
+
+    # Listed here; its own parser (inference/finetune/cli.py) reads everything after the word.
+    commands.add_parser("finetune", help="LoRA fine-tuning on the site's manifests: train, evaluate.")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["finetune"]:
+        from inference.finetune.cli import main as finetune_main
+
+        return finetune_main(argv[1:])
 
     args = parser.parse_args(argv)
     if args.command == "build-tiny":

@@ -48,6 +48,7 @@ from cmr_reader.imaging.models import Case, Instance, Series
 from cmr_reader.jobs import lifecycle
 from cmr_reader.jobs.model import JobState
 from cmr_reader.reports.models import GenerationChunk, GenerationFailure, GenerationRun, Report
+from cmr_reader.reports.training_leakage import refuse_trained_cases
 from cmr_reader.versions import code_version
 from inference.checkpoint import checkpoint_files, checkpoint_sha256
 from inference.generation_settings import GenerationSettings
@@ -201,6 +202,7 @@ def run_generation(
     """Generate and store reports for ``cases`` here, as one chunk of ``run`` that this process
     claims; returns the run with its settled state."""
     case_ids = [case.case_id for case in cases]
+    refuse_trained_cases(run, case_ids)
     chunk = GenerationChunk.objects.create(run=run, case_ids=case_ids, device=device)
     claimed = lifecycle.claim(GenerationChunk, chunk.pk)
     return run_chunk(claimed, preprocess_workers=preprocess_workers, backend=backend, progress=progress)
@@ -212,6 +214,7 @@ def queue_chunks(
     """Split ``case_ids`` into queued chunks, each a task on the inference queue."""
     if chunk_size < 1:
         raise ValueError(f"a chunk holds at least one case, not {chunk_size}")
+    refuse_trained_cases(run, case_ids)
     with transaction.atomic():
         chunks = [
             GenerationChunk.objects.create(

@@ -14,6 +14,7 @@ from cmr_reader.reports.generation import (
     queue_chunks,
     run_generation,
 )
+from cmr_reader.reports.training_leakage import TrainingLeakageError
 from cmr_reader.studies.lookup import find_study
 from inference.checkpoint import input_config_for_checkpoint
 from inference.generation_settings import GenerationSettings
@@ -84,7 +85,10 @@ class Command(BaseCommand):
         if not cases:
             return
         if o["queue"]:
-            self._enqueue(run, cases, chunk=o["chunk"], device=o["device"])
+            try:
+                self._enqueue(run, cases, chunk=o["chunk"], device=o["device"])
+            except TrainingLeakageError as error:
+                raise CommandError(str(error)) from error
             return
         done = [0]
 
@@ -101,7 +105,7 @@ class Command(BaseCommand):
                 preprocess_workers=o["preprocess_workers"],
                 progress=show,
             )
-        except (CheckpointMismatch, WorkerStopped) as error:
+        except (TrainingLeakageError, CheckpointMismatch, WorkerStopped) as error:
             # The run and its chunk already hold the reason; the operator gets it without a traceback.
             raise CommandError(str(error)) from error
         self.stdout.write(
