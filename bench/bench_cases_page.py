@@ -71,8 +71,8 @@ def set_up_django() -> None:
 
 def populate(start: int, stop: int, *, series_per_case: int) -> None:
     """Cases start..stop-1 with their series and two reports, in bulk."""
-    from cmr_reader.imaging.import_jobs import site_pseudonymizer
     from cmr_reader.imaging.models import Case, Series
+    from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
     from cmr_reader.reports.models import GenerationRun, Report
 
     hasher = site_pseudonymizer()
@@ -193,8 +193,8 @@ def peak_memory(client, url: str) -> float:
 
 def time_report_import(count: int) -> float:
     """Import ``count`` reference reports for as many new cases that have none yet."""
-    from cmr_reader.imaging.import_jobs import site_pseudonymizer
     from cmr_reader.imaging.models import Case
+    from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
     from cmr_reader.reports.report_import import import_reference_reports
 
     hasher = site_pseudonymizer()

@@ -77,9 +77,9 @@ def time_cmr_reader(files: list[Path], work: Path, *, workers: int) -> float:
     from django.core.management import call_command
     from django.db import connection
 
-    from cmr_reader.imaging.import_jobs import site_pseudonymizer
     from cmr_reader.imaging.ingest import import_sources
     from cmr_reader.imaging.models import Case, Instance
+    from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
     from cmr_reader.imaging.sources import iter_path_sources
 
     call_command("migrate", verbosity=0)

@@ -25,8 +25,8 @@ from pathlib import Path
 from django.utils import timezone
 
 from cmr_reader.domain.synthetic.reports import plant_errors, stated_facts
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.reports.report_import import import_reference_reports
 from cmr_reader.studies import assign, blinding

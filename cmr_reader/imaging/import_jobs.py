@@ -29,8 +29,8 @@ from cmr_reader.imaging.instance_store import dicom_store
 from cmr_reader.imaging.models import Case, ImportJob
 from cmr_reader.imaging.pacs_browse import pull_plan
 from cmr_reader.imaging.pacs_import import PacsError, iter_pacs_sources
-from cmr_reader.imaging.pseudonyms import Pseudonymizer
 from cmr_reader.imaging.rejection_reasons import STORED_LANGUAGE
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from cmr_reader.imaging.sources import DicomSource, iter_path_sources, looks_like_zip
 from cmr_reader.jobs import lifecycle
 
@@ -42,10 +42,6 @@ OWN_MESSAGE_ERRORS = (PacsError,)
 # How often a running import writes its progress row: often enough for a progress bar, rarely
 # enough that a 5,000-file import does not spend its time updating one row.
 PROGRESS_INTERVAL_S = 0.5
-
-
-def site_pseudonymizer() -> Pseudonymizer:
-    return Pseudonymizer(settings.PSEUDONYM_KEY)
 
 
 def staging_dir_for(job: ImportJob) -> Path:

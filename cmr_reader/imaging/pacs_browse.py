@@ -38,7 +38,7 @@ from cmr_reader.imaging.pacs_import import (
     password_from_environment,
     run_search,
 )
-from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 
 # A search shows at most this many studies; a narrower date range finds the rest.
 SEARCH_LIMIT = 200
@@ -113,7 +113,7 @@ def search_studies(
     matches = [match for match in matches if first_value(match, STUDY_INSTANCE_UID)]
     more = len(matches) > SEARCH_LIMIT
     matches = matches[:SEARCH_LIMIT]
-    hasher = Pseudonymizer(settings.PSEUDONYM_KEY)
+    hasher = site_pseudonymizer()
     hashes = {
         first_value(match, STUDY_INSTANCE_UID): hasher.hash_identifier(first_value(match, STUDY_INSTANCE_UID))
         for match in matches

@@ -20,9 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cmr_reader.domain.entities.extract import extract_report_diagnosis
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.reports.report_files import ReportFileError, decode_export, read_table
 from cmr_reader.reports.report_import import (

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from cmr_reader.domain.entities.extract import extract_report_diagnosis
 from cmr_reader.domain.entities.language import detect_language
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
 from cmr_reader.imaging.pseudonyms import Pseudonymizer
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from cmr_reader.reports.models import Report
 from cmr_reader.reports.report_files import ReportFileError, Rows, Table, csv_table
 from cmr_reader.reports.scrub import PLACEHOLDER, scrub_report_text

@@ -6,7 +6,6 @@ import pydicom
 import pytest
 from pydicom.uid import generate_uid
 
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.ingest import import_sources
 from cmr_reader.imaging.models import Instance
 from cmr_reader.imaging.pacs_import import (
@@ -15,6 +14,7 @@ from cmr_reader.imaging.pacs_import import (
     find_studies,
     iter_pacs_sources,
 )
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 
 pytestmark = [pytest.mark.orthanc, pytest.mark.django_db]
 

@@ -1,7 +1,7 @@
 import pytest
 
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from tests.reports_tests.upload_support import accession, study_uid
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from cmr_reader.reports import generation
 from cmr_reader.reports.models import GenerationRun, Report
 from cmr_reader.studies import assign

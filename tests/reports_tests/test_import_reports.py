@@ -145,7 +145,7 @@ def test_bad_rows_are_rejected_by_line_and_good_ones_imported(imported_case, tmp
 
 
 def test_the_same_author_always_gets_the_same_pseudonym(imported_case, tmp_path):
-    from cmr_reader.imaging.import_jobs import site_pseudonymizer
+    from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
     from cmr_reader.reports.report_import import author_pseudonym
 
     pseudonymizer = site_pseudonymizer()

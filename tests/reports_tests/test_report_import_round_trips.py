@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cmr_reader.imaging.import_jobs import site_pseudonymizer
 from cmr_reader.imaging.models import Case
+from cmr_reader.imaging.site_pseudonyms import site_pseudonymizer
 from cmr_reader.reports import report_import
 from cmr_reader.reports.models import Report
 
