@@ -212,9 +212,12 @@ def _train(out: Path, *, settings: TrainingSettings, progress, data) -> dict:
     }
 
 
-def encode_example(backend: Backend, parts, target: str, probes: dict[str, float] | None = None) -> Example:
+def answer_tensors(backend: Backend, parts, answer: str) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """The processor's tensors for the prompt ``parts`` followed by ``answer`` (the model's turn,
+    its end marker included), token rows without their batch dimension, and labels that score
+    only the answer's tokens. Shared by the demo model's training and LoRA fine-tuning, so both
+    learn from exactly what generation sends."""
     prompt = backend._prompt(parts)
-    answer = target + "<|im_end|>"
     prompt.text += answer
     tensors = backend._processor_inputs([prompt], padding=False)
     input_ids = tensors["input_ids"][0]
@@ -224,11 +227,20 @@ def encode_example(backend: Backend, parts, target: str, probes: dict[str, float
         raise ValueError("the report's tokens depend on the prompt before it")
     labels = torch.full_like(input_ids, IGNORE)
     labels[-len(answer_ids) :] = input_ids[-len(answer_ids) :]
-    stored = {}
-    for name, value in tensors.items():
-        value = value[0] if name in ("input_ids", "attention_mask", "mm_token_type_ids") else value
-        # Pixel values are the processor's normalised floats; half precision keeps 800 cases in memory.
-        stored[name] = value.to(torch.float16) if value.is_floating_point() else value
+    rows = {
+        name: value[0] if name in ("input_ids", "attention_mask", "mm_token_type_ids") else value
+        for name, value in tensors.items()
+    }
+    return rows, labels
+
+
+def encode_example(backend: Backend, parts, target: str, probes: dict[str, float] | None = None) -> Example:
+    tensors, labels = answer_tensors(backend, parts, target + "<|im_end|>")
+    # Pixel values are the processor's normalised floats; half precision keeps 800 cases in memory.
+    stored = {
+        name: value.to(torch.float16) if value.is_floating_point() else value
+        for name, value in tensors.items()
+    }
     return Example(tensors=stored, labels=labels, probes=probes)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from cmr_reader.domain.training_manifests import ManifestRow
-from inference.demo_training import IGNORE, Example
+from inference.demo_training import Example, answer_tensors
 from inference.inputs import InputConfig, load_study_inputs
 from inference.prompts import PromptTemplate, render_prompt
 
@@ -35,22 +35,8 @@ def shipped_templates() -> dict[str, PromptTemplate]:
 def encode_pair(backend, parts, report: str) -> Example:
     """One conversation (the rendered prompt's parts) with ``report`` as the model's answer: the
     processor's tensors, float32 as generation gives them, and labels on the report's tokens."""
-    prompt = backend._prompt(parts)
-    answer = report.strip() + TURN_END
-    prompt.text += answer
-    tensors = backend._processor_inputs([prompt], padding=False)
-    input_ids = tensors["input_ids"][0]
-    answer_ids = backend.processor.tokenizer(answer, add_special_tokens=False)["input_ids"]
-    # The report must tokenise the same on its own as after the prompt, or the labels would shift.
-    if input_ids[-len(answer_ids) :].tolist() != answer_ids:
-        raise ValueError("the report's tokens depend on the prompt before it")
-    labels = torch.full_like(input_ids, IGNORE)
-    labels[-len(answer_ids) :] = input_ids[-len(answer_ids) :]
-    stored = {
-        name: value[0] if name in ("input_ids", "attention_mask", "mm_token_type_ids") else value
-        for name, value in tensors.items()
-    }
-    return Example(tensors=stored, labels=labels)
+    tensors, labels = answer_tensors(backend, parts, report.strip() + TURN_END)
+    return Example(tensors=tensors, labels=labels)
 
 
 class PairEncoder:
