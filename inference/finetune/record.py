@@ -9,11 +9,11 @@ run the same checkpoint hash as an uninterrupted one); timings go to the model c
 
 from __future__ import annotations
 
-import subprocess
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from cmr_reader.domain.package_versions import package_versions
+from cmr_reader.domain.package_versions import package_versions, repository_version
 from cmr_reader.domain.training_manifests import Manifests, seen_by_training
 from inference.finetune.settings import FinetuneSettings
 from inference.inputs import InputConfig
@@ -34,18 +34,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def code_version() -> str:
-    """CMR_READER_VERSION-style: the git commit of this checkout (with -dirty), else "unknown"."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(REPOSITORY), "describe", "--always", "--dirty", "--abbrev=12"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return result.stdout.strip() or "unknown"
+    """CMR_READER_VERSION where a deployment sets it, else this checkout's git commit (-dirty)."""
+    return repository_version(REPOSITORY, configured=os.environ.get("CMR_READER_VERSION", ""))
 
 
 def training_record(
