@@ -1,17 +1,24 @@
 """End-to-end report generation on the CPU with the tiny model: throughput and where time goes.
 
-    python bench/bench_inference_cpu.py [--cases 8] [--max-new-tokens 64] [--workers 1]
+    python bench/bench_inference_cpu.py [--cases 8] [--max-new-tokens 64] [--workers 1] [--batch-size 4|auto]
 
 Writes N synthetic studies at clinical size (default matrix and phases of cmr_reader.domain.synthetic:
 SAX stack, long-axis cines, LGE), builds the tiny Qwen2.5-VL checkpoint, and runs the pipeline
-(inputs in a worker process, generation in this one, batch 4, fixed decode length) twice: a
+(inputs and the processor in a worker process, generation in this one, batch 4, fixed decode
+length) twice: a
 first run with an empty frame cache, and a rerun served by the cache. For each it prints cases
 per minute, the main process's time waiting for prepared inputs (the share of wall time the
 model was starved by preprocessing; goal <= 20% after the first run) and the workers' own
 decoding time. The tiny model is fast, so this is a worst case for the share of preprocessing.
+
+It then times the main process's own share of preparing each case, on the rerun's prompts:
+before (the processor run in the main process on each case to sort by length, then again on each
+padded batch) and now (the input workers run the processor once per case; the main process only
+joins the per-case tensors, ``inference.batching.collate``). Medians per case over 5 repeats.
 """
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +32,7 @@ def main() -> None:
     # and they must not pay for importing torch.
     from cmr_reader.domain.synthetic import write_cases
     from inference.backend import Backend
+    from inference.batching import parse_batch_size
     from inference.generation_settings import GenerationSettings
     from inference.inputs import InputConfig
     from inference.pipeline import CaseSource, ReportGenerator
@@ -35,6 +43,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--batch-size", type=parse_batch_size, default=4)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cmr-bench-inference-") as folder:
@@ -48,7 +57,7 @@ def main() -> None:
         model = build_tiny(root / "tiny", family="qwen2_5_vl", seed=0)
         backend = Backend(model, device="cpu")
         settings = GenerationSettings(
-            max_new_tokens=args.max_new_tokens, min_new_tokens=args.max_new_tokens, batch_size=4
+            max_new_tokens=args.max_new_tokens, min_new_tokens=args.max_new_tokens, batch_size=args.batch_size
         )
         cases = [CaseSource(f"case{i}", study) for i, study in enumerate(studies)]
         for label in ("first run (empty cache)", "rerun (frame cache)"):
@@ -73,6 +82,51 @@ def main() -> None:
                 f"{100 * wait / wall:.0f}% of wall (goal <= 20% after the first run); workers decoding {decode:.1f} s"
                 + (f"; failed: {failed}" if failed else "")
             )
+        from inference.inputs import load_study_inputs
+        from inference.prompts import render_prompt
+
+        template = PromptTemplate.load("en")
+        conversations = [
+            render_prompt(
+                template, load_study_inputs(study, config=InputConfig(), cache_dir=root / "cache")
+            ).parts
+            for study in studies
+        ]
+        seconds = main_process_seconds_per_case(backend, conversations, batch_size=4)
+        print(
+            "main process per case (median of 5): before "
+            f"{1000 * seconds['before']:.1f} ms (processor for the length, then per batch), "
+            f"now {1000 * seconds['after']:.2f} ms (joining the workers' tensors)"
+        )
+
+
+def main_process_seconds_per_case(backend, conversations, *, batch_size: int) -> dict[str, float]:
+    """Median seconds per case that the main process spends on a case's processor tensors."""
+    import torch
+
+    from inference.batching import collate
+
+    prompts = [backend._prompt(parts) for parts in conversations]
+    encoded = [backend.encoder.encode(parts) for parts in conversations]
+    pad = backend.processor.tokenizer.pad_token_id
+    before, after = [], []
+    for _repeat in range(5):
+        started = time.perf_counter()
+        # The old path: every case through the processor for its length, then each batch again.
+        lengths = [backend._processor_inputs([p], padding=False)["input_ids"].shape[1] for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+        for start in range(0, len(order), batch_size):
+            backend._processor_inputs([prompts[i] for i in order[start : start + batch_size]], padding=True)
+        before.append((time.perf_counter() - started) / len(prompts))
+        started = time.perf_counter()
+        order = sorted(range(len(encoded)), key=lambda i: encoded[i].length)
+        for start in range(0, len(order), batch_size):
+            joined = collate(
+                [encoded[i].tensors for i in order[start : start + batch_size]], pad_token_id=pad
+            )
+            {name: torch.from_numpy(value) for name, value in joined.items()}
+        after.append((time.perf_counter() - started) / len(encoded))
+    return {"before": statistics.median(before), "after": statistics.median(after)}
 
 
 if __name__ == "__main__":

@@ -21,11 +21,21 @@ from transformers.utils import is_flash_attn_2_available
 
 # Parts and settings are torch-free, so prompts can be built and settings recorded without torch;
 # they are re-exported here as the backend's vocabulary.
+from inference.batching import MemoryBudget, collate, plan_batches
 from inference.checkpoint import checkpoint_sha256
 from inference.conversation import TIME_POSITION_CONVENTION, Part, nominal_cine_fps
 from inference.generation_settings import GenerationSettings
 
-__all__ = ["Backend", "Generated", "GenerationSettings", "Part", "preferred_attention", "vision_grid_factor"]
+__all__ = [
+    "Backend",
+    "EncodedPrompt",
+    "Generated",
+    "GenerationSettings",
+    "Part",
+    "PromptEncoder",
+    "preferred_attention",
+    "vision_grid_factor",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +46,7 @@ class Generated:
     prompt_tokens: int
     generated_tokens: int
     seconds: float
+    batch_size: int = 1  # rows in the batch it was generated in
 
 
 @dataclass
@@ -46,6 +57,108 @@ class _Prompt:
     images: list[np.ndarray] = field(default_factory=list)
     videos: list[np.ndarray] = field(default_factory=list)
     video_metadata: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EncodedPrompt:
+    """The processor's output for one conversation, unpadded (a batch of one), as numpy arrays:
+    cheap to send back from an input worker, and joined into batches by
+    ``inference.batching.collate``."""
+
+    tensors: dict[str, np.ndarray]
+
+    @property
+    def length(self) -> int:
+        return int(self.tensors["input_ids"].shape[1])
+
+
+class PromptEncoder:
+    """Renders conversations with the chat template and runs the processor on them.
+
+    Picklable with its processor, so the pipeline hands one to each input worker once (the
+    pool's initializer argument) and the workers run the processor, once per case, while the
+    model generates in the main process.
+    """
+
+    def __init__(self, processor, *, supports_video: bool, nominal_fps: float) -> None:
+        self.processor = processor
+        self.supports_video = supports_video
+        self.nominal_fps = nominal_fps
+
+    def enter_worker(self) -> None:
+        """Called once in each input worker: one thread for the processor's torch operations, so
+        the workers do not compete with the model's threads for the cores."""
+        torch.set_num_threads(1)
+
+    def encode(self, parts: Sequence[Part]) -> EncodedPrompt:
+        tensors = self.processor_inputs([self.prompt(parts)], padding=False)
+        return EncodedPrompt({name: _as_numpy(value) for name, value in tensors.items()})
+
+    def processor_inputs(self, prompts: list[_Prompt], *, padding: bool):
+        # One image list per prompt: Gemma-3 and Idefics-style processors match images to prompts
+        # by these lists (a flat list reads as all belonging to the first prompt); the Qwen
+        # processors flatten them in the same order.
+        images = [list(prompt.images) for prompt in prompts] if any(p.images for p in prompts) else None
+        videos = [video for prompt in prompts for video in prompt.videos]
+        video_kwargs = {}
+        if videos:
+            video_kwargs = {
+                "videos": videos,
+                "video_metadata": [metadata for prompt in prompts for metadata in prompt.video_metadata],
+                # The input pipeline chose the frames: the processor must not sample again
+                # (Qwen3-VL's default of 2 frames/s turns a 16-frame cine into 4 frames while the
+                # prompt still says 16).
+                "do_sample_frames": False,
+            }
+        return self.processor(
+            text=[prompt.text for prompt in prompts],
+            images=images,
+            padding=padding,
+            return_tensors="pt",
+            **video_kwargs,
+        )
+
+    def prompt(self, parts: Sequence[Part]) -> _Prompt:
+        prompt = _Prompt(text="")
+        content: list[dict] = []
+        for part in parts:
+            if part.kind == "text":
+                content.append({"type": "text", "text": part.text})
+            elif part.kind == "image":
+                for frame in _frame_stack(_checked_frames(part)):
+                    content.append({"type": "image"})
+                    prompt.images.append(_rgb(frame))
+            elif self.supports_video:
+                frames = _frame_stack(_checked_frames(part))
+                content.append({"type": "video"})
+                prompt.videos.append(_rgb(frames))
+                # The processor reads the frame rate from the metadata: Qwen2.5-VL turns it into
+                # second_per_grid_ts (its temporal RoPE spacing), Qwen3-VL into the "<t seconds>"
+                # stamps between temporal patches. It gets the nominal rate of the time-position
+                # convention (decision 0028), not the cine's real one: the prompt's text states that.
+                prompt.video_metadata.append(
+                    {
+                        "total_num_frames": frames.shape[0],
+                        "fps": self.nominal_fps,
+                        "frames_indices": list(range(frames.shape[0])),
+                        "height": frames.shape[1],
+                        "width": frames.shape[2],
+                    }
+                )
+            else:
+                for label, frame in _labelled_frames(part):
+                    content.append({"type": "text", "text": label})
+                    content.append({"type": "image"})
+                    prompt.images.append(_rgb(frame))
+        message = {"role": "user", "content": content}
+        prompt.text = self.processor.apply_chat_template(
+            [message], add_generation_prompt=True, tokenize=False
+        )
+        return prompt
+
+
+def _as_numpy(value) -> np.ndarray:
+    return value.numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
 
 
 def preferred_attention(device: torch.device) -> str:
@@ -123,13 +236,36 @@ class Backend:
             tokenizer.pad_token = tokenizer.eos_token
         self.model = model
         self.model.to(self.device).eval()
-        self.supports_video = getattr(self.processor, "video_processor", None) is not None
         temporal_patch = getattr(
             getattr(self.processor, "video_processor", None), "temporal_patch_size", None
         )
-        self.nominal_fps = nominal_cine_fps(temporal_patch_size=temporal_patch or 2)
+        nominal_fps = nominal_cine_fps(temporal_patch_size=temporal_patch or 2)
         self._end_ids = _end_token_ids(self.model.generation_config, tokenizer)
         self._weights_hash: str | None = None
+        # Renders prompts and runs the processor, here or (pickled) in the pipeline's input workers.
+        self.encoder = PromptEncoder(
+            self.processor,
+            supports_video=getattr(self.processor, "video_processor", None) is not None,
+            nominal_fps=nominal_fps,
+        )
+
+    @property
+    def supports_video(self) -> bool:
+        """Cines go to the processor as video (else as labelled stills); the encoder decides."""
+        return self.encoder.supports_video
+
+    @supports_video.setter
+    def supports_video(self, value: bool) -> None:
+        self.encoder.supports_video = value
+
+    @property
+    def nominal_fps(self) -> float:
+        """The frame rate handed to the processor for every cine (decision 0028)."""
+        return self.encoder.nominal_fps
+
+    @nominal_fps.setter
+    def nominal_fps(self, value: float) -> None:
+        self.encoder.nominal_fps = value
 
     def describe(self) -> dict:
         """What produced the reports: checkpoint, numerics, preprocessing and library versions."""
@@ -178,36 +314,61 @@ class Backend:
 
     def generate(
         self,
-        conversations: Sequence[Sequence[Part]],
+        conversations: Sequence[Sequence[Part] | EncodedPrompt],
         settings: GenerationSettings,
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[Generated]:
         """One reply per conversation, in input order.
 
-        Conversations of similar prompt length share a batch (left-padded), so little compute
-        goes to padding. Greedy unless `settings.do_sample`; a seed makes sampling repeatable.
-        Token counts exclude padding; generated tokens run up to and including the first end token.
+        Each conversation is its parts, encoded here (the processor once per conversation), or
+        already an ``EncodedPrompt`` (the pipeline's input workers encode them). Prompts of
+        similar length share a batch (``inference.batching.plan_batches``: sorted by length, a
+        fixed size or "auto" from the free GPU memory), joined by ``collate`` (left padding).
+        Greedy unless `settings.do_sample`; a seed makes sampling repeatable. Token counts exclude
+        padding; generated tokens run up to and including the first end token.
         """
-        prompts = [self._prompt(parts) for parts in conversations]
+        prompts = [
+            item if isinstance(item, EncodedPrompt) else self.encoder.encode(item) for item in conversations
+        ]
         total = len(prompts)
-        order = list(range(total))
-        if total > settings.batch_size:
-            lengths = [self._prompt_length(prompt) for prompt in prompts]
-            order.sort(key=lambda index: lengths[index])
+        batches = plan_batches(
+            [prompt.length for prompt in prompts],
+            batch_size=settings.batch_size,
+            max_new_tokens=settings.max_new_tokens,
+            memory=self.memory_budget(),
+        )
         generation_config = self._generation_config(settings)
         results: dict[int, Generated] = {}
+        done = 0
         with torch.random.fork_rng(devices=self._rng_devices()):
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
-            for start in range(0, total, settings.batch_size):
-                batch = order[start : start + settings.batch_size]
+            for batch in batches:
                 generated = self._generate_batch([prompts[i] for i in batch], generation_config)
                 for index, one in zip(batch, generated, strict=True):
                     results[index] = one
+                done += len(batch)
                 if progress is not None:
-                    progress(start + len(batch), total)
+                    progress(done, total)
         return [results[index] for index in range(total)]
+
+    def memory_budget(self) -> MemoryBudget | None:
+        """Free GPU memory and what a token costs there, for "auto" batches; None on the CPU."""
+        if self.device.type != "cuda":
+            return None
+        free, _total = torch.cuda.mem_get_info(self.device)
+        # Blocks torch's allocator holds but no tensor uses are free to this process too.
+        free += torch.cuda.memory_reserved(self.device) - torch.cuda.memory_allocated(self.device)
+        shape = model_shape(self.model.config)
+        value_bytes = torch.finfo(self.dtype).bits // 8
+        kv = 2 * shape["layers"] * shape["kv_heads"] * shape["head_dim"] * value_bytes
+        # Prefill transients per position: a few hidden-size vectors and the MLP intermediate
+        # (gate, up and their product), doubled as a margin for the vision tower and the allocator.
+        activations = 2 * (4 * shape["hidden"] + 3 * shape["intermediate"]) * value_bytes
+        return MemoryBudget(
+            free_bytes=int(free), kv_bytes_per_token=kv, activation_bytes_per_token=activations
+        )
 
     def _rng_devices(self) -> list[int]:
         # fork_rng restores these devices' generators afterwards: a seeded run leaves the caller's
@@ -216,21 +377,29 @@ class Backend:
             return []
         return [self.device.index if self.device.index is not None else torch.cuda.current_device()]
 
-    def _generate_batch(self, prompts: list[_Prompt], generation_config: GenerationConfig) -> list[Generated]:
+    def _generate_batch(
+        self, prompts: list[EncodedPrompt], generation_config: GenerationConfig
+    ) -> list[Generated]:
         started = time.perf_counter()
-        inputs = self._processor_inputs(prompts, padding=True).to(self.device)
+        joined = collate(
+            [prompt.tensors for prompt in prompts], pad_token_id=self.processor.tokenizer.pad_token_id
+        )
+        inputs = {name: torch.from_numpy(value).to(self.device) for name, value in joined.items()}
         with torch.inference_mode():
             output = self.model.generate(**inputs, generation_config=generation_config)
         prompt_width = inputs["input_ids"].shape[1]
-        prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
         new_tokens = [self._until_end(row) for row in output[:, prompt_width:].tolist()]
         texts = self.processor.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         seconds = (time.perf_counter() - started) / len(prompts)
         return [
             Generated(
-                text=text.strip(), prompt_tokens=int(count), generated_tokens=len(tokens), seconds=seconds
+                text=text.strip(),
+                prompt_tokens=prompt.length,
+                generated_tokens=len(tokens),
+                seconds=seconds,
+                batch_size=len(prompts),
             )
-            for text, count, tokens in zip(texts, prompt_tokens, new_tokens, strict=True)
+            for text, prompt, tokens in zip(texts, prompts, new_tokens, strict=True)
         ]
 
     def _until_end(self, tokens: list[int]) -> list[int]:
@@ -260,70 +429,13 @@ class Backend:
             pad_token_id=self.processor.tokenizer.pad_token_id,
         )
 
-    def _prompt_length(self, prompt: _Prompt) -> int:
-        return int(self._processor_inputs([prompt], padding=False)["input_ids"].shape[1])
+    # The encoder's methods under their old names: fine-tuning and demo training encode
+    # (prompt + answer) pairs with them.
+    def _prompt(self, parts: Sequence[Part]) -> _Prompt:
+        return self.encoder.prompt(parts)
 
     def _processor_inputs(self, prompts: list[_Prompt], *, padding: bool):
-        # One image list per prompt: Gemma-3 and Idefics-style processors match images to prompts
-        # by these lists (a flat list reads as all belonging to the first prompt); the Qwen
-        # processors flatten them in the same order.
-        images = [list(prompt.images) for prompt in prompts] if any(p.images for p in prompts) else None
-        videos = [video for prompt in prompts for video in prompt.videos]
-        video_kwargs = {}
-        if videos:
-            video_kwargs = {
-                "videos": videos,
-                "video_metadata": [metadata for prompt in prompts for metadata in prompt.video_metadata],
-                # The input pipeline chose the frames: the processor must not sample again
-                # (Qwen3-VL's default of 2 frames/s turns a 16-frame cine into 4 frames while the
-                # prompt still says 16).
-                "do_sample_frames": False,
-            }
-        return self.processor(
-            text=[prompt.text for prompt in prompts],
-            images=images,
-            padding=padding,
-            return_tensors="pt",
-            **video_kwargs,
-        )
-
-    def _prompt(self, parts: Sequence[Part]) -> _Prompt:
-        prompt = _Prompt(text="")
-        content: list[dict] = []
-        for part in parts:
-            if part.kind == "text":
-                content.append({"type": "text", "text": part.text})
-            elif part.kind == "image":
-                for frame in _frame_stack(_checked_frames(part)):
-                    content.append({"type": "image"})
-                    prompt.images.append(_rgb(frame))
-            elif self.supports_video:
-                frames = _frame_stack(_checked_frames(part))
-                content.append({"type": "video"})
-                prompt.videos.append(_rgb(frames))
-                # The processor reads the frame rate from the metadata: Qwen2.5-VL turns it into
-                # second_per_grid_ts (its temporal RoPE spacing), Qwen3-VL into the "<t seconds>"
-                # stamps between temporal patches. It gets the nominal rate of the time-position
-                # convention (decision 0028), not the cine's real one: the prompt's text states that.
-                prompt.video_metadata.append(
-                    {
-                        "total_num_frames": frames.shape[0],
-                        "fps": self.nominal_fps,
-                        "frames_indices": list(range(frames.shape[0])),
-                        "height": frames.shape[1],
-                        "width": frames.shape[2],
-                    }
-                )
-            else:
-                for label, frame in _labelled_frames(part):
-                    content.append({"type": "text", "text": label})
-                    content.append({"type": "image"})
-                    prompt.images.append(_rgb(frame))
-        message = {"role": "user", "content": content}
-        prompt.text = self.processor.apply_chat_template(
-            [message], add_generation_prompt=True, tokenize=False
-        )
-        return prompt
+        return self.encoder.processor_inputs(prompts, padding=padding)
 
 
 def _checked_frames(part: Part) -> np.ndarray:
@@ -366,6 +478,19 @@ def _end_token_ids(generation_config: GenerationConfig, tokenizer) -> frozenset[
     ids.add(tokenizer.eos_token_id)
     ids.discard(None)
     return frozenset(ids)
+
+
+def model_shape(config) -> dict[str, int]:
+    """The language model's sizes that set KV-cache and activation memory."""
+    text = getattr(config, "text_config", None) or config
+    heads = text.num_attention_heads
+    return {
+        "layers": text.num_hidden_layers,
+        "kv_heads": getattr(text, "num_key_value_heads", None) or heads,
+        "head_dim": getattr(text, "head_dim", None) or text.hidden_size // heads,
+        "hidden": text.hidden_size,
+        "intermediate": text.intermediate_size,
+    }
 
 
 def vision_grid_factor(processor) -> int | None:

@@ -89,3 +89,55 @@ def test_a_batch_of_two_gives_what_each_gives_alone(family_backend):
     assert [g.prompt_tokens for g in together] == [g.prompt_tokens for g in alone]
     assert alone[0].prompt_tokens != alone[1].prompt_tokens
     assert all(g.generated_tokens > 0 for g in together)
+
+
+def test_per_case_tensors_joined_equal_the_processor_batch(family_backend):
+    """The processor runs once per case (in the input workers); ``collate`` must build exactly
+    the batch the processor would have built from all cases at once."""
+    from inference.batching import collate
+
+    _family, backend = family_backend
+    conversations = [study(1, phases=8), study(2, phases=4), study(0, phases=6)]
+    prompts = [backend._prompt(c) for c in conversations]
+
+    together = backend._processor_inputs(prompts, padding=True)
+    joined = collate(
+        [backend.encoder.encode(c).tensors for c in conversations],
+        pad_token_id=backend.processor.tokenizer.pad_token_id,
+    )
+
+    assert set(joined) == set(together.keys())
+    for name, value in together.items():
+        assert np.array_equal(joined[name], value.numpy()), name
+
+
+def test_the_encoder_travels_to_a_worker_and_encodes_the_same(family_backend):
+    import pickle
+
+    _family, backend = family_backend
+    conversation = study(3, phases=4)
+
+    copy = pickle.loads(pickle.dumps(backend.encoder))
+
+    here, there = backend.encoder.encode(conversation).tensors, copy.encode(conversation).tensors
+    assert set(here) == set(there)
+    assert all(np.array_equal(here[name], there[name]) for name in here)
+
+
+def test_the_processor_runs_once_per_conversation(family_backend, monkeypatch):
+    _family, backend = family_backend
+    calls = []
+    real = backend.encoder.processor_inputs
+
+    def counted(prompts, *, padding):
+        calls.append(len(prompts))
+        return real(prompts, padding=padding)
+
+    monkeypatch.setattr(backend.encoder, "processor_inputs", counted)
+    generated = backend.generate(
+        [study(1, phases=8), study(2, phases=4), study(0, phases=6)],
+        GenerationSettings(max_new_tokens=2, batch_size=2),
+    )
+
+    assert calls == [1, 1, 1]
+    assert sorted(g.batch_size for g in generated) == [1, 2, 2]

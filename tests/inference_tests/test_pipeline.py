@@ -89,11 +89,11 @@ def test_a_failing_batch_is_retried_case_by_case_so_one_bad_case_fails_alone(
     real = gen.backend.generate
     calls = []
 
-    def out_of_memory_on_batches_and_on_the_second_case(conversations, settings, **kwargs):
-        calls.append(len(conversations))
-        if len(conversations) > 1 or len(calls) == 3:
+    def out_of_memory_on_batches_and_on_the_second_case(prompts, settings, **kwargs):
+        calls.append(len(prompts))
+        if len(prompts) > 1 or len(calls) == 3:
             raise RuntimeError("CUDA out of memory")
-        return real(conversations, settings, **kwargs)
+        return real(prompts, settings, **kwargs)
 
     monkeypatch.setattr(gen.backend, "generate", out_of_memory_on_batches_and_on_the_second_case)
     reports = list(gen.run([CaseSource("A", first), CaseSource("B", second)]))
@@ -151,3 +151,47 @@ def test_the_command_line_prints_a_report_and_its_provenance(tiny_qwen2_5_vl, sy
         env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
     )
     assert missing.returncode != 0 and "error:" in missing.stderr
+
+
+def test_the_workers_run_the_processor_and_the_main_process_only_joins_batches(
+    tiny_qwen2_vl, two_studies, tmp_path, monkeypatch
+):
+    from inference.backend import PromptEncoder
+
+    first, second, _broken = two_studies
+    cases = [CaseSource("A", first), CaseSource("B", second)]
+    inline = list(generator(tiny_qwen2_vl, preprocess_workers=0).run(cases))
+
+    def not_here(self, prompts, *, padding):
+        raise AssertionError("the processor ran in the main process")
+
+    # The spawned worker imports its own, unpatched PromptEncoder.
+    monkeypatch.setattr(PromptEncoder, "processor_inputs", not_here)
+    pooled = list(generator(tiny_qwen2_vl, preprocess_workers=1).run(cases))
+
+    assert [r.error for r in pooled] == [None, None]
+    assert [r.text for r in pooled] == [r.text for r in inline]
+    assert [r.provenance["tokens"] for r in pooled] == [r.provenance["tokens"] for r in inline]
+    assert [r.provenance["batch"] for r in pooled] == [{"size": 2, "batch_size_setting": 2}] * 2
+
+
+def test_a_case_whose_prompt_cannot_be_encoded_fails_alone(tiny_qwen2_vl, two_studies, monkeypatch):
+    from inference.backend import PromptEncoder
+
+    first, second, _broken = two_studies
+    real = PromptEncoder.encode
+    seen = []
+
+    def second_fails(self, parts):
+        seen.append(1)
+        if len(seen) == 2:
+            raise ValueError("frames the processor would misread")
+        return real(self, parts)
+
+    monkeypatch.setattr(PromptEncoder, "encode", second_fails)
+    reports = list(
+        generator(tiny_qwen2_vl, preprocess_workers=0).run([CaseSource("A", first), CaseSource("B", second)])
+    )
+
+    assert reports[0].text and reports[0].error is None
+    assert reports[1].error == "ValueError: frames the processor would misread" and reports[1].prompt_text

@@ -118,8 +118,9 @@ def test_batching_gives_the_same_text_as_one_by_one(checkpoint):
     conversations = three_conversations_of_different_lengths()
 
     alone = backend.generate(conversations, GenerationSettings(max_new_tokens=12, batch_size=1))
-    # 2: sorted by length into a padded pair and a single; 3: all three padded together.
-    for batch_size in (2, 3):
+    # 2: sorted by length into a padded pair and a single; 3 and "auto" (4 on the CPU): all three
+    # padded together, from the per-case tensors joined by inference.batching.collate.
+    for batch_size in (2, 3, "auto"):
         batched = backend.generate(
             conversations, GenerationSettings(max_new_tokens=12, batch_size=batch_size)
         )
@@ -228,3 +229,23 @@ def test_describe_reports_model_numerics_processor_and_versions(qwen2_5_backend,
 def test_generate_refuses_frames_the_processor_would_misread(qwen2_5_backend, part):
     with pytest.raises(ValueError):
         qwen2_5_backend.generate([[Part("text", text="Describe."), part]], GREEDY)
+
+
+def test_auto_batches_on_cuda_are_planned_from_free_memory_and_the_model_shape(qwen2_5_backend, monkeypatch):
+    import torch
+
+    from inference.backend import model_shape
+
+    monkeypatch.setattr(qwen2_5_backend, "device", torch.device("cuda", 0))
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: (6 * 2**30, 80 * 2**30))
+    monkeypatch.setattr(torch.cuda, "memory_reserved", lambda device: 3 * 2**30)
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda device: 1 * 2**30)
+
+    budget = qwen2_5_backend.memory_budget()
+
+    shape = model_shape(qwen2_5_backend.model.config)
+    assert budget.free_bytes == 8 * 2**30  # free + reserved but unused
+    assert budget.kv_bytes_per_token == 2 * shape["layers"] * shape["kv_heads"] * shape["head_dim"] * 4
+    assert budget.activation_bytes_per_token > budget.kv_bytes_per_token > 0
+    monkeypatch.setattr(qwen2_5_backend, "device", torch.device("cpu"))
+    assert qwen2_5_backend.memory_budget() is None

@@ -16,6 +16,7 @@ from cmr_reader.reports.generation import (
 )
 from cmr_reader.reports.training_leakage import TrainingLeakageError
 from cmr_reader.studies.lookup import find_study
+from inference.batching import parse_batch_size
 from inference.checkpoint import input_config_for_checkpoint
 from inference.generation_settings import GenerationSettings
 from inference.prompts import PromptTemplate
@@ -33,7 +34,12 @@ class Command(BaseCommand):
         scope.add_argument("--study", help=_("Only the cases of this reader study (id or name)."))
         scope.add_argument("--cases", nargs="+", help=_("Only these case ids."))
         parser.add_argument("--device", default="auto")
-        parser.add_argument("--batch-size", type=int, default=4)
+        parser.add_argument(
+            "--batch-size",
+            type=parse_batch_size,
+            default="auto",
+            help=_('Cases per batch, or "auto": sized from the free GPU memory and the prompts\' lengths.'),
+        )
         parser.add_argument("--limit", type=int, default=None, help=_("At most this many cases now."))
         parser.add_argument("--lang", default="en", help=_("Prompt template: en, zh, or a template file."))
         parser.add_argument("--max-new-tokens", type=int, default=512)
