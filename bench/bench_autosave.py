@@ -144,10 +144,16 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=250.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=30,
+        help="gunicorn --keep-alive seconds; 0: a new connection per request, as behind a reverse proxy",
+    )
     args = parser.parse_args()
     reset_database()
     work_dir = Path(tempfile.mkdtemp(prefix="bench-autosave-"))
-    site = OurSite(work_dir, workers=args.workers, threads=args.threads)
+    site = OurSite(work_dir, workers=args.workers, threads=args.threads, keep_alive=args.keep_alive)
     site.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
     try:
         site.manage("migrate", "-v0")
@@ -193,7 +199,7 @@ def report(results: dict, check: dict, *, seconds: float, client_cpu: float, arg
     print(
         f"{args.readers} readers, {acknowledged + len(errors)} saves in {seconds:.1f} s "
         f"({(acknowledged + len(errors)) / seconds:.0f}/s), think time 0-{2 * args.think_ms:.0f} ms, "
-        f"gunicorn {args.workers}x{args.threads} threads, PostgreSQL"
+        f"gunicorn {args.workers}x{args.threads} threads, keep-alive {args.keep_alive} s, PostgreSQL"
     )
     print(
         f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {latencies[-1] * 1000:.1f}  "

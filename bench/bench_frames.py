@@ -119,9 +119,12 @@ def _write_mr_image(path: Path, *, pixels, uids, slice_index: int, phase: int) -
 class OurSite:
     """The Django site under gunicorn, on a temporary database and storage."""
 
-    def __init__(self, work_dir: Path, *, workers: int, threads: int):
+    def __init__(self, work_dir: Path, *, workers: int, threads: int, keep_alive: int = 30):
         self.work_dir = work_dir
         self.workers, self.threads = workers, threads
+        # Seconds gunicorn keeps an idle client connection; 0 closes it after each response, as
+        # when a reverse proxy opens one connection per request (nginx's default upstream).
+        self.keep_alive = keep_alive
         self.port = free_loopback_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.password = secrets.token_urlsafe(12)
@@ -188,7 +191,7 @@ class OurSite:
                 "--threads",
                 str(self.threads),
                 "--keep-alive",
-                "30",
+                str(self.keep_alive),
                 "--log-level",
                 "warning",
             ],
