@@ -104,16 +104,25 @@ def test_every_synthetic_series_is_classified_as_its_ground_truth_kind(seed, tmp
     case_dirs = write_cases(tmp_path / "classify", cases=6, seed=seed, matrix=32, phases=6)
     call_command("import_dicom", *[str(d) for d in case_dirs], stdout=io.StringIO())
     pseudonymizer = Pseudonymizer(settings.PSEUDONYM_KEY)
-    checked = 0
+    checked, placed_by_geometry = 0, 0
     for case_dir in case_dirs:
         truth = json.loads((case_dir / "ground_truth.json").read_text())
         for series in truth["series"]:
             stored = Series.objects.get(series_instance_uid=pseudonymizer.uid(series["series_instance_uid"]))
             expected = series["expected_kind"]
             if not series["description_is_informative"] and expected in {"cine_4ch", "cine_2ch", "cine_3ch"}:
-                # Without a description, a single long-axis plane shows that it is a long axis,
-                # not which one (that would need its geometry against the short-axis stack).
-                expected = "cine_lax_other"
-            assert stored.kind == expected, (series["description"], stored.classification_reason)
+                # Without a description the view comes from the plane's angle to the short-axis
+                # stack (decisions/0026): the right view, or "other" where the angle falls in a
+                # gap between the views' sectors, never a wrong view.
+                assert stored.kind in {expected, "cine_lax_other"}, (
+                    series["description"],
+                    stored.classification_reason,
+                )
+                placed_by_geometry += stored.kind == expected
+            else:
+                assert stored.kind == expected, (series["description"], stored.classification_reason)
             checked += 1
     assert checked == 30
+    # Each of these seeds draws a long-axis cine without a view word whose plane lies in its
+    # view's sector, so geometry must have named it.
+    assert placed_by_geometry >= 1

@@ -72,8 +72,12 @@ def heart_frame(*, base_center_mm, long_axis) -> HeartFrame:
     """The heart's frame from its base centre and long axis (base to apex)."""
     axis = np.asarray(long_axis, dtype=np.float64)
     axis = axis / np.linalg.norm(axis)
-    toward_front = np.array([0.0, -1.0, 0.0])  # anterior is -y in LPS
-    anterior = toward_front - np.dot(toward_front, axis) * axis
+    # The LV's anterior wall faces up and forward, its inferior wall lies on the diaphragm: the
+    # heart's "anterior" is the head direction (+z in LPS) across the long axis. So the
+    # horizontal long axis (4-chamber: long axis and lateral) is the long-axis plane nearest to
+    # axial, as on a scanner, and views can be placed from geometry (decisions/0026).
+    toward_head = np.array([0.0, 0.0, 1.0])
+    anterior = toward_head - np.dot(toward_head, axis) * axis
     anterior /= np.linalg.norm(anterior)
     lateral = np.cross(anterior, axis)
     if lateral[0] < 0:  # lateral must point to the patient's left (+x)
