@@ -248,7 +248,9 @@ def test_the_ellipse_reports_mean_sd_and_area_and_clear_removes_every_measuremen
     press(browser, "m")
     drag(browser, *on_screen(browser, [endocardium, epicardium]))
     press(browser, "p")
-    click_at(browser, on_screen(browser, [(endocardium + epicardium) / 2 + 4 * frame.anterior])[0])
+    # Well clear of the caliper's line: a click within a few pixels of an annotation selects it
+    # instead of placing a probe (4 mm was 6 pixels at this zoom).
+    click_at(browser, on_screen(browser, [(endocardium + epicardium) / 2 + 12 * frame.anterior])[0])
     drawn_tools = settled_measurements(browser, 3, lambda m: True)
     assert sorted(m["tool"] for m in drawn_tools) == ["ellipse", "length", "probe"]
     assert (
