@@ -11,12 +11,13 @@ Instance UID, and a file written whose row was lost is rewritten with the same b
 import logging
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import pydicom
 from django.db import IntegrityError, transaction
@@ -160,12 +161,23 @@ def import_sources(
         indexer.flush()
     # Every series the import saw, duplicates-only ones too: a rerun after a crash between
     # indexing and classification must still classify.
+    # Headers of the long-axis cines just classified, so that placing them below reads nothing again.
+    long_axis_headers: dict[int, list[dict]] = {}
     for series in Series.objects.filter(series_instance_uid__in=indexer.series_cache):
-        reclassify_series(series, new_headers=indexer.new_headers.get(series.series_instance_uid))
+        classified = reclassify_series(
+            series, new_headers=indexer.new_headers.get(series.series_instance_uid)
+        )
+        if classified is not None and classified.kind in LONG_AXIS_CINE_KINDS:
+            long_axis_headers[series.pk] = classified.headers
     touched = Series.objects.filter(series_instance_uid__in=indexer.series_cache)
     for case_id in set(touched.values_list("case_id", flat=True)):
-        place_long_axis_cines(case_id)
+        place_long_axis_cines(case_id, known_headers=long_axis_headers)
     return summary
+
+
+class ClassifiedSeries(NamedTuple):
+    kind: SeriesKind
+    headers: list[dict]  # what it was classified from, one per frame
 
 
 def reclassify_series(
@@ -173,30 +185,42 @@ def reclassify_series(
     *,
     new_headers: dict[str, list[dict]] | None = None,
     short_axis_long_axis: Vector | None = None,
-) -> None:
-    """Classify ``series`` from all its instances' headers, one per frame.
+    headers: list[dict] | None = None,
+) -> ClassifiedSeries | None:
+    """Classify ``series`` from all its instances' headers, one per frame; None for a series
+    without instances.
 
     ``new_headers`` (SOP Instance UID -> its frames' headers) are those an import has just
     indexed; only the series' other instances are read back from their stored DICOM JSON.
-    ``short_axis_long_axis`` places a long-axis cine that names no view (``place_long_axis_cines``).
+    ``headers``, when given, are all of them already (``place_long_axis_cines``).
+    ``short_axis_long_axis`` places a long-axis cine that names no view.
     """
-    new_headers = new_headers or {}
-    headers = [header for frames in new_headers.values() for header in frames]
-    older = (
-        series.instances.exclude(sop_instance_uid__in=list(new_headers)) if new_headers else series.instances
-    )
-    for dicom_json in older.values_list("dicom_json", flat=True):
-        headers += classification_headers(dicom_json)
+    if headers is None:
+        new_headers = new_headers or {}
+        headers = [header for frames in new_headers.values() for header in frames]
+        older = (
+            series.instances.exclude(sop_instance_uid__in=list(new_headers))
+            if new_headers
+            else series.instances
+        )
+        for dicom_json in older.values_list("dicom_json", flat=True):
+            headers += classification_headers(dicom_json)
     if not headers:
-        return
+        return None
     result = classify_series(headers, short_axis_long_axis=short_axis_long_axis)
     Series.objects.filter(pk=series.pk).update(kind=result.kind, classification_reason=result.reason)
+    return ClassifiedSeries(kind=result.kind, headers=headers)
 
 
-def place_long_axis_cines(case_id: int) -> None:
+def place_long_axis_cines(case_id: int, *, known_headers: Mapping[int, list[dict]] | None = None) -> None:
     """Reclassify a case's long-axis cines with the long axis of its short-axis cine stack, so that
     those whose description names no view are placed by their plane's angle to the stack
-    (``domain.view_geometry``, ``decisions/0026``). Nothing changes without a stack."""
+    (``domain.view_geometry``, ``decisions/0026``). Nothing changes without a stack or without
+    long-axis cines. ``known_headers`` (series pk -> headers) spares reading the series an import
+    has just classified again."""
+    long_axis_series = list(Series.objects.filter(case_id=case_id, kind__in=LONG_AXIS_CINE_KINDS))
+    if not long_axis_series:
+        return
     stack_headers = [
         header
         for series in Series.objects.filter(case_id=case_id, kind=SeriesKind.CINE_SAX)
@@ -206,8 +230,9 @@ def place_long_axis_cines(case_id: int) -> None:
     long_axis = stack_long_axis(stack_headers)
     if long_axis is None:
         return
-    for series in Series.objects.filter(case_id=case_id, kind__in=LONG_AXIS_CINE_KINDS):
-        reclassify_series(series, short_axis_long_axis=long_axis)
+    known_headers = known_headers or {}
+    for series in long_axis_series:
+        reclassify_series(series, short_axis_long_axis=long_axis, headers=known_headers.get(series.pk))
 
 
 def classification_header(dicom_json: dict) -> dict:
