@@ -42,6 +42,7 @@ ITEMS = [
 
 SETUP = """
 import json, secrets
+from django.conf import settings
 from datetime import timedelta
 from django.contrib.auth import get_user_model, BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Group
@@ -72,7 +73,7 @@ out = []
 for user in readers:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["last_activity"] = timezone.now().timestamp()
     session.create()

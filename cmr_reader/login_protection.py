@@ -50,7 +50,7 @@ class AddressLockoutBackend:
             request.axes_locked_out = True
             raise PermissionDenied
         # No get_user: like axes' backend, this one never logs anyone in, so sessions (and the
-        # test client's force_login) name the ModelBackend.
+        # test client's force_login) name UserWithRolesBackend.
         return None
 
 

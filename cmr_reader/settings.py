@@ -185,7 +185,8 @@ AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out address or username+address is refused before its password is checked.
     "cmr_reader.login_protection.AddressLockoutBackend",
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the roles read with the user (decision 0031).
+    "cmr_reader.accounts.backends.UserWithRolesBackend",
 ]
 
 # Login protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cmr_reader.studies.models import Answer, AnswerChange, Assignment, Criterion, ReaderStudy
+from cmr_reader.studies import answer_statements
+from cmr_reader.studies.models import Assignment, Criterion, ReaderStudy
 from cmr_reader.studies.questionnaire import Questionnaire
 
 # The reading page reports its active time every 30 s (static/js/reading.js) and adds a report
@@ -107,22 +108,32 @@ def save_answer(
     separate lookup.
     """
     with transaction.atomic():
+        # Written-out SQL (answer_statements, decision 0031): this runs on every click.
         if public_id is not None:
-            assignment = _locked_open(public_id, user=user, now=now)
+            case = answer_statements.lock_open(public_id, reader_id=user.pk, now=now)
+            if case is None:
+                raise NotOpenToReader
+            if case.submitted and not case.study.allow_revisit:
+                raise AnswerRejected(_("This case was submitted and can no longer be changed."))
         else:
             assert assignment_id is not None, "save_answer needs an assignment_id or a public_id"
             assignment = _locked(assignment_id, user=user)
-        _check_open(assignment, now=now)
-        questionnaire = questionnaire_for(assignment.study)
+            _check_open(assignment, now=now)
+            case = answer_statements.LockedCase(
+                assignment_id=assignment.pk,
+                submitted=assignment.submitted_at is not None,
+                opened=assignment.opened_at is not None,
+                study=assignment.study,
+            )
+        questionnaire = questionnaire_for(case.study)
         cleaned = questionnaire.clean(item, value)
-        # No ordering: the rows become a dict, and ordering would join the assignment and study.
-        stored = {answer.item: answer for answer in Answer.objects.filter(assignment=assignment).order_by()}
+        stored = answer_statements.answers_of(case.assignment_id)
         before = {key: answer.value for key, answer in stored.items()}
         after = {key: v for key, v in before.items() if key != item}
         if cleaned is not None:
             after[item] = cleaned
         missing = questionnaire.missing(after)
-        if assignment.submitted_at is not None:
+        if case.submitted:
             # Only what this change would newly leave missing: a case stored incomplete before
             # this rule existed can still be mended one answer at a time.
             was_missing = set(questionnaire.missing(before))
@@ -132,27 +143,19 @@ def save_answer(
         answer = stored.get(item)
         if (item in before and before[item] == cleaned) or (item not in before and cleaned is None):
             return SavedAnswer(version=answer.version if answer else 0, missing=missing)
-        if answer is None:
-            answer = Answer.objects.create(assignment=assignment, item=item, value=cleaned, updated_at=now)
-        elif cleaned is None:
-            # No row means no answer (the column holds no nulls); AnswerChange keeps the history.
-            answer.delete()
-            answer = None
-        else:
-            answer.value, answer.version, answer.updated_at = cleaned, answer.version + 1, now
-            answer.save(update_fields=["value", "version", "updated_at"])
-        AnswerChange.objects.create(
-            assignment=assignment,
-            item=item,
-            old_value=before.get(item),
-            new_value=cleaned,
-            changed_by=user,
-            changed_at=now,
-            after_submit=assignment.submitted_at is not None,
+        version = answer_statements.write_change(
+            answer_statements.Change(
+                assignment_id=case.assignment_id,
+                item=item,
+                before=answer,
+                value=cleaned,
+                user_id=user.pk,
+                now=now,
+                after_submit=case.submitted,
+                first_opening=not case.opened,
+            )
         )
-        if assignment.opened_at is None:
-            Assignment.objects.filter(pk=assignment.pk).update(opened_at=now)
-        return SavedAnswer(version=answer.version if answer else 0, missing=missing)
+        return SavedAnswer(version=version, missing=missing)
 
 
 @dataclass(frozen=True)
@@ -211,16 +214,6 @@ def _locked(assignment_id: int, *, user) -> Assignment:
     # study's row too, and every save of every reader of a study would queue on it.
     locking = Assignment.objects.select_for_update(of=("self",)).select_related("study")
     return locking.get(pk=assignment_id, reader=user)
-
-
-def _locked_open(public_id: str, *, user, now: datetime) -> Assignment:
-    locking = Assignment.objects.select_for_update(of=("self",)).select_related("study")
-    try:
-        return locking.get(
-            public_id=public_id, reader=user, study__state=ReaderStudy.State.ASSIGNED, available_from__lte=now
-        )
-    except Assignment.DoesNotExist:
-        raise NotOpenToReader from None
 
 
 def _check_open(assignment: Assignment, *, now: datetime) -> None:

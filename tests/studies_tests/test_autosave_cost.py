@@ -7,14 +7,15 @@ took the study's row with the assignment's, so that all readers of a study waite
 
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cmr_reader.studies import answers
-from cmr_reader.studies.models import Assignment, Criterion
+from cmr_reader.studies import answer_statements, answers
+from cmr_reader.studies.models import Answer, AnswerChange, Assignment, Criterion
 from tests.studies_tests.conftest import NOW, build_study
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +40,10 @@ def test_an_autosave_finds_and_locks_the_assignment_in_one_query(client, assigne
     assert response.status_code == 200 and response.json()["ok"] is True
     statements = [q["sql"] for q in context.captured_queries]
     data = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    # session, user, the user's groups (role check); lock (with the study), answers; update, audit
-    assert len(data) == 7, "\n".join(data)
+    # session, user with its roles; lock (with the study), answers; the write: on PostgreSQL the
+    # answer, its audit row and the opening in one statement, on SQLite one after another
+    writes = 1 if connection.vendor == "postgresql" else 2
+    assert len([s for s in data if s not in ("BEGIN", "COMMIT")]) == 4 + writes, "\n".join(data)
     assert not any("studies_criterion" in s for s in data)
     assert sum("studies_assignment" in s.split(" WHERE ")[0] for s in data if s.startswith("SELECT")) == 1
 
@@ -79,7 +82,8 @@ def test_readers_of_one_study_do_not_wait_for_each_others_saves(reader, other_re
     def hold_a_save_open():
         try:
             with transaction.atomic():
-                answers._locked_open(mine.public_id, user=reader, now=NOW)  # what a save locks first
+                # what a save locks first
+                answer_statements.lock_open(mine.public_id, reader_id=reader.pk, now=NOW)
                 holding.set()
                 release.wait(10)
         finally:
@@ -110,3 +114,63 @@ def test_readers_of_one_study_do_not_wait_for_each_others_saves(reader, other_re
 
     assert "error" not in outcome, outcome.get("error")
     assert outcome["saved"].version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_waited_for_the_lock_builds_on_the_save_before_it(reader):
+    """The answers are read after the lock is granted, not in the locking statement: under READ
+    COMMITTED that statement's snapshot predates the lock, and the waiting save would overwrite
+    the first one's answer from a stale copy (answer_statements' docstring)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every write")
+    build_study(readers=[reader], readers_per_case=1, overlap=0)
+    mine = first_assignment(reader)
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first_save_held_open():
+        try:
+            with transaction.atomic():
+                answers.save_answer(
+                    public_id=mine.public_id, user=reader, item="A.correctness", value=3, now=NOW
+                )
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second_save():
+        try:
+            outcome["saved"] = answers.save_answer(
+                public_id=mine.public_id, user=reader, item="A.correctness", value=4, now=NOW
+            )
+        except Exception as error:  # noqa: BLE001 - asserted below
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_save_held_open)
+    first.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=second_save)
+    second.start()
+    waiting = False
+    for _ in range(200):  # until the second save waits on the first one's row lock
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                waiting = True
+                break
+        time.sleep(0.02)
+    release.set()
+    first.join(15)
+    second.join(15)
+
+    assert waiting, "the second save never waited for the first one's lock"
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["saved"].version == 2
+    assert Answer.objects.get(assignment=mine, item="A.correctness").value == 4
+    changes = AnswerChange.objects.filter(assignment=mine, item="A.correctness").order_by("id")
+    assert [(c.old_value, c.new_value) for c in changes] == [(None, 3), (3, 4)]
