@@ -324,9 +324,14 @@ FRAME_FAST_LANE = env_bool("FRAME_FAST_LANE", True)
 # How long a generation chunk's worker may go without storing a case before another worker may
 # take the chunk over (cmr_reader/reports/models.py, GenerationChunk).
 GENERATION_LEASE_SECONDS = int(os.environ.get("GENERATION_LEASE_SECONDS", str(30 * 60)))
-# A chunk whose model fails this many cases in a row stops there with the reason (a broken GPU or
-# model), instead of recording a failure for every case (cmr_reader/reports/generation.py).
+# A worker whose model fails this many cases in a row stops (a broken GPU or model) instead of
+# recording a failure for every case (cmr_reader/reports/generation.py).
 GENERATION_MAX_FAILURES_IN_A_ROW = int(os.environ.get("GENERATION_MAX_FAILURES_IN_A_ROW", "5"))
+# A worker that stops on a chunk gives it back to the others; after this many workers stopped on
+# the same chunk (the model is broken everywhere, not one machine), the chunk fails with the reason.
+GENERATION_MAX_WORKERS_STOPPED_PER_CHUNK = int(
+    os.environ.get("GENERATION_MAX_WORKERS_STOPPED_PER_CHUNK", "2")
+)
 
 # Processes that prepare (read, check, de-identify, encode) files during an import; the
 # database work stays in one process. 1 turns the pool off.

@@ -1,4 +1,4 @@
-"""Moving a background job through its states: claim, heartbeat, finish, fail, queue again.
+"""Moving a background job through its states: claim, heartbeat, finish, fail, release, queue again.
 
 Every transition is one conditional UPDATE, so two workers (or a worker and a retry) racing for a
 job cannot both win, on SQLite or PostgreSQL. A worker holds a job while its lease lasts; every
@@ -94,6 +94,21 @@ def _end(job: BackgroundJob, state: str, *, now: datetime | None, **fields) -> b
         for name, value in fields.items():
             setattr(job, name, value)
     return bool(ended)
+
+
+def release(job: BackgroundJob, *, now: datetime | None = None, **fields) -> bool:
+    """Running -> queued, its lease given up with ``fields`` (why) in the same write, so another
+    worker may claim it at once instead of waiting for the lease to run out. False when the job is
+    no longer this worker's."""
+    now = now or timezone.now()
+    released = _still_mine(job).update(
+        state=JobState.QUEUED, lease_owner="", lease_expires_at=None, updated_at=now, **fields
+    )
+    if released:
+        job.state, job.lease_owner, job.lease_expires_at = JobState.QUEUED, "", None
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return bool(released)
 
 
 def requeue(model: type[Job], pk, *, now: datetime | None = None, **fields) -> Job | None:

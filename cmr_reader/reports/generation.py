@@ -19,9 +19,18 @@ Each worker checks, before it generates, that the checkpoint it loaded hashes to
 (``verify_checkpoint``): weights replaced on one machine refuse to write under the run that names
 others. A loaded model is reused while its files on disk are unchanged (``load_backend``). Every
 report records the code version and the worker that wrote it beside the model's provenance
-(device, library versions, timings). A chunk whose model fails ``GENERATION_MAX_FAILURES_IN_A_ROW``
-cases in a row stops there (``WorkerStopped``): a broken GPU or model fails its chunk with the
-reason instead of recording a failure for every case.
+(device, library versions, timings).
+
+A worker whose model fails ``GENERATION_MAX_FAILURES_IN_A_ROW`` cases in a row stops there
+(``WorkerStopped``) instead of recording a failure for every case. A GPU worker is then the likely
+culprit (a broken GPU, a bad driver): it gives the chunk back (``ChunkGivenBack``: queued again at
+once, its lease released, why and which worker stopped recorded in ``stopped_workers`` and shown
+as the chunk's error) and asks its ``db_worker`` to shut down gracefully after this task, the way
+SIGTERM does (``_stop_taking_work``). Another worker takes the chunk over and generates its cases
+still lacking a report, the ones that failed included (a report clears a case's failure). Once
+``GENERATION_MAX_WORKERS_STOPPED_PER_CHUNK`` workers have stopped on one chunk the model is broken
+everywhere, and the chunk fails with the reasons. The command, running a chunk in the foreground,
+fails it at once with the reason.
 
 torch and transformers are imported only when a run actually generates (``load_backend``), so
 the web process never loads them.
@@ -31,9 +40,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
+import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -42,6 +53,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.management.commands.db_worker import Worker
 
 from cmr_reader.domain.entities.extract import extract_report_diagnosis
 from cmr_reader.imaging.models import Case, Instance, Series
@@ -67,6 +79,10 @@ class CheckpointMismatch(RuntimeError):
 
 class WorkerStopped(RuntimeError):
     """A worker stopped a chunk after too many model failures in a row."""
+
+
+class ChunkGivenBack(WorkerStopped):
+    """A task worker stopped a chunk and gave it back to the other workers."""
 
 
 @dataclass(frozen=True)
@@ -240,8 +256,27 @@ def generate_chunk_task(*, chunk_id: int) -> dict:
             return {"chunk": chunk_id, "watching": True}
         return {"chunk": chunk_id, "skipped": True}
     watch_chunk(chunk)
-    run = run_chunk(chunk)
+    try:
+        run = run_chunk(chunk, give_back=True)
+    except ChunkGivenBack as stopped:
+        _stop_taking_work(str(stopped))
+        return {"chunk": chunk_id, "attempt": chunk.attempts, "given_back": str(stopped)}
+    except WorkerStopped as stopped:
+        _stop_taking_work(str(stopped))
+        raise
     return {"chunk": chunk_id, "attempt": chunk.attempts, "run_state": run.state}
+
+
+def _stop_taking_work(reason: str) -> None:
+    """Ask the ``db_worker`` running this task to exit once the task returns: its own SIGTERM
+    handler (``Worker.shutdown``) lets the task end and takes no further one. Elsewhere (another
+    task backend, a web process) nothing is stopped; the reason is logged."""
+    worker = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    if not (isinstance(worker, Worker) and worker.running_task):
+        logger.error("not in a db_worker's task; this process goes on taking work despite: %s", reason)
+        return
+    logger.error("this worker stops taking work: %s", reason)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def watch_chunk(chunk: GenerationChunk) -> None:
@@ -256,14 +291,21 @@ def run_chunk(
     preprocess_workers: int = 1,
     backend=None,
     progress: Callable[[CaseReport], None] | None = None,
+    give_back: bool = False,
 ) -> GenerationRun:
     """Generate the chunk's cases that still lack a report from its run, renewing the lease after
-    each; an escaping error fails the chunk (and so the run) with the reason."""
+    each; an escaping error fails the chunk (and so the run) with the reason. A model failing
+    ``GENERATION_MAX_FAILURES_IN_A_ROW`` cases in a row raises ``WorkerStopped``; with
+    ``give_back`` (a task worker) the chunk is given back instead of failed
+    (``ChunkGivenBack``), until ``GENERATION_MAX_WORKERS_STOPPED_PER_CHUNK`` workers have stopped
+    on it."""
     run = chunk.run
     try:
         plan = plan_from_run(run)
         backend = backend or load_backend(plan.model_path, device=chunk.device)
-        lifecycle.heartbeat(chunk)  # loading a large model takes a while
+        # Loading a large model takes a while. A chunk taken over from stopped workers keeps saying so.
+        taken_over = {"error": f"{chunk.stop_note()}; taken over by {chunk.lease_owner}"}
+        lifecycle.heartbeat(chunk, **(taken_over if chunk.stopped_workers else {}))
         verify_checkpoint(backend, run)
         described = backend.describe()
         GenerationRun.objects.filter(pk=run.pk).update(
@@ -310,6 +352,13 @@ def run_chunk(
                     "generation chunk %s was taken over by another worker; stopping here", chunk.pk
                 )
                 return settle_run(run.pk)
+    except WorkerStopped as stopped:
+        logger.error("generation chunk %s: %s", chunk.pk, stopped)
+        given_back = _stop_chunk(chunk, stopped, give_back=give_back)
+        settle_run(run.pk)
+        if given_back:
+            raise ChunkGivenBack(str(stopped)) from stopped
+        raise
     except Exception as error:
         logger.exception("generation chunk %s failed", chunk.pk)
         lifecycle.fail(chunk, error=f"{type(error).__name__}: {error}")
@@ -317,6 +366,27 @@ def run_chunk(
         raise
     lifecycle.finish(chunk)
     return settle_run(run.pk)
+
+
+def _stop_chunk(chunk: GenerationChunk, stopped: WorkerStopped, *, give_back: bool) -> bool:
+    """Record that this worker stopped on ``chunk``, and give the chunk back (True: queued again,
+    and delivered again at once) or, without ``give_back`` or once enough workers have stopped on
+    it, fail it with the reasons."""
+    now = timezone.now()
+    stops = [
+        *chunk.stopped_workers,
+        {"worker": chunk.lease_owner, "at": now.isoformat(), "reason": str(stopped)},
+    ]
+    note = "; ".join(stop["reason"] for stop in stops)
+    if give_back and len(stops) < settings.GENERATION_MAX_WORKERS_STOPPED_PER_CHUNK:
+        if lifecycle.release(
+            chunk, now=now, stopped_workers=stops, error=f"{note}; given back to the other workers"
+        ):
+            transaction.on_commit(lambda: generate_chunk_task.enqueue(chunk_id=chunk.pk))
+            return True
+        return False  # taken over meanwhile: the new owner has it
+    lifecycle.fail(chunk, now=now, stopped_workers=stops, error=f"{type(stopped).__name__}: {note}")
+    return False
 
 
 def _forget_backend(backend) -> None:
@@ -362,15 +432,25 @@ def store_case_report(run: GenerationRun, case: Case, report: CaseReport) -> Non
 def settle_run(run_id: int) -> GenerationRun:
     """The run's state from its chunks' (under the run's row lock), after closing the chunks whose
     every case has been answered (a report or a recorded failure), by them or by a later chunk
-    (a crashed command run again, a failed chunk's cases run again). Counts are recounted."""
+    (a crashed command run again, a failed chunk's cases run again). For a chunk a worker stopped
+    on, only failures recorded after the last stop answer a case: that worker's (its GPU suspect)
+    are to be tried again by the worker it was given back to. Counts are recounted."""
     with transaction.atomic():
         run = GenerationRun.objects.select_for_update().get(pk=run_id)
-        answered = set(run.reports.values_list("case__case_id", flat=True)) | set(
-            run.failures.values_list("case__case_id", flat=True)
-        )
+        reported = set(run.reports.values_list("case__case_id", flat=True))
+        failed_at = dict(run.failures.values_list("case__case_id", "created_at"))
+        answered = reported | set(failed_at)
         now = timezone.now()
         for chunk in run.chunks.exclude(state=JobState.DONE):
-            if set(chunk.case_ids) <= answered:
+            if chunk.stopped_workers:
+                since = datetime.fromisoformat(chunk.stopped_workers[-1]["at"])
+                closes = all(
+                    case in reported or (case in failed_at and failed_at[case] > since)
+                    for case in chunk.case_ids
+                )
+            else:
+                closes = set(chunk.case_ids) <= answered
+            if closes:
                 GenerationChunk.objects.filter(pk=chunk.pk, state=chunk.state).update(
                     state=JobState.DONE, finished_at=now, lease_expires_at=None, updated_at=now
                 )

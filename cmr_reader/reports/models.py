@@ -115,6 +115,9 @@ class GenerationChunk(BackgroundJob):
     run = models.ForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="chunks")
     case_ids = models.JSONField(_("case ids"), default=list)
     device = models.CharField(_("device"), max_length=64, default="auto")
+    # One entry per worker that stopped here after model failures in a row: who, when, why
+    # (cmr_reader/reports/generation.py, ``run_chunk``).
+    stopped_workers = models.JSONField(_("workers stopped on it"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,6 +130,10 @@ class GenerationChunk(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.pk} ({len(self.case_ids)} cases, {self.state})"
+
+    def stop_note(self) -> str:
+        """Why each worker that stopped on this chunk stopped, the worker named, oldest first."""
+        return "; ".join(stop["reason"] for stop in self.stopped_workers)
 
 
 class Report(models.Model):

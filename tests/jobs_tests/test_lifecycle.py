@@ -133,3 +133,25 @@ def test_two_simultaneous_requests_start_one_analysis(coordinator, reader, other
     assert statuses == [302, 302]
     assert AnalysisRun.objects.filter(study=study).count() == 1
     assert AnalysisRun.objects.get(study=study).state == AnalysisRun.State.QUEUED
+
+
+def test_a_released_job_can_be_claimed_at_once_by_another_worker(job):
+    now = timezone.now()
+    held = lifecycle.claim(ImportJob, job.pk, worker="gpu-1:10", now=now)
+
+    assert lifecycle.release(held, now=now, error="gpu-1 gave it back")
+    job.refresh_from_db()
+    assert (job.state, job.lease_owner, job.lease_expires_at, job.error) == (
+        ImportJob.State.QUEUED,
+        "",
+        None,
+        "gpu-1 gave it back",
+    )
+    assert (held.state, held.error) == (ImportJob.State.QUEUED, "gpu-1 gave it back")
+    # Well within the first lease: another worker need not wait for it to run out.
+    taken = lifecycle.claim(ImportJob, job.pk, worker="gpu-2:20", now=now + timedelta(seconds=1))
+    assert (taken.lease_owner, taken.attempts, taken.started_at) == ("gpu-2:20", 2, now)
+    # The first worker holds it no more: it can neither release nor end it behind gpu-2's back.
+    assert lifecycle.release(held) is False and lifecycle.finish(held) is False
+    job.refresh_from_db()
+    assert (job.state, job.lease_owner) == (ImportJob.State.RUNNING, "gpu-2:20")
