@@ -7,8 +7,10 @@ The site runs under gunicorn (DEBUG=0) on a fresh PostgreSQL database (127.0.0.1
 is assigned; every reader gets a signed-in session. Then one thread per reader sends
 ``--writes / --readers`` answer saves (``POST /reading/cases/<id>/answer/``, the workstation's
 autosave), cycling through the six 1-5 items of its first case so that every save changes a
-value, with a think time drawn uniformly from 0 to 2 x ``--think-ms`` between saves
-(``--think-ms 0``: back to back, a stress figure). It reports p50/p95/p99 latency and errors,
+value, with a think time drawn uniformly from 0 to 2 x ``--think-ms`` before the first save and
+between saves (``--think-ms 0``: back to back, a stress figure). gunicorn runs with
+``--preload`` as docs/deployment.md says. It reports p50/p95/p99 latency (overall and per tenth
+of the run, where a cold start shows) and errors,
 then counts in the database: every acknowledged save must be one audit row, and every item must
 hold the last value its reader sent (lost writes = both counts' shortfall).
 
@@ -109,7 +111,11 @@ def reader_loop(
     session.cookies.set("sessionid", reader["session"])
     session.cookies.set("csrftoken", csrf)
     url = f"{site.base_url}/reading/cases/{reader['assignment']}/answer/"
-    latencies, errors, last = [], [], {}
+    latencies, errors, last, started_at = [], [], {}, []
+    # Readers start as they go on, a think time apart, not all in the same millisecond: 50 saves
+    # sent at once at the start would measure a burst no reading room sends.
+    if think_ms:
+        time.sleep(rng.uniform(0, 2 * think_ms) / 1000)
     for n in range(writes):
         item = ITEMS[n % len(ITEMS)]
         value = (n // len(ITEMS)) % 5 + 1  # each save of an item differs from its previous one
@@ -128,6 +134,7 @@ def reader_loop(
             elapsed = time.perf_counter() - start
             if response.status_code == 200 and response.json().get("ok"):
                 latencies.append(elapsed)
+                started_at.append(start)
                 last[item] = value
             else:
                 errors.append(f"HTTP {response.status_code}: {response.text[:120]}")
@@ -135,7 +142,12 @@ def reader_loop(
             errors.append(repr(error))
         if think_ms:
             time.sleep(rng.uniform(0, 2 * think_ms) / 1000)
-    results[reader["assignment"]] = {"latencies": latencies, "errors": errors, "last": last}
+    results[reader["assignment"]] = {
+        "latencies": latencies,
+        "errors": errors,
+        "last": last,
+        "started": started_at,
+    }
 
 
 def main() -> None:
@@ -182,10 +194,10 @@ def main() -> None:
         check = json.loads(site.manage("shell", "-c", CHECK).strip().splitlines()[-1])
     finally:
         site.stop()
-    report(results, check, seconds=seconds, client_cpu=client_cpu, args=args)
+    report(results, check, seconds=seconds, client_cpu=client_cpu, args=args, started=started)
 
 
-def report(results: dict, check: dict, *, seconds: float, client_cpu: float, args) -> None:
+def report(results: dict, check: dict, *, seconds: float, client_cpu: float, args, started: float) -> None:
     latencies = sorted(x for r in results.values() for x in r["latencies"])
     errors = [e for r in results.values() for e in r["errors"]]
     acknowledged = len(latencies)
@@ -205,6 +217,15 @@ def report(results: dict, check: dict, *, seconds: float, client_cpu: float, arg
     print(
         f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  max {latencies[-1] * 1000:.1f}  "
         f"mean {statistics.fmean(latencies) * 1000:.1f}"
+    )
+    # Where in the run the slow saves fell: a cold start shows as a high first tenth.
+    tenths: list[list[float]] = [[] for _ in range(10)]
+    for r in results.values():
+        for at, latency in zip(r["started"], r["latencies"], strict=True):
+            tenths[min(9, int((at - started) / seconds * 10))].append(latency * 1000)
+    print(
+        "p99 ms by tenth of the run: "
+        + " ".join(f"{sorted(t)[min(len(t) - 1, int(0.99 * len(t)))]:.0f}" if t else "-" for t in tenths)
     )
     saves = acknowledged + len(errors)
     print(

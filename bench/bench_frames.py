@@ -186,6 +186,11 @@ class OurSite:
                 f"127.0.0.1:{self.port}",
                 "--worker-class",
                 "gthread",
+                # As docs/deployment.md runs it: the application (with its warm-up) loads once,
+                # before the fork, so every worker is ready at once. Without it the bench would
+                # start while some workers were still loading, and the first ready one would
+                # keep every reader's keep-alive connection.
+                "--preload",
                 "--workers",
                 str(self.workers),
                 "--threads",

@@ -148,6 +148,9 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "cmr_reader.wsgi.application"
+# Load every view and catalogue when the web process starts rather than on its first request
+# (cmr_reader/warm_up.py: ~4 s on a small machine); off only where start-up time matters more.
+WARM_UP_WEB_PROCESS = env_bool("WARM_UP_WEB_PROCESS", True)
 
 # Recorded with every analysis export and generation run; deployments without a git checkout
 # set it (e.g. to the release tag), otherwise the commit is read from git.
