@@ -69,6 +69,45 @@ def test_a_save_for_a_case_not_open_to_the_reader_is_a_404(client, assigned_stud
     assert response.status_code == 404
 
 
+def while_a_save_is_held(hold, meanwhile, *, until=None) -> dict:
+    """Run ``hold`` in a transaction kept open in one thread and ``meanwhile`` in another; before
+    the hold ends, poll ``until`` (if given) for up to 4 s. Returns what ``meanwhile`` returned
+    ("saved") or raised ("error"), and whether ``until`` came true ("until")."""
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def held():
+        try:
+            with transaction.atomic():
+                hold()
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def other():
+        try:
+            outcome["saved"] = meanwhile()
+        except Exception as error:  # noqa: BLE001 - the caller asserts on it
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=held)
+    holder.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=other)
+    second.start()
+    if until is not None:
+        outcome["until"] = any(until() or time.sleep(0.02) for _ in range(200))
+    else:
+        second.join(15)
+    release.set()
+    holder.join(15)
+    second.join(15)
+    return outcome
+
+
 @pytest.mark.django_db(transaction=True)
 def test_readers_of_one_study_do_not_wait_for_each_others_saves(reader, other_reader):
     """One reader's save holds its lock while another reader of the same study saves."""
@@ -76,44 +115,31 @@ def test_readers_of_one_study_do_not_wait_for_each_others_saves(reader, other_re
         pytest.skip("row locks are PostgreSQL's; SQLite serialises every write")
     build_study(readers=[reader, other_reader])
     mine, theirs = first_assignment(reader), first_assignment(other_reader)
-    holding, release = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
 
-    def hold_a_save_open():
-        try:
-            with transaction.atomic():
-                # what a save locks first
-                answer_statements.lock_open(mine.public_id, reader_id=reader.pk, now=NOW)
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
+    def save_with_a_short_lock_timeout():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            return answers.save_answer(
+                public_id=theirs.public_id, user=other_reader, item="A.correctness", value=2, now=NOW
+            )
 
-    def save_meanwhile():
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '2s'")
-                saved = answers.save_answer(
-                    public_id=theirs.public_id, user=other_reader, item="A.correctness", value=2, now=NOW
-                )
-            outcome["saved"] = saved
-        except Exception as error:  # noqa: BLE001 - asserted below
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_a_save_open)
-    holder.start()
-    assert holding.wait(10)
-    other = threading.Thread(target=save_meanwhile)
-    other.start()
-    other.join(15)
-    release.set()
-    holder.join(15)
+    outcome = while_a_save_is_held(
+        # what a save locks first
+        lambda: answer_statements.lock_open(mine.public_id, reader_id=reader.pk, now=NOW),
+        save_with_a_short_lock_timeout,
+    )
 
     assert "error" not in outcome, outcome.get("error")
     assert outcome["saved"].version == 1
+
+
+def a_session_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return bool(cursor.fetchone()[0])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -125,50 +151,15 @@ def test_a_save_that_waited_for_the_lock_builds_on_the_save_before_it(reader):
         pytest.skip("row locks are PostgreSQL's; SQLite serialises every write")
     build_study(readers=[reader], readers_per_case=1, overlap=0)
     mine = first_assignment(reader)
-    holding, release = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
+    save = {"public_id": mine.public_id, "user": reader, "item": "A.correctness", "now": NOW}
 
-    def first_save_held_open():
-        try:
-            with transaction.atomic():
-                answers.save_answer(
-                    public_id=mine.public_id, user=reader, item="A.correctness", value=3, now=NOW
-                )
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
+    outcome = while_a_save_is_held(
+        lambda: answers.save_answer(value=3, **save),
+        lambda: answers.save_answer(value=4, **save),
+        until=a_session_waits_for_a_lock,
+    )
 
-    def second_save():
-        try:
-            outcome["saved"] = answers.save_answer(
-                public_id=mine.public_id, user=reader, item="A.correctness", value=4, now=NOW
-            )
-        except Exception as error:  # noqa: BLE001 - asserted below
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=first_save_held_open)
-    first.start()
-    assert holding.wait(10)
-    second = threading.Thread(target=second_save)
-    second.start()
-    waiting = False
-    for _ in range(200):  # until the second save waits on the first one's row lock
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                waiting = True
-                break
-        time.sleep(0.02)
-    release.set()
-    first.join(15)
-    second.join(15)
-
-    assert waiting, "the second save never waited for the first one's lock"
+    assert outcome["until"], "the second save never waited for the first one's lock"
     assert "error" not in outcome, outcome.get("error")
     assert outcome["saved"].version == 2
     assert Answer.objects.get(assignment=mine, item="A.correctness").value == 4
