@@ -180,6 +180,9 @@
   // Set when the reader submits while answers are still being sent (see the submit handler).
   let submitWhenSaved = false;
   let trouble = null;
+  // Set when a submit was refused because the server is away: the status then keeps saying why
+  // (each failed retry rewrites it) until the answers are saved.
+  let submitRefused = false;
   let wake = null;
 
   // Changes to a submitted case that the server refused because they would leave it incomplete
@@ -229,8 +232,9 @@
       : `${queue.size} answers not saved yet`;
     // Only real changes: a live region announces every rewrite, and this runs on every retry.
     const text = messages[kind] || messages.failed;
+    const statusText = submitRefused ? t('Wait until every answer is saved, then submit again.') : count;
     if (banner.textContent !== text) banner.textContent = text;
-    if (status.textContent !== count) status.textContent = count;
+    if (status.textContent !== statusText) status.textContent = statusText;
     banner.dataset.trouble = kind;
     banner.hidden = false;
   }
@@ -252,6 +256,7 @@
       if (outcome.kind === 'saved' || outcome.kind === 'refused') {
         attempt = 0;
         trouble = null;
+        submitRefused = false;
         banner.hidden = true;
         if (outcome.kind === 'saved') {
           mark(item, t('Saved'));
@@ -463,8 +468,8 @@
       // Not yet: the last answers (a comment typed a moment ago, say) are still on their way.
       if (trouble) {
         // The server is away: refused here, the answers stay in the page and keep being sent.
-        showTrouble(trouble); // why they are not saved
-        status.textContent = t('Wait until every answer is saved, then submit again.');
+        submitRefused = true;
+        showTrouble(trouble); // why they are not saved, and to submit again once they are
       } else {
         // Submitted by drain() once they are saved, so one press is enough.
         submitWhenSaved = true;
