@@ -7,6 +7,8 @@ the user row comes with its group names, joined, and ``has_role`` finds them on 
 roles are read afresh on every request, as before: a role taken away takes effect at once.
 """
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
@@ -20,7 +22,7 @@ class UserWithRolesBackend(ModelBackend):
             pk = user_model._meta.pk.to_python(user_id)
         except Exception:  # noqa: BLE001 - a malformed id in a session is no user, as in ModelBackend
             return None
-        rows = list(user_model._default_manager.raw(_user_with_roles_sql(), [pk]))
+        rows = list(user_model._default_manager.raw(_user_with_roles_sql(connection.vendor), [pk]))
         if not rows:
             return None
         user = rows[0]
@@ -28,7 +30,9 @@ class UserWithRolesBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
 
-def _user_with_roles_sql() -> str:
+@functools.cache
+def _user_with_roles_sql(vendor: str) -> str:
+    """Built once per process (keyed by the database it is for), not on every request."""
     quote = connection.ops.quote_name
     user_model = get_user_model()
     through = user_model._meta.get_field("groups").remote_field.through._meta

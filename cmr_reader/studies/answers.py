@@ -113,8 +113,7 @@ def save_answer(
             case = answer_statements.lock_open(public_id, reader_id=user.pk, now=now)
             if case is None:
                 raise NotOpenToReader
-            if case.submitted and not case.study.allow_revisit:
-                raise AnswerRejected(_("This case was submitted and can no longer be changed."))
+            _check_revisable(submitted=case.submitted, study=case.study)
         else:
             assert assignment_id is not None, "save_answer needs an assignment_id or a public_id"
             assignment = _locked(assignment_id, user=user)
@@ -221,5 +220,9 @@ def _check_open(assignment: Assignment, *, now: datetime) -> None:
         raise AnswerRejected(_("This study is not open for reading."))
     if assignment.available_from > now:
         raise AnswerRejected(_("This case is not available yet."))
-    if assignment.submitted_at is not None and not assignment.study.allow_revisit:
+    _check_revisable(submitted=assignment.submitted_at is not None, study=assignment.study)
+
+
+def _check_revisable(*, submitted: bool, study: ReaderStudy) -> None:
+    if submitted and not study.allow_revisit:
         raise AnswerRejected(_("This case was submitted and can no longer be changed."))
