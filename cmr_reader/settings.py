@@ -213,6 +213,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # The admin's device pages must not show staff members' secrets.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# Django's database sessions, read with a statement built once (cmr_reader/session_store.py).
+SESSION_ENGINE = "cmr_reader.session_store"
 # Sessions end after SESSION_COOKIE_AGE of inactivity: IdleTimeoutMiddleware renews the expiry at
 # most once a minute (SESSION_SAVE_EVERY_REQUEST would write the session on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
