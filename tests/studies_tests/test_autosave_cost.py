@@ -165,3 +165,39 @@ def test_a_save_that_waited_for_the_lock_builds_on_the_save_before_it(reader):
     assert Answer.objects.get(assignment=mine, item="A.correctness").value == 4
     changes = AnswerChange.objects.filter(assignment=mine, item="A.correctness").order_by("id")
     assert [(c.old_value, c.new_value) for c in changes] == [(None, 3), (3, 4)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="round trips are PostgreSQL's wire protocol")
+@pytest.mark.django_db(transaction=True)  # the save's own BEGIN and COMMIT, not a test's savepoint
+def test_an_autosave_waits_for_the_database_seven_times(client, assigned_study, reader, tmp_path):
+    """Counted on the wire (libpq's trace of what the client sends): each Sync, Flush or simple
+    Query is a wait for the server's reply. The session, the user with its roles, BEGIN, the
+    lock, the answers, the write (one statement) and COMMIT; a served request adds the health
+    check (CONN_HEALTH_CHECKS), which the test client skips. Sending the lock and the read
+    together (psycopg's pipeline) saved one of these and was not measurably faster under the
+    bench (decision 0031), so a new wait here should be a choice, not an accident."""
+    from psycopg import pq
+
+    assignment = first_assignment(reader)
+    client.force_login(reader)
+    url = reverse("reading:answer", args=[assignment.public_id])
+    post = lambda value: client.post(  # noqa: E731 - two calls below
+        url, json.dumps({"item": "A.correctness", "value": value}), content_type="application/json"
+    )
+    assert post(3).status_code == 200
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    trace = tmp_path / "libpq.trace"
+    with trace.open("w") as out:
+        pgconn.trace(out.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            response = post(4)
+        finally:
+            pgconn.untrace()
+
+    assert response.json()["ok"] is True
+    sent = [line.split("\t") for line in trace.read_text().splitlines() if line.startswith("F\t")]
+    waits = [fields for fields in sent if fields[2].startswith(("Sync", "Flush", "Query"))]
+    assert len(waits) == 7, "\n".join("\t".join(fields) for fields in sent)
+    assert any("BEGIN" in fields[3] for fields in sent) and any("COMMIT" in fields[3] for fields in sent)
