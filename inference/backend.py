@@ -24,6 +24,7 @@ from transformers.utils import is_flash_attn_2_available
 from inference.batching import MemoryBudget, collate, plan_batches
 from inference.checkpoint import checkpoint_sha256
 from inference.conversation import TIME_POSITION_CONVENTION, Part, nominal_cine_fps
+from inference.decoding import DecodeCounts, RowStop, decode, decode_with_generate, unapplied_knobs
 from inference.generation_settings import GenerationSettings
 
 __all__ = [
@@ -242,6 +243,17 @@ class Backend:
         nominal_fps = nominal_cine_fps(temporal_patch_size=temporal_patch or 2)
         self._end_ids = _end_token_ids(self.model.generation_config, tokenizer)
         self._weights_hash: str | None = None
+        # Decoding work over all batches (rows computed, tokens kept): benchmarks read it.
+        self.decode_counts = DecodeCounts()
+        # Benchmarks only: given a batch's input_ids and attention mask, when to stop each row
+        # (random weights never say "end"; bench_inference_gpu.py draws report lengths).
+        self.row_stop: Callable[[torch.Tensor, torch.Tensor], RowStop] | None = None
+        if unapplied := unapplied_knobs(self.model.generation_config):
+            logger.warning(
+                "the checkpoint's generation_config sets %s, which decoding='drop_finished' does not "
+                "apply (decoding='transformers' does)",
+                ", ".join(unapplied),
+            )
         # Renders prompts and runs the processor, here or (pickled) in the pipeline's input workers.
         self.encoder = PromptEncoder(
             self.processor,
@@ -325,7 +337,9 @@ class Backend:
         already an ``EncodedPrompt`` (the pipeline's input workers encode them). Prompts of
         similar length share a batch (``inference.batching.plan_batches``: sorted by length, a
         fixed size or "auto" from the free GPU memory), joined by ``collate`` (left padding).
-        Greedy unless `settings.do_sample`; a seed makes sampling repeatable. Token counts exclude
+        Greedy unless `settings.do_sample`; a seed makes sampling repeatable. Each batch decodes
+        with ``settings.decoding``: by default ``inference.decoding.decode``, which drops a row from
+        the batch once it has finished, or transformers' ``generate``. Token counts exclude
         padding; generated tokens run up to and including the first end token.
         """
         prompts = [
@@ -345,7 +359,7 @@ class Backend:
             if settings.seed is not None:
                 torch.manual_seed(settings.seed)
             for batch in batches:
-                generated = self._generate_batch([prompts[i] for i in batch], generation_config)
+                generated = self._generate_batch([prompts[i] for i in batch], settings, generation_config)
                 for index, one in zip(batch, generated, strict=True):
                     results[index] = one
                 done += len(batch)
@@ -378,17 +392,23 @@ class Backend:
         return [self.device.index if self.device.index is not None else torch.cuda.current_device()]
 
     def _generate_batch(
-        self, prompts: list[EncodedPrompt], generation_config: GenerationConfig
+        self, prompts: list[EncodedPrompt], settings: GenerationSettings, generation_config: GenerationConfig
     ) -> list[Generated]:
         started = time.perf_counter()
         joined = collate(
             [prompt.tensors for prompt in prompts], pad_token_id=self.processor.tokenizer.pad_token_id
         )
         inputs = {name: torch.from_numpy(value).to(self.device) for name, value in joined.items()}
+        stop = self.row_stop(inputs["input_ids"], inputs["attention_mask"]) if self.row_stop else None
         with torch.inference_mode():
-            output = self.model.generate(**inputs, generation_config=generation_config)
-        prompt_width = inputs["input_ids"].shape[1]
-        new_tokens = [self._until_end(row) for row in output[:, prompt_width:].tolist()]
+            if settings.decoding == "transformers":
+                decoded = decode_with_generate(
+                    self.model, inputs, generation_config, end_ids=self._end_ids, stop=stop
+                )
+            else:
+                decoded = decode(self.model, inputs, settings, end_ids=self._end_ids, stop=stop)
+        self.decode_counts.add(decoded)
+        new_tokens = decoded.tokens
         texts = self.processor.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         seconds = (time.perf_counter() - started) / len(prompts)
         return [
@@ -401,12 +421,6 @@ class Backend:
             )
             for text, prompt, tokens in zip(texts, prompts, new_tokens, strict=True)
         ]
-
-    def _until_end(self, tokens: list[int]) -> list[int]:
-        for position, token in enumerate(tokens):
-            if token in self._end_ids:
-                return tokens[: position + 1]
-        return tokens
 
     def _generation_config(self, settings: GenerationSettings) -> GenerationConfig:
         # generate() fills every knob left unset from the checkpoint's generation_config.json, and
