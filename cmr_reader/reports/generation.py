@@ -63,7 +63,7 @@ from cmr_reader.reports.models import GenerationChunk, GenerationFailure, Genera
 from cmr_reader.reports.training_leakage import refuse_trained_cases
 from cmr_reader.versions import code_version
 from inference.checkpoint import checkpoint_files, checkpoint_sha256
-from inference.generation_settings import GenerationSettings
+from inference.generation_settings import SPEED_SETTINGS, GenerationSettings
 from inference.inputs import InputConfig
 from inference.pipeline import CaseReport, CaseSource, ReportGenerator
 from inference.prompts import PromptTemplate
@@ -97,8 +97,9 @@ class GenerationPlan:
             "weights": weights_sha256,
             "template": self.template.sha256,
             "inputs": self.input_config.as_dict(),
-            # batch size changes speed, not text (tested: batched greedy equals one by one)
-            "generation": {k: v for k, v in self.settings.as_dict().items() if k != "batch_size"},
+            # how the work is batched and decoded changes speed, not text (tested: batched greedy
+            # equals one by one, and both decoders give the same tokens)
+            "generation": {k: v for k, v in self.settings.as_dict().items() if k not in SPEED_SETTINGS},
         }
         return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
@@ -109,9 +110,11 @@ def plan_run(plan: GenerationPlan, *, user=None) -> GenerationRun:
     key = plan.run_key(weights)
     run = GenerationRun.objects.filter(run_key=key).order_by("id").first()
     if run is not None:
-        # Batch size changes speed, not text (it is not in the key): a resumed run uses the new one.
-        if run.generation_parameters.get("batch_size") != plan.settings.batch_size:
-            run.generation_parameters = {**run.generation_parameters, "batch_size": plan.settings.batch_size}
+        # Batch size and decoder change speed, not text (they are not in the key): a resumed run
+        # uses the new ones.
+        wanted = {name: getattr(plan.settings, name) for name in SPEED_SETTINGS}
+        if any(run.generation_parameters.get(name) != value for name, value in wanted.items()):
+            run.generation_parameters = {**run.generation_parameters, **wanted}
             run.save(update_fields=["generation_parameters", "updated_at"])
         return run
     return GenerationRun.objects.create(

@@ -39,12 +39,12 @@ from inference.prompts import PromptTemplate
 pytestmark = pytest.mark.django_db
 
 
-def plan(model, *, batch_size: int = 2, lang: str = "en") -> GenerationPlan:
+def plan(model, *, batch_size: int = 2, lang: str = "en", decoding: str = "drop_finished") -> GenerationPlan:
     return GenerationPlan(
         model_path=Path(model),
         template=PromptTemplate.load(lang),
         input_config=InputConfig(frames_per_cine=4, max_pixels=56 * 56),
-        settings=GenerationSettings(max_new_tokens=6, batch_size=batch_size),
+        settings=GenerationSettings(max_new_tokens=6, batch_size=batch_size, decoding=decoding),
     )
 
 
@@ -152,15 +152,17 @@ def test_each_report_records_code_version_libraries_device_and_timing(stored_cas
         assert "decode_seconds" in provenance["timings"]
 
 
-def test_a_resumed_run_takes_the_new_batch_size(stored_cases, model):
-    first = plan_run(plan(model, batch_size=1))
+def test_a_resumed_run_takes_the_new_batch_size_and_decoder(stored_cases, model):
+    first = plan_run(plan(model, batch_size=1, decoding="transformers"))
 
     resumed = plan_run(plan(model, batch_size=3))
 
     assert resumed.pk == first.pk and resumed.run_key == first.run_key
     assert plan_from_run(resumed).settings.batch_size == 3
+    assert plan_from_run(resumed).settings.decoding == "drop_finished"
     run_generation(resumed, cases=stored_cases, device="cpu", preprocess_workers=0)
-    assert {r.provenance["generation"]["batch_size"] for r in Report.objects.all()} == {3}
+    generation = [r.provenance["generation"] for r in Report.objects.all()]
+    assert {(g["batch_size"], g["decoding"]) for g in generation} == {(3, "drop_finished")}
 
 
 def test_a_new_template_with_the_same_weights_writes_its_own_reports(stored_cases, model):
