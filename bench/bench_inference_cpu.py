@@ -1,6 +1,7 @@
 """End-to-end report generation on the CPU with the tiny model: throughput and where time goes.
 
     python bench/bench_inference_cpu.py [--cases 8] [--max-new-tokens 64] [--workers 1] [--batch-size 4|auto]
+    python bench/bench_inference_cpu.py --compare-decoders [--cases 8] [--max-new-tokens 512] [--repeats 3]
 
 Writes N synthetic studies at clinical size (default matrix and phases of cmr_reader.domain.synthetic:
 SAX stack, long-axis cines, LGE), builds the tiny Qwen2.5-VL checkpoint, and runs the pipeline
@@ -15,6 +16,16 @@ It then times the main process's own share of preparing each case, on the rerun'
 before (the processor run in the main process on each case to sort by length, then again on each
 padded batch) and now (the input workers run the processor once per case; the main process only
 joins the per-case tensors, ``inference.batching.collate``). Medians per case over 5 repeats.
+
+``--compare-decoders`` instead times the two decoders (``GenerationSettings.decoding``) on one
+batch of ``--cases`` studies, torch on one thread: transformers' ``generate``, which computes
+every row until the batch's longest report is done, and ``inference.decoding.decode``
+("drop_finished"), which drops each row once it has finished. Random weights never say "end", so
+each case stops at a report length drawn as ``bench_inference_gpu.py`` draws them (log-normal,
+median 220 tokens, clipped to [48, --max-new-tokens]; ``Backend.row_stop``). For each: wall
+seconds of ``Backend.generate`` (median of ``--repeats``), row-steps computed (rows x forward
+passes, the prefill included) and the share of them spent on rows that had already finished;
+then the same with every row at the longest drawn length (a control: nothing to drop).
 """
 
 import argparse
@@ -41,10 +52,16 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=8)
-    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="64; 512 with --compare-decoders")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--batch-size", type=parse_batch_size, default=4)
+    parser.add_argument("--compare-decoders", action="store_true", help="time the two decoders only")
+    parser.add_argument("--repeats", type=int, default=3, help="with --compare-decoders")
     args = parser.parse_args()
+    if args.compare_decoders:
+        compare_decoders(cases=args.cases, max_new_tokens=args.max_new_tokens or 512, repeats=args.repeats)
+        return
+    args.max_new_tokens = args.max_new_tokens or 64
 
     with tempfile.TemporaryDirectory(prefix="cmr-bench-inference-") as folder:
         root = Path(folder)
@@ -98,6 +115,74 @@ def main() -> None:
             f"{1000 * seconds['before']:.1f} ms (processor for the length, then per batch), "
             f"now {1000 * seconds['after']:.2f} ms (joining the workers' tensors)"
         )
+
+
+def compare_decoders(*, cases: int, max_new_tokens: int, repeats: int) -> None:
+    """Both decoders on one batch of ``cases`` studies stopped at drawn report lengths."""
+    import torch
+    from bench_inference_gpu import DrawnLengths, draw_lengths, prompt_key
+
+    from cmr_reader.domain.synthetic import write_cases
+    from inference.backend import Backend
+    from inference.decoding import DecodeCounts
+    from inference.generation_settings import DECODERS, GenerationSettings
+    from inference.inputs import InputConfig, load_study_inputs
+    from inference.prompts import PromptTemplate, render_prompt
+    from inference.tiny import build_tiny
+
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory(prefix="cmr-bench-decoders-") as folder:
+        root = Path(folder)
+        studies = write_cases(root / "studies", cases=cases, seed=3)
+        backend = Backend(build_tiny(root / "tiny", family="qwen2_5_vl", seed=0), device="cpu")
+        template = PromptTemplate.load("en")
+        encoded = [
+            backend.encoder.encode(
+                render_prompt(template, load_study_inputs(study, config=InputConfig(), cache_dir=root)).parts
+            )
+            for study in studies
+        ]
+    keys = [prompt_key(prompt.tensors["input_ids"][0]) for prompt in encoded]
+    drawn = draw_lengths(cases, seed=0, maximum=max_new_tokens)
+    print(
+        f"{cases} studies in one batch, prompts {min(p.length for p in encoded)}-"
+        f"{max(p.length for p in encoded)} tokens; report lengths drawn: {sorted(drawn)} "
+        f"(sum {sum(drawn)}, longest x rows {max(drawn) * cases}); torch threads 1"
+    )
+    # The control gives every row the longest length: nothing to drop, so what differs there is
+    # the loops' own overhead, not the dropping.
+    for label, lengths in (
+        ("drawn lengths", drawn),
+        ("control, every row the longest", [max(drawn)] * cases),
+    ):
+        backend.row_stop = DrawnLengths(dict(zip(keys, lengths, strict=True))).row_stop
+        print(f"{label}:")
+        order = DECODERS[::-1]  # transformers (the old path) first, then ours
+        seconds: dict[str, list[float]] = {decoding: [] for decoding in order}
+        counts, texts = {}, {}
+        for _repeat in range(repeats):
+            for decoding in order:  # alternated, so a busy machine slows both alike
+                settings = GenerationSettings(
+                    max_new_tokens=max_new_tokens,
+                    min_new_tokens=max_new_tokens,  # no end token: only the lengths stop a row
+                    batch_size=cases,
+                    decoding=decoding,
+                )
+                backend.decode_counts = DecodeCounts()
+                started = time.perf_counter()
+                generated = backend.generate(encoded, settings)
+                seconds[decoding].append(time.perf_counter() - started)
+                counts[decoding] = backend.decode_counts
+                texts[decoding] = [g.text for g in generated]
+                assert [g.generated_tokens for g in generated] == lengths, decoding
+        for decoding in order:
+            print(
+                f"  {decoding}: {statistics.median(seconds[decoding]):.2f} s (median of {repeats}: "
+                f"{', '.join(f'{s:.2f}' for s in seconds[decoding])}); row-steps "
+                f"{counts[decoding].row_steps} for {counts[decoding].tokens} tokens kept, "
+                f"{counts[decoding].steps} forward passes; wasted {counts[decoding].wasted_share:.1%}"
+            )
+        print("  same reports from both decoders:", texts["drop_finished"] == texts["transformers"])
 
 
 def main_process_seconds_per_case(backend, conversations, *, batch_size: int) -> dict[str, float]:

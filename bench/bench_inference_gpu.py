@@ -3,6 +3,7 @@ against plain transformers at batch 1 and at its best batch, and against the phy
 
     python bench/bench_inference_gpu.py [--studies 32] [--hf1-studies 6] [--hf-batches 8,16,32]
         [--batch-size auto] [--max-new-tokens 512] [--arch 7b|tiny] [--device cuda] [--workers 4]
+        [--ours-decoders drop_finished,transformers]
 
 A randomly initialised model with the Qwen2.5-VL-7B shapes (same compute as the real one; built
 in GPU memory in bf16, nothing downloaded; only its config and the locally built processor are
@@ -11,16 +12,18 @@ stack, long-axis cines, LGE) at the default input settings (``InputConfig()``: 1
 cine, 3 SAX slices, 3 LGE slices, 224 x 224 pixels per frame).
 
 **Output lengths.** Random weights never say "end", so every peer is stopped per row at a length
-drawn for its case (``DrawnLengths``, a transformers ``StoppingCriteria`` returning one bool per
-row, keyed by the case's unpadded prompt tokens, so every peer stops the same case at the same
-length whichever batch and row it lands in). The lengths are log-normal with a median of 220
+drawn for its case (``DrawnLengths``: a transformers ``StoppingCriteria`` returning one bool per
+row for ``generate``, the same lengths as ``Backend.row_stop`` for ours, keyed by the case's
+unpadded prompt tokens, so every peer stops the same case at the same length whichever batch
+and row it lands in). The lengths are log-normal with a median of 220
 tokens and a geometric standard deviation of 1.45 (about 90% between 120 and 400), clipped to
 [48, max_new_tokens]. Source: an assumption, not a measurement: a clinical CMR report (findings
 and impression) runs to about 120-300 words, about 1.3 Qwen tokens per English word; the site's
 structured validation summaries (``cmr_reader/domain/entities/validation/``, about 50 words) are
 the short tail. A fixed length would hide the cost of static batching: transformers keeps
 computing a finished row (it appends padding) until the batch's longest row is done; the
-"row-steps wasted" figure of each peer is that cost, counted by the stopping criterion.
+"row-steps wasted" figure of each peer is that cost: counted by the stopping criterion for plain
+transformers, by ``Backend.decode_counts`` for ours.
 
 **Peers** (same weights, same processor and prompts, frame cache warmed for everyone by an
 unmeasured first pass; SDPA attention for all, or flash attention for ours where it works):
@@ -31,8 +34,13 @@ unmeasured first pass; SDPA attention for all, or flash attention for ours where
   input order (padding on the left), every size in the list tried on all studies; the best kept.
 - **ours**: ``ReportGenerator`` as deployed: inputs and the processor in ``--workers`` worker
   processes, one pass per case, batches sorted by prompt length and sized from free GPU memory
-  (``--batch-size auto``), bf16. Its workers are started before the timing (as a deployed worker
-  keeps them over a chunk); their start, with the first case, is reported on its own.
+  (``--batch-size auto``), bf16, decoded by ``inference.decoding.decode`` (``decoding=
+  "drop_finished"``: a row leaves the batch when it has finished). Its workers are started
+  before the timing (as a deployed worker keeps them over a chunk); their start, with the first
+  case, is reported on its own.
+- **ours with generate** (``--ours-decoders`` lists ``transformers``): the same pipeline and
+  batches, decoded by transformers' ``generate`` (``decoding="transformers"``), which computes
+  every row until the batch's longest is done: the decoder's own gain, all else equal.
 
 **Physical bound** for the studies ours generated: prefill FLOPs at the GPU's dense bf16 peak --
 the vision tower as 2 x its parameters x the patches it actually sees (the products of each
@@ -163,8 +171,11 @@ class DrawnLengths:
     """Stops each row at its case's drawn length, and counts the row-steps spent on rows that
     had already stopped (static batching: transformers pads finished rows until all are done).
 
-    Installed around ``model.generate`` (``install``), so every peer's calls go through it; it
-    learns each call's prompt width and rows from the call's own ``input_ids`` and mask.
+    Installed around ``model.generate`` (``install``), so the plain transformers peers' calls go
+    through it; it learns each call's prompt width and rows from the call's own ``input_ids`` and
+    mask. Ours gets the same lengths through ``Backend.row_stop`` (``row_stop``) and counts its
+    own work (``Backend.decode_counts``); a ``generate`` call that brings its own stopping
+    criteria (ours with ``decoding="transformers"``) passes through uncounted here.
     """
 
     def __init__(self, lengths: dict[str, int]):
@@ -191,6 +202,8 @@ class DrawnLengths:
                 return torch.full_like(self.targets, made) >= self.targets
 
         def generate(*args, **kwargs):
+            if kwargs.get("stopping_criteria"):
+                return original(*args, **kwargs)
             ids, mask = kwargs["input_ids"], kwargs["attention_mask"]
             targets = torch.tensor(
                 [lengths[prompt_key(row[keep.bool()].tolist())] for row, keep in zip(ids, mask, strict=True)],
@@ -202,6 +215,14 @@ class DrawnLengths:
 
         model.generate = generate
 
+    def row_stop(self, input_ids, attention_mask):
+        """``Backend.row_stop``: the drawn lengths of a batch's rows, as a per-row stop."""
+        targets = [
+            self.lengths[prompt_key(row[keep.bool()].tolist())]
+            for row, keep in zip(input_ids, attention_mask, strict=True)
+        ]
+        return lambda rows, made: [made >= targets[row] for row in rows]
+
     def take(self) -> dict:
         """The counts since the last take, reset."""
         taken = {
@@ -210,6 +231,14 @@ class DrawnLengths:
         }
         self.row_steps = self.useful_row_steps = self.generated = 0
         return taken
+
+
+def take_decode_counts(backend) -> dict:
+    """Ours' decoding work since the last take (``Backend.decode_counts``), reset."""
+    from inference.decoding import DecodeCounts
+
+    counts, backend.decode_counts = backend.decode_counts, DecodeCounts()
+    return {"generated_tokens": counts.tokens, "row_steps_wasted_share": round(counts.wasted_share, 3)}
 
 
 def vision_patches(tensors: dict) -> int:
@@ -279,6 +308,12 @@ def main() -> None:
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--ours-decoders",
+        default="drop_finished,transformers",
+        help="ours' decoders to run (GenerationSettings.decoding): drop_finished is 'ours', "
+        "transformers adds 'ours with generate'",
+    )
     args = parser.parse_args()
     small = args.arch == "tiny"
     args.studies = args.studies or (4 if small else 32)
@@ -287,15 +322,20 @@ def main() -> None:
     args.max_new_tokens = args.max_new_tokens or (64 if small else 512)
     length_scale = 1 / 8 if small else 1.0
 
+    import dataclasses
+
     import torch
 
     from inference.batching import parse_batch_size
-    from inference.generation_settings import GenerationSettings
+    from inference.generation_settings import DECODERS, GenerationSettings
     from inference.inputs import InputConfig, load_study_inputs
     from inference.pipeline import CaseSource, ReportGenerator
     from inference.prompts import PromptTemplate, render_prompt
 
     batch_setting = parse_batch_size(args.batch_size)
+    ours_decoders = [d for d in args.ours_decoders.split(",") if d]
+    if not ours_decoders or any(d not in DECODERS for d in ours_decoders):
+        parser.error(f"--ours-decoders takes a list of {', '.join(DECODERS)}")
     hf_batches = [int(b) for b in args.hf_batches.split(",") if b]
     cuda = args.device.startswith("cuda")
     name = torch.cuda.get_device_name() if cuda else "cpu"
@@ -347,6 +387,7 @@ def main() -> None:
         print(f"cache warmed, cases encoded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         counter = DrawnLengths(by_key)
         counter.install(backend.model)
+        backend.row_stop = counter.row_stop
         settings = GenerationSettings(
             max_new_tokens=args.max_new_tokens, min_new_tokens=args.max_new_tokens, batch_size=batch_setting
         )
@@ -384,7 +425,8 @@ def main() -> None:
             preprocess_workers=args.workers,
         )
 
-        def ours(subset: list[Path]) -> tuple[float, list]:
+        def ours(subset: list[Path], decoding: str = ours_decoders[0]) -> tuple[float, list]:
+            generator.settings = dataclasses.replace(settings, decoding=decoding)
             generator.stats = {"wait_seconds": 0.0, "generate_seconds": 0.0}
             synchronize()
             began = time.perf_counter()
@@ -407,8 +449,10 @@ def main() -> None:
         started = time.perf_counter()
         ours(studies[:1])
         worker_start_s = time.perf_counter() - started
-        ours(studies[1 : min(len(studies), 3)])
+        for decoding in ours_decoders:
+            ours(studies[1 : min(len(studies), 3)], decoding)
         counter.take()
+        take_decode_counts(backend)
 
         result: dict = {
             "device": name,
@@ -443,18 +487,31 @@ def main() -> None:
             **sweep[best],
             "sweep": {b: f["studies_per_hour"] for b, f in sweep.items()},
         }
-        seconds, reports = ours(studies)
-        failures = [r.error for r in reports if r.error]
-        used = [r.provenance["batch"]["size"] for r in reports if r.provenance]
-        result["ours"] = {
-            **figures(seconds, len(reports), counter.take()),
-            "batch_size_setting": batch_setting,
-            "batch_sizes_used": sorted(set(used)),
-            "waiting_for_inputs_s": round(generator.stats["wait_seconds"], 2),
-            "worker_start_and_first_case_s": round(worker_start_s, 2),
-            "failures": failures[:3],
-        }
+        peers = {"drop_finished": "ours", "transformers": "ours_with_generate"}
+        for decoding in ours_decoders:
+            ours_seconds, reports = ours(studies, decoding)
+            failures = [r.error for r in reports if r.error]
+            ours_used = [r.provenance["batch"]["size"] for r in reports if r.provenance]
+            result[peers[decoding]] = {
+                **figures(ours_seconds, len(reports), take_decode_counts(backend)),
+                "decoding": decoding,
+                "batch_size_setting": batch_setting,
+                "batch_sizes_used": sorted(set(ours_used)),
+                "waiting_for_inputs_s": round(generator.stats["wait_seconds"], 2),
+                "worker_start_and_first_case_s": round(worker_start_s, 2),
+                "failures": failures[:3],
+            }
+            print(f"{peers[decoding]}:", json.dumps(result[peers[decoding]]), file=sys.stderr, flush=True)
+            if decoding == ours_decoders[0]:
+                seconds, used = ours_seconds, ours_used
         generator.__exit__(None, None, None)
+        first = peers[ours_decoders[0]]
+        if first != "ours":  # only "ours with generate" was run: it stands for ours below
+            result["ours"] = result.pop(first)
+        elif "ours_with_generate" in result:
+            result["ours_vs_ours_with_generate"] = round(
+                result["ours"]["studies_per_hour"] / result["ours_with_generate"]["studies_per_hour"], 2
+            )
         rate = result["ours"]["studies_per_hour"]
         result["ours_vs_transformers_batch1"] = round(
             rate / result["transformers_batch1"]["studies_per_hour"], 2
