@@ -428,6 +428,17 @@
       mark(item, t('Not saved yet'));
     }
   }
+  // Answers given while the page was still loading, before this script ran (a slow connection,
+  // or a quick reader): the browser checked the radio or kept the text, but nothing listened yet.
+  // They differ from what the server rendered (the controls' defaults), and are sent now.
+  for (const control of form.elements) {
+    const item = control.name;
+    if (!item || item === 'csrfmiddlewaretoken' || control.disabled || queue.has(item)) continue;
+    const given = control.type === 'radio' || control.type === 'checkbox'
+      ? control.checked !== control.defaultChecked
+      : control.tagName === 'TEXTAREA' && control.value !== control.defaultValue;
+    if (given) queue.set(item, valueOf(item));
+  }
   remember();
   for (const item of queue.keys()) showDependants(item);
   if (queue.size) {

@@ -179,3 +179,37 @@ def test_one_press_of_submit_right_after_typing_a_comment_submits_with_the_comme
     assignment.refresh_from_db()
     assert assignment.submitted_at is not None
     assert Answer.objects.get(assignment=assignment, item="pair.comment").value == "Both read well."
+
+
+def test_answers_given_before_the_page_script_ran_are_saved_when_it_runs(
+    browser, live_server, reader, reader_study
+):
+    """A slow connection: the reader clicks while the page's script is still loading. The radios
+    are checked but nothing listened, so no save went out; the script sends them when it runs
+    (they differ from what the server rendered). The script is held back here by blocking its
+    URL, then added to the page again."""
+    log_in(browser, live_server.url, username=reader.username, password="pw-rita_reader")
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*js/reading*"]})
+    try:
+        browser.get(f"{live_server.url}/reading/")
+        browser.find_element(By.CSS_SELECTOR, "a.button").click()
+        WebDriverWait(browser, 10).until(lambda b: "/reading/cases/" in b.current_url)
+        assignment = Assignment.objects.get(public_id=browser.current_url.rstrip("/").split("/")[-1])
+        click_radio(browser, "A.correctness", "4")
+        click_radio(browser, "B.readability", "2")
+        assert not Answer.objects.filter(assignment=assignment).exists()
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+    browser.execute_script(
+        "const script = document.createElement('script');"
+        "script.src = document.querySelector('script[src*=\"js/reading\"]').src;"
+        "document.body.append(script);"
+    )
+
+    stored = lambda _browser: {  # noqa: E731 - polled below
+        answer.item: answer.value for answer in Answer.objects.filter(assignment=assignment)
+    }
+    WebDriverWait(browser, 10).until(lambda b: stored(b) == {"A.correctness": 4, "B.readability": 2})
+    WebDriverWait(browser, 10).until(lambda b: saved(b, "A.correctness") and saved(b, "B.readability"))
