@@ -22,7 +22,7 @@ class SessionStore(db.SessionStore):
         connection = connections[router.db_for_read(model)]
         with connection.cursor() as cursor:
             cursor.execute(
-                _session_sql(connection.alias, connection.vendor),
+                _session_sql(connection.alias),
                 [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())],
             )
             row = cursor.fetchone()
@@ -34,8 +34,8 @@ class SessionStore(db.SessionStore):
 
 
 @functools.cache
-def _session_sql(alias: str, vendor: str) -> str:
-    """Built once per process (keyed by the database it is for), not on every request."""
+def _session_sql(alias: str) -> str:
+    """Built once per process and database alias (which fixes the vendor), not on every request."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = SessionStore.get_model_class()._meta

@@ -433,7 +433,7 @@
   // They differ from what the server rendered (the controls' defaults), and are sent now.
   for (const control of form.elements) {
     const item = control.name;
-    if (!item || item === 'csrfmiddlewaretoken' || control.disabled || queue.has(item)) continue;
+    if (!item || control.disabled || queue.has(item)) continue;
     const given = control.type === 'radio' || control.type === 'checkbox'
       ? control.checked !== control.defaultChecked
       : control.tagName === 'TEXTAREA' && control.value !== control.defaultValue;
