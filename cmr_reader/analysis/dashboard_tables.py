@@ -9,6 +9,7 @@ stored ones.
 from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.display_labels import criterion_labels, label
+from cmr_reader.analysis.headline_counts import headline_counts
 from cmr_reader.analysis.stored_sentences import translate_sentence
 from cmr_reader.analysis.study_plots import arm_label
 
@@ -17,7 +18,7 @@ def tables(results: dict) -> dict:
     labels = criterion_labels(results)
     metrics = results.get("report_metrics", {})
     return {
-        "counts": results["counts"],
+        "counts": headline_counts(results["counts"]),
         "parameters": results["parameters"],
         # Stored in English (the bundle's language); a known text is shown translated.
         "missing_data_rule": _(results["parameters"]["missing_data_rule"]),

@@ -14,6 +14,7 @@ import docx
 from django.utils.translation import gettext as _
 
 from cmr_reader.analysis.display_labels import criterion_labels
+from cmr_reader.analysis.headline_counts import headline_counts, shown
 from cmr_reader.analysis.stored_sentences import translate_sentence
 
 
@@ -79,7 +80,7 @@ def _interval(row: dict, digits: int = 2) -> str:
 
 
 def _methods(study_name: str, results: dict) -> list[Block]:
-    counts, parameters = results["counts"], results["parameters"]
+    counts, parameters = headline_counts(results["counts"]), results["parameters"]
     criteria = ", ".join(criterion_labels(results).values())
     blocks: list[Block] = [
         Heading(_("Methods")),
@@ -93,8 +94,8 @@ def _methods(study_name: str, results: dict) -> list[Block]:
             )
             % {
                 "study": study_name,
-                "readers": counts["readers"],
-                "cases": counts["cases"],
+                "readers": shown(counts["readers_counted"]),
+                "cases": shown(counts["cases_read"]),
                 "criteria": criteria,
                 "min": parameters["scale_min"],
                 "max": parameters["scale_max"],
@@ -193,17 +194,20 @@ def _agreement_table(results: dict) -> Table:
 
 
 def _results(results: dict, warnings: list[str]) -> list[Block]:
-    counts, timing = results["counts"], results.get("reading_time") or {}
+    counts, timing = headline_counts(results["counts"]), results.get("reading_time") or {}
     blocks: list[Block] = [
         Heading(_("Results")),
         Paragraph(
             _(
-                "%(counted)s of %(readings)s readings entered the analysis (%(cases)s cases, %(readers)s readers)."
+                "%(counted)s of %(readings)s readings entered the analysis: %(cases_read)s of the study's %(cases)s "
+                "cases, by %(readers_counted)s of its %(readers)s readers."
             )
             % {
                 "counted": counts["counted_readings"],
                 "readings": counts["readings"],
+                "cases_read": shown(counts["cases_read"]),
                 "cases": counts["cases"],
+                "readers_counted": shown(counts["readers_counted"]),
                 "readers": counts["readers"],
             }
         ),

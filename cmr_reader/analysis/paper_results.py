@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cmr_reader.analysis.comparison.paired import MIN_NON_INFERIORITY_CASES
 from cmr_reader.analysis.dashboard_tables import comparison_warning
 from cmr_reader.analysis.display_labels import criterion_labels, label
+from cmr_reader.analysis.headline_counts import headline_counts
 from cmr_reader.analysis.methods_draft import draft_blocks, to_docx, to_markdown
 from cmr_reader.analysis.stored_sentences import translate_sentence
 
@@ -18,8 +19,8 @@ def paper_warnings(results: dict) -> list[str]:
     at their optimum, MRMC rows without an estimate; each with its reason, in the active language."""
     labels = criterion_labels(results)
     warnings = []
-    cases = results["counts"]["cases"]
-    if cases < MIN_NON_INFERIORITY_CASES:
+    cases = headline_counts(results["counts"])["cases_read"]
+    if cases is not None and cases < MIN_NON_INFERIORITY_CASES:
         warnings.append(
             _("Small sample: %(cases)s cases; inferential rows need at least %(minimum)s.")
             % {"cases": cases, "minimum": MIN_NON_INFERIORITY_CASES}
@@ -65,7 +66,7 @@ def mrmc_rows(results: dict) -> list[dict]:
 
 def results_context(results: dict) -> dict:
     return {
-        "counts": results["counts"],
+        "counts": headline_counts(results["counts"]),
         "parameters": results["parameters"],
         "mrmc_rows": mrmc_rows(results),
         "blinding_auc": results.get("blinding_auc"),

@@ -87,8 +87,12 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
         "blinding_auc": blinding_auc,
         "reading_time": reading_time_summary(data),
         "counts": {
+            # The study's cases and readers, and those the statistics rest on: the cases and
+            # readers with at least one counted reading (what a paper says were read).
             "cases": len(data.cases),
             "readers": len(data.reader_ids),
+            "cases_read": len({r.case_id for r in counted}),
+            "readers_counted": len({r.reader_id for r in counted}),
             "readings": len(data.readings),
             "counted_readings": len(counted),
             "drafts": sum(1 for r in data.readings if not r.submitted),

@@ -126,3 +126,56 @@ def test_the_planning_page_sizes_a_study_from_a_pilot(crossed_run, coordinator, 
         },
     ).content.decode()
     assert "Reader counts from 2 to 100." in bad
+
+
+def test_the_headline_counts_the_cases_and_readers_the_statistics_rest_on(reader, other_reader, statistician):
+    """12 cases, one reader each; only the first reader submits, so 6 of 12 cases were read, by 1
+    of 2 readers: the paper must not say "2 radiologists read 12 cases"."""
+    built = build_study(readers=[reader, other_reader], cases=12, readers_per_case=1, overlap=0)
+    mine = Assignment.objects.filter(reader=reader).order_by("position")
+    for n, assignment in enumerate(mine):
+        complete(assignment, reader, ai=2 + n % 3, reference=3)
+    started = Assignment.objects.filter(reader=other_reader).order_by("position").first()
+    complete(started, other_reader, ai=3, reference=3, submit=False)  # a draft: not counted
+    run = runs.run_analysis(runs.create_run(study=built.study, bootstrap=20, seed=1))
+    assert run.state == AnalysisRun.State.DONE, run.error
+    read = mine.count()
+    assert 0 < read < 12
+    counts = run.results["counts"]
+    assert (counts["cases"], counts["cases_read"], counts["readers"], counts["readers_counted"]) == (
+        12,
+        read,
+        2,
+        1,
+    )
+
+    client = Client()
+    client.force_login(statistician)
+    markdown = client.get(f"/studies/{built.study.pk}/analysis/runs/{run.pk}/draft.md").content.decode()
+    assert f"1 radiologists read {read} cases." in markdown
+    # Every assignment is a reading, opened or not; the draft and the unopened ones do not count.
+    assert (
+        f"{read} of 12 readings entered the analysis: {read} of the study's 12 cases, by 1 of its 2 readers."
+        in markdown
+    )
+    assert f"Small sample: {read} cases" in markdown
+    for page in ("", "results/"):
+        body = client.get(f"/studies/{built.study.pk}/analysis/{page}").content.decode()
+        assert f"{read} of 12 cases read, by 1 of 2 readers; {read} of 12 readings counted" in body
+
+
+def test_results_stored_before_the_read_counts_show_a_dash_not_the_assigned_numbers(
+    crossed_run, statistician
+):
+    results = crossed_run.results
+    for key in ("cases_read", "readers_counted"):
+        del results["counts"][key]
+    AnalysisRun.objects.filter(pk=crossed_run.pk).update(results=results)
+    client = Client()
+    client.force_login(statistician)
+    body = client.get(f"/studies/{crossed_run.study_id}/analysis/").content.decode()
+    assert "- of 12 cases read, by - of 2 readers" in body
+    markdown = client.get(
+        f"/studies/{crossed_run.study_id}/analysis/runs/{crossed_run.pk}/draft.md"
+    ).content.decode()
+    assert "- radiologists read - cases." in markdown
