@@ -6,7 +6,14 @@ from django.shortcuts import render
 
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import STAFF_ROLES
-from cmr_reader.imaging.case_search import PAGE_SIZE, CaseFilterForm, cases_for_page, likely_page, ordered_ids
+from cmr_reader.imaging.case_search import (
+    DIAGNOSES,
+    PAGE_SIZE,
+    CaseFilterForm,
+    cases_for_page,
+    likely_page,
+    ordered_ids,
+)
 from cmr_reader.imaging.models import Case, Series
 
 
@@ -19,6 +26,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page.object_list = cases_for_page(
         list(page.object_list), series=Series.objects.only("case_id", "kind", "description", "series_number")
     )
+    for case in page.object_list:
+        # The stored code (hcm, dcm, ...) in words, in the reader's language, as the filter names it.
+        code = case.reference_diagnosis
+        case.reference_diagnosis_label = DIAGNOSES.get(code, code) if code else None
     query = request.GET.copy()
     query.pop("page", None)
     context = {

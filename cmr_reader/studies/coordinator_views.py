@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cmr_reader import spreadsheet_csv
 from cmr_reader.accounts.access_log import Action, record_access
 from cmr_reader.accounts.permissions import role_required
-from cmr_reader.accounts.roles import STAFF_ROLES, Role
+from cmr_reader.accounts.roles import STAFF_ROLES, Role, has_role
 from cmr_reader.analysis.study_data import collect_study
 from cmr_reader.analysis.study_exports import ratings_csv_rows
 from cmr_reader.studies import assign as assigning
@@ -75,7 +76,7 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
         try:
             summary = assigning.preview(study)
         except DesignError as error:
-            context["design_error"] = str(error)
+            context["design_error"] = design_error_text(error)
         else:
             names = dict(study.study_readers.values_list("reader_id", "reader__username"))
             context["summary"] = summary
@@ -106,7 +107,15 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
         )
     context["readers"] = study.study_readers.select_related("reader")
     if study.state == ReaderStudy.State.ASSIGNED:
-        context["readers_form"] = ReadersForm(initial={"readers": [r.reader_id for r in context["readers"]]})
+        # Once reading has started readers can only be added: the form offers the others alone.
+        context["readers_form"] = ReadersForm(
+            exclude=[r.reader_id for r in context["readers"]], label=_("Readers to add")
+        )
+    # Statisticians see the study as coordinators do, without what changes it.
+    context["can_change"] = has_role(request.user, Role.COORDINATOR)
+    if not context["can_change"] and "form" in context:
+        for field in context["form"].fields.values():
+            field.disabled = True
     context["case_count"] = study.study_cases.count()
     context["history"] = history_rows(study)
     return render(request, "studies/study_detail.html", context)
@@ -140,10 +149,24 @@ def study_criteria(request: HttpRequest, study_id: int) -> HttpResponse:
         messages.error(request, _("The design is locked once reading has started."))
         return redirect("studies:detail", study_id=study.pk)
     formset = CriterionFormSet(request.POST or None, instance=study)
-    if request.method == "POST" and formset.is_valid():
-        formset.save()
-        messages.success(request, _("Criteria saved."))
-        return redirect("studies:detail", study_id=study.pk)
+    if request.method == "POST":
+        if formset.is_valid():
+            formset.save()
+            messages.success(request, _("Criteria saved."))
+            return redirect("studies:detail", study_id=study.pk)
+        # The errors are shown beside their fields, which may be far down the page.
+        problems = sum(1 for errors in formset.errors if errors)
+        messages.error(
+            request,
+            ngettext(
+                "Not saved: %(count)d criterion has a problem, marked below in red.",
+                "Not saved: %(count)d criteria have problems, marked below in red.",
+                problems,
+            )
+            % {"count": problems}
+            if problems
+            else _("Not saved: see the problem above the criteria."),
+        )
     return render(request, "studies/criteria_form.html", {"study": study, "formset": formset})
 
 
@@ -153,6 +176,12 @@ def study_add_cases(request: HttpRequest, study_id: int) -> HttpResponse:
     study = get_object_or_404(ReaderStudy, pk=study_id)
     if study.state == ReaderStudy.State.CLOSED:
         messages.error(request, _("A closed study takes no more cases."))
+        return redirect("studies:detail", study_id=study.pk)
+    if study.state == ReaderStudy.State.ASSIGNED and request.POST.get("confirm") != "on":
+        # Cases given to readers cannot be taken back: the coordinator says so first.
+        messages.error(
+            request, _("Nothing added: tick the box to confirm that the cases are added for good.")
+        )
         return redirect("studies:detail", study_id=study.pk)
     added = case_list.add_selection(
         study=study,
@@ -289,7 +318,7 @@ def study_confirm_assign(request: HttpRequest, study_id: int) -> HttpResponse:
     try:
         summary = assigning.preview(study)
     except DesignError as error:
-        messages.error(request, str(error))
+        messages.error(request, design_error_text(error))
         return redirect("studies:detail", study_id=study.pk)
     audit = blinding.latest_audit(study)
     context = {
@@ -353,11 +382,19 @@ def study_assign(request: HttpRequest, study_id: int) -> HttpResponse:
     except assigning.DesignChanged as error:
         messages.error(request, str(error))
         return redirect("studies:confirm_assign", study_id=study.pk)
-    except (DesignError, assigning.StudyLocked) as error:
+    except DesignError as error:
+        messages.error(request, design_error_text(error))
+    except assigning.StudyLocked as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("%(count)d readings assigned. Reading is open.") % {"count": count})
     return redirect("studies:detail", study_id=study.pk)
+
+
+def design_error_text(error: DesignError) -> str:
+    """Why no design can be made, in the page's language (design.py keeps the messages English)."""
+    reasons = "; ".join(_(reason.message) % dict(reason.values) for reason in error.reasons)
+    return _("No design can be made: %(reasons)s.") % {"reasons": reasons}
 
 
 def _csv_response(rows, *, filename: str) -> HttpResponse:

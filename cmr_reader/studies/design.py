@@ -41,11 +41,30 @@ SIDE_SCHEMES = (BIG_STICK, BALANCED)
 SIDE_IMBALANCE_BOUND = 4
 
 
-class DesignError(ValueError):
-    """A spec no design can satisfy; ``problems`` lists every reason, in words for a coordinator."""
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue (makemessages looks for this name) without
+    Django: the page that shows a problem translates it (``Problem.message``)."""
+    return message
 
-    def __init__(self, problems: Sequence[str]):
-        self.problems = tuple(problems)
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a spec cannot be designed: a catalogue message and its values."""
+
+    message: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return self.message % dict(self.values)
+
+
+class DesignError(ValueError):
+    """A spec no design can satisfy; ``problems`` lists every reason, in words for a coordinator
+    (English); ``reasons`` the same as ``Problem``s, for a page to show in the reader's language."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.reasons = tuple(problems)
+        self.problems = tuple(str(problem) for problem in self.reasons)
         super().__init__("; ".join(self.problems))
 
 
@@ -113,38 +132,60 @@ def repeat_count(*, first_reads: int, washout_fraction: float) -> int:
     return round(washout_fraction * first_reads)
 
 
-def spec_problems(spec: DesignSpec) -> list[str]:
+def spec_problems(spec: DesignSpec) -> list[Problem]:
     """Every reason ``spec`` cannot be designed; empty when it can."""
     problems = []
+
+    def problem(message: str, **values: object) -> None:
+        problems.append(Problem(message, tuple(values.items())))
+
     if not spec.reader_ids:
-        problems.append("the study has no readers")
+        problem(gettext_noop("the study has no readers"))
     if not spec.case_ids:
-        problems.append("the study has no cases")
-    for kind, ids in (("reader", spec.reader_ids), ("case", spec.case_ids)):
-        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
-        if repeated:
-            problems.append(f"{kind} ids appear more than once: {', '.join(map(str, repeated))}")
-    if spec.readers_per_case < 1:
-        problems.append(f"readers per case must be at least 1, not {spec.readers_per_case}")
-    elif spec.reader_ids and spec.readers_per_case > len(set(spec.reader_ids)):
-        problems.append(
-            f"readers per case ({spec.readers_per_case}) exceeds the number of readers ({len(set(spec.reader_ids))})"
+        problem(gettext_noop("the study has no cases"))
+    repeated_readers = sorted(i for i, n in Counter(spec.reader_ids).items() if n > 1)
+    if repeated_readers:
+        problem(
+            gettext_noop("reader ids appear more than once: %(ids)s"),
+            ids=", ".join(map(str, repeated_readers)),
         )
+    repeated_cases = sorted(i for i, n in Counter(spec.case_ids).items() if n > 1)
+    if repeated_cases:
+        problem(
+            gettext_noop("case ids appear more than once: %(ids)s"), ids=", ".join(map(str, repeated_cases))
+        )
+    readers = len(set(spec.reader_ids))
+    if spec.readers_per_case < 1:
+        problem(
+            gettext_noop("readers per case must be at least 1, not %(value)s"), value=spec.readers_per_case
+        )
+    elif spec.reader_ids and spec.readers_per_case > readers:
+        problem(
+            gettext_noop("readers per case (%(value)s) exceeds the number of readers (%(readers)s)"),
+            value=spec.readers_per_case,
+            readers=readers,
+        )
+    cases = len(set(spec.case_ids))
     if spec.overlap_count < 0:
-        problems.append(f"the overlap must be 0 or more cases, not {spec.overlap_count}")
-    elif spec.overlap_count > len(set(spec.case_ids)):
-        problems.append(
-            f"the overlap ({spec.overlap_count} cases) exceeds the number of cases ({len(set(spec.case_ids))})"
+        problem(gettext_noop("the overlap must be 0 or more cases, not %(value)s"), value=spec.overlap_count)
+    elif spec.overlap_count > cases:
+        problem(
+            gettext_noop("the overlap (%(value)s cases) exceeds the number of cases (%(cases)s)"),
+            value=spec.overlap_count,
+            cases=cases,
         )
     # Written so that NaN fails too.
     if not 0.0 <= spec.washout_fraction <= 1.0:
-        problems.append(f"the washout share must be between 0 and 1, not {spec.washout_fraction}")
+        problem(
+            gettext_noop("the washout share must be between 0 and 1, not %(value)s"),
+            value=spec.washout_fraction,
+        )
     if spec.side_scheme not in SIDE_SCHEMES:
-        problems.append(f"unknown side scheme {spec.side_scheme!r}")
+        problem(gettext_noop("unknown side scheme %(value)r"), value=spec.side_scheme)
     if spec.washout_days < 0:
-        problems.append(f"washout days must be 0 or more, not {spec.washout_days}")
+        problem(gettext_noop("washout days must be 0 or more, not %(value)s"), value=spec.washout_days)
     elif spec.washout_fraction > 0 and spec.washout_days == 0:
-        problems.append("repeats need a washout of at least 1 day, or a washout share of 0")
+        problem(gettext_noop("repeats need a washout of at least 1 day, or a washout share of 0"))
     return problems
 
 

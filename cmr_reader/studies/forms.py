@@ -35,6 +35,13 @@ class StudyForm(forms.ModelForm):
             ),
         }
 
+    def clean_readers_per_case(self):
+        # The database refuses 0 too (a check constraint), but with its own name for a message.
+        value = self.cleaned_data["readers_per_case"]
+        if value < 1:
+            raise forms.ValidationError(_("Give at least 1 reader per case."))
+        return value
+
     def clean_washout_fraction(self):
         value = self.cleaned_data["washout_fraction"]
         if not 0 <= value <= 1:
@@ -45,6 +52,7 @@ class StudyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Left empty, the threshold keeps its value (0.65 for a new study).
         self.fields["blinding_threshold"].required = False
+        self.fields["readers_per_case"].widget.attrs["min"] = 1
 
     def clean_blinding_threshold(self):
         value = self.cleaned_data["blinding_threshold"]
@@ -67,6 +75,14 @@ class ReadersForm(forms.Form):
         queryset=get_user_model().objects.filter(groups__name=Role.READER.value).order_by("username"),
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, exclude=(), label=None, **kwargs):
+        """``exclude``: readers not offered (those already in a study being read)."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["readers"]
+        field.queryset = field.queryset.exclude(pk__in=exclude)
+        if label is not None:
+            field.label = label
 
 
 ANCHOR_MAX_LENGTH = 200

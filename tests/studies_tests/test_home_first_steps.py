@@ -49,6 +49,7 @@ def test_cases_without_reports_point_to_the_report_import(coordinator):
         case_id="CMR-1", patient_pseudonym="P1", study_instance_uid="2.25.1", study_date=date(2024, 1, 1)
     )
     page = home_of(coordinator)
+    assert f'href="{reverse("reports:import_upload")}"' in page  # the page, not only the command
     assert "import_reports" in page and "generate_reports" in page
 
 
