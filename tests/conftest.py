@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from cmr_reader.accounts.roles import Role
 
@@ -80,6 +81,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database.setdefault("TEST", {})["NAME"] = str(
             Path(tempfile.gettempdir()) / f"cmr-reader-test-{os.getpid()}.sqlite3"
         )
+
+
+@pytest.fixture(autouse=True)
+def interface_language_of_its_own():
+    """Each test starts in no particular language, whatever the one before it left active: a
+    request through the test client runs in this thread, and the language a Chinese page
+    activated would otherwise stay for the next test's management command or form."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
