@@ -11,9 +11,10 @@ translated apart from the same word elsewhere in the site.
 """
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from cmr_reader.studies import study_texts
 from cmr_reader.studies.questionnaire import ERROR_CATEGORY_LABELS
 
 COEFFICIENTS = {
@@ -159,5 +160,10 @@ def label(kind: str, value):
 
 
 def criterion_labels(results: dict) -> dict[str, str]:
-    """criterion key -> the study's own label, from a run's stored results (the study's wording)."""
-    return {c["key"]: c["label"] for c in results.get("criteria", [])}
+    """criterion key -> the study's own label in the active language (its Chinese label on a
+    Chinese page, where it has one), from a run's stored results (the study's wording)."""
+    language = get_language()
+    return {
+        c["key"]: study_texts.choose(c["label"], c.get("label_zh", ""), language)
+        for c in results.get("criteria", [])
+    }

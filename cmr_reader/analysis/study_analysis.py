@@ -75,7 +75,7 @@ def analyse_study(data: StudyData, *, bootstrap: int, seed: int, progress: Progr
     report_metrics = report_metric_tables(report_pairs(data))
     counted = data.counted()
     results = {
-        "criteria": [{"key": c.key, "label": c.label} for c in data.criteria],
+        "criteria": [{"key": c.key, "label": c.label, "label_zh": c.label_zh} for c in data.criteria],
         "agreement": [row for row in agreement if not _is_pairwise_kappa(row)],
         "pairwise_kappa": [row for row in agreement if _is_pairwise_kappa(row)],
         "confusion": confusion,

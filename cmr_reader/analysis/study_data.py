@@ -39,6 +39,7 @@ class CriterionInfo:
     label: str
     question: str
     anchors: tuple[str, ...]
+    label_zh: str = ""  # the study's Chinese label, "" when it has none
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,9 @@ class StudyData:
 
 def collect_study(study: ReaderStudy) -> StudyData:
     criteria = tuple(
-        CriterionInfo(key, label, question, tuple(anchors or ()))
-        for key, label, question, anchors in study.criteria.order_by("order", "id").values_list(
-            "key", "label", "help_text", "anchors"
+        CriterionInfo(key, label, question, tuple(anchors or ()), label_zh)
+        for key, label, question, anchors, label_zh in study.criteria.order_by("order", "id").values_list(
+            "key", "label", "help_text", "anchors", "label_zh"
         )
     )
     cases = tuple(

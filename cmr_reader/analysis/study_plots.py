@@ -8,6 +8,7 @@ reference per criterion: the MRMC difference, else the pooled case-bootstrap mea
 
 from django.utils.translation import gettext as _
 
+from cmr_reader.analysis.display_labels import criterion_labels
 from cmr_reader.analysis.display_labels import label as stored_label
 from cmr_reader.analysis.plots import (
     ForestRow,
@@ -112,7 +113,7 @@ def forest_rows(results: dict) -> list[ForestRow]:
 
 
 def _criteria(results: dict) -> list[tuple[str, str]]:
-    return [(c["key"], c["label"]) for c in results.get("criteria", [])]
+    return list(criterion_labels(results).items())
 
 
 def _likert(results: dict, fmt: str) -> bytes:

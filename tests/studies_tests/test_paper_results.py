@@ -179,3 +179,24 @@ def test_results_stored_before_the_read_counts_show_a_dash_not_the_assigned_numb
         f"/studies/{crossed_run.study_id}/analysis/runs/{crossed_run.pk}/draft.md"
     ).content.decode()
     assert "- radiologists read - cases." in markdown
+
+
+def test_a_chinese_page_names_the_criteria_by_their_chinese_labels(crossed_run, statistician):
+    from cmr_reader.accounts import preferences
+
+    english = Client()
+    english.force_login(statistician)
+    base = f"/studies/{crossed_run.study_id}/analysis"
+    assert "Correctness" in english.get(f"{base}/").content.decode()
+    preferences.save_preference(user=statistician, language="zh-hans")
+    chinese = Client()
+    chinese.force_login(statistician)
+    for url in (f"{base}/", f"{base}/results/", f"{base}/runs/{crossed_run.pk}/draft.md"):
+        page = chinese.get(url).content.decode()
+        assert "正确性" in page and "Correctness" not in page, url
+    # Results stored before the Chinese labels were kept fall back to the English ones.
+    results = crossed_run.results
+    for criterion in results["criteria"]:
+        del criterion["label_zh"]
+    AnalysisRun.objects.filter(pk=crossed_run.pk).update(results=results)
+    assert "Correctness" in chinese.get(f"{base}/").content.decode()
