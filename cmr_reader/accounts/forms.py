@@ -23,6 +23,13 @@ class AccessLogFilterForm(forms.Form):
     )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean_date_to(self):
+        date_from, date_to = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            # Left out of the filter, like any invalid field, with this said beside it.
+            raise forms.ValidationError(_("This date is before the From date: swap them?"))
+        return date_to
+
     def log_filter(self) -> LogFilter:
         """The filter of the fields that are valid (an invalid field filters nothing and shows its error)."""
         self.is_valid()

@@ -317,6 +317,18 @@ def test_the_page_filters_by_date_range_inclusive(coordinator, logged):
     assert listed(response) == [logged[3].pk, logged[1].pk, logged[2].pk]
 
 
+def test_dates_given_the_wrong_way_round_are_pointed_out(coordinator, logged):
+    day = timezone.localdate(logged[1].at)
+
+    response = client_for(coordinator).get(
+        reverse("accounts:access_log"), {"date_from": day, "date_to": day - timedelta(days=1)}
+    )
+
+    assert "This date is before the From date: swap them?" in response.content.decode()
+    # The end date is left out, as any invalid field: the page lists from the start date on.
+    assert listed(response) == [logged[3].pk, logged[1].pk, logged[2].pk]
+
+
 def test_an_invalid_date_is_shown_and_filters_nothing(coordinator, logged):
     response = client_for(coordinator).get(
         reverse("accounts:access_log"), {"date_from": "yesterday", "user": "rita_reader"}

@@ -200,3 +200,14 @@ def test_a_chinese_page_names_the_criteria_by_their_chinese_labels(crossed_run, 
         del criterion["label_zh"]
     AnalysisRun.objects.filter(pk=crossed_run.pk).update(results=results)
     assert "Correctness" in chinese.get(f"{base}/").content.decode()
+
+
+def test_an_agreement_row_without_an_estimate_says_why_in_its_cell(crossed_run, statistician):
+    results = crossed_run.results
+    row = results["agreement"][0]
+    row.update(estimate=None, ci_low=None, ci_high=None, ci_method="none: only one reader scored these cases")
+    AnalysisRun.objects.filter(pk=crossed_run.pk).update(results=results)
+    client = Client()
+    client.force_login(statistician)
+    page = client.get(f"/studies/{crossed_run.study_id}/analysis/").content.decode()
+    assert '<td class="no-estimate">none: only one reader scored these cases</td>' in page
