@@ -152,7 +152,7 @@ def test_the_headline_counts_the_cases_and_readers_the_statistics_rest_on(reader
     client = Client()
     client.force_login(statistician)
     markdown = client.get(f"/studies/{built.study.pk}/analysis/runs/{run.pk}/draft.md").content.decode()
-    assert f"1 radiologists read {read} cases." in markdown
+    assert f"1 radiologist read {read} cases." in markdown
     # Every assignment is a reading, opened or not; the draft and the unopened ones do not count.
     assert (
         f"{read} of 12 readings entered the analysis: {read} of the study's 12 cases, by 1 of its 2 readers."
