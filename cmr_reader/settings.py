@@ -271,6 +271,8 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
+# Unambiguous short dates in English (cmr_reader/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["cmr_reader.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
