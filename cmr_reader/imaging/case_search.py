@@ -63,6 +63,11 @@ DIAGNOSES = {
 }
 
 
+def diagnosis_label(code: str | None) -> str | None:
+    """A stored diagnosis code (hcm, dcm, ...) in words, as the filter names it; None for none."""
+    return str(DIAGNOSES.get(code, code)) if code else None
+
+
 def report_model():
     return Case._meta.get_field("reports").related_model
 

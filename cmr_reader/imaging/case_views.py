@@ -7,10 +7,10 @@ from django.shortcuts import render
 from cmr_reader.accounts.permissions import role_required
 from cmr_reader.accounts.roles import STAFF_ROLES
 from cmr_reader.imaging.case_search import (
-    DIAGNOSES,
     PAGE_SIZE,
     CaseFilterForm,
     cases_for_page,
+    diagnosis_label,
     likely_page,
     ordered_ids,
 )
@@ -27,9 +27,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         list(page.object_list), series=Series.objects.only("case_id", "kind", "description", "series_number")
     )
     for case in page.object_list:
-        # The stored code (hcm, dcm, ...) in words, in the reader's language, as the filter names it.
-        code = case.reference_diagnosis
-        case.reference_diagnosis_label = DIAGNOSES.get(code, code) if code else None
+        case.reference_diagnosis_label = diagnosis_label(case.reference_diagnosis)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

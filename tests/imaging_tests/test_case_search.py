@@ -182,6 +182,10 @@ def test_the_reference_reports_extracted_diagnosis_filters(coordinator):
     assert api_listed(client, diagnosis="hcm") == [hcm.case_id]
     rows = {row["case_id"]: row for row in client.get("/api/cases/").json()["results"]}
     assert rows[normal.case_id]["reference_diagnosis"] == "normal"
+    # The page names it in words, as its filter does; the API keeps the code.
+    page = client.get("/imaging/cases/").content.decode()
+    assert "<td>hypertrophic cardiomyopathy</td>" in page and "<td>normal</td>" in page
+    assert "<td>hcm</td>" not in page
 
 
 def test_a_page_reads_its_ids_and_the_count_in_one_query(coordinator):
