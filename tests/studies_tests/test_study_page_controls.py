@@ -123,3 +123,24 @@ def test_design_problems_are_explained_in_the_readers_language(coordinator, read
     assert (
         "无法生成设计：每个病例的阅片者数（3）超过阅片者总数（1）。" in chinese and "exceeds" not in chinese
     )
+
+
+def test_a_refused_criteria_save_says_so_at_the_top_of_the_page(coordinator):
+    from cmr_reader.studies.assign import add_default_criteria
+    from tests.support.study_forms import criteria_formset_post
+
+    study = ReaderStudy.objects.create(name="Criteria", seed=1)
+    add_default_criteria(study)
+    data = criteria_formset_post(study)
+    data["criteria-0-key"] = "not a slug"
+    data["criteria-2-anchor_1"] = ""
+
+    page = client_for(coordinator).post(f"/studies/{study.pk}/criteria/", data).content.decode()
+
+    messages = re.search(r'<ul class="messages"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    assert "Not saved: 2 criteria have problems, marked below in red." in messages
+    assert list(study.criteria.values_list("key", flat=True).order_by("order")) == [
+        "correctness",
+        "completeness",
+        "readability",
+    ]
