@@ -219,6 +219,8 @@ def study_set_readers(request: HttpRequest, study_id: int) -> HttpResponse:
         assigning.add_readers(study, form.cleaned_data["readers"])
         messages.success(request, _("Readers saved."))
         _extend_if_reading(request, study)
+    else:
+        messages.error(request, _("Readers not saved: tick one or more readers from the list."))
     return redirect("studies:detail", study_id=study.pk)
 
 

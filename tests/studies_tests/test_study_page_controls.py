@@ -144,3 +144,13 @@ def test_a_refused_criteria_save_says_so_at_the_top_of_the_page(coordinator):
         "completeness",
         "readability",
     ]
+
+
+@pytest.mark.parametrize("chosen", [[], ["999999"]], ids=["none ticked", "not a reader"])
+def test_a_readers_form_with_nothing_valid_says_so(chosen, coordinator, reader):
+    built = build_study(readers=[reader], cases=2, overlap=0, readers_per_case=1)
+    page = client_for(coordinator).post(
+        f"/studies/{built.study.pk}/readers/", {"readers": chosen}, follow=True
+    )
+    assert "Readers not saved: tick one or more readers from the list." in page.content.decode()
+    assert list(built.study.study_readers.values_list("reader", flat=True)) == [reader.pk]
